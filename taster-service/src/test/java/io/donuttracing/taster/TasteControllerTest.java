@@ -1,0 +1,76 @@
+package io.donuttracing.taster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"taster.seed=42", "taster.delay-ms=40"})
+class TasteControllerTest {
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void scoresAPairTheSameWayEveryTimeWhenSeeded() throws Exception {
+        HttpResponse<String> first = get("/taste?beer=ipa&donut=jelly");
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(first.body()).isEqualTo("{\"score\":2}");
+        assertThat(get("/taste?beer=ipa&donut=jelly").body()).isEqualTo(first.body());
+        assertThat(get("/taste?beer=IPA&donut=Jelly").body()).isEqualTo(first.body());
+    }
+
+    @Test
+    void answersPing() throws Exception {
+        assertThat(get("/ping").body()).isEqualTo("{\"status\":\"ok\"}");
+    }
+
+    @Test
+    void rejectsAMissingDonut() throws Exception {
+        HttpResponse<String> response = get("/taste?beer=ipa");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body())
+                .isEqualTo("{\"error\":\"bad request\",\"detail\":\"query parameter 'donut' is required\"}");
+    }
+
+    @Test
+    void rejectsABlankBeer() throws Exception {
+        HttpResponse<String> response = get("/taste?beer=%20&donut=jelly");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body())
+                .isEqualTo("{\"error\":\"bad request\",\"detail\":\"both 'beer' and 'donut' must be non-blank\"}");
+    }
+
+    @Test
+    void answersUnknownRoutesAndWrongMethodsWithJson() throws Exception {
+        HttpResponse<String> unknown = get("/nope");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).isEqualTo("{\"error\":\"not found\",\"detail\":\"no route for GET /nope\"}");
+
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri("/taste"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.body()).startsWith("{\"error\":\"method not allowed\",\"detail\":");
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+}
