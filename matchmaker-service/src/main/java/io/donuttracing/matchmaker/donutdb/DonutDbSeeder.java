@@ -1,0 +1,40 @@
+package io.donuttracing.matchmaker.donutdb;
+
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.stereotype.Component;
+
+import io.donuttracing.matchmaker.donut.Donut;
+import io.donuttracing.matchmaker.donut.DonutRepository;
+
+/**
+ * Writes today's baker opinion into DonutDB at start-up: a beer is balanced by a donut whose sugar
+ * level matches its hops, and a donut suits the sugar levels close to its own.
+ */
+@Component
+class DonutDbSeeder implements ApplicationRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(DonutDbSeeder.class);
+
+    private final DonutDb donutDb;
+    private final DonutRepository donuts;
+
+    DonutDbSeeder(DonutDb donutDb, DonutRepository donuts) {
+        this.donutDb = donutDb;
+        this.donuts = donuts;
+    }
+
+    @Override
+    public void run(ApplicationArguments args) {
+        List<Donut> menu = donuts.findAllByOrderById();
+        for (int level = 1; level <= 10; level++) {
+            donutDb.putOptimalSugarLevel(level, level);
+            donutDb.putDonutsBySugarLevel(level, DonutDb.suitedTo(level, menu));
+        }
+        log.info("DonutDB seeded for hops and sugar levels 1 to 10");
+    }
+}

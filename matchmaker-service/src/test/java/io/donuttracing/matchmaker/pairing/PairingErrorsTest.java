@@ -1,0 +1,106 @@
+package io.donuttracing.matchmaker.pairing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.donuttracing.matchmaker.Http;
+import io.donuttracing.matchmaker.TestRedis;
+
+/** Every way /pair/beer can fail short of a working taster; the taster here is not running. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class PairingErrorsTest {
+
+    static final int STOPPED_TASTER_PORT = TestRedis.freePort();
+
+    @DynamicPropertySource
+    static void config(DynamicPropertyRegistry registry) {
+        TestRedis.register(registry);
+        registry.add("taster.url", () -> "http://127.0.0.1:" + STOPPED_TASTER_PORT);
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StringRedisTemplate redis;
+
+    Http http;
+
+    @BeforeEach
+    void client() {
+        http = new Http(port);
+    }
+
+    @Test
+    void aMissingNameIs400() {
+        HttpResponse<String> response = http.get("/pair/beer");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(response.body()).isEqualTo("{\"error\":\"bad request\","
+                + "\"detail\":\"query parameter 'name' is required, e.g. /pair/beer?name=ipa\"}");
+    }
+
+    @Test
+    void aBlankNameIs400() {
+        assertThat(http.get("/pair/beer?name=%20%20").statusCode()).isEqualTo(400);
+        assertThat(http.get("/pair/beer?name=").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void anUnknownBeerIs404() {
+        HttpResponse<String> response = http.get("/pair/beer?name=mead");
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.body()).isEqualTo("{\"error\":\"not found\",\"detail\":\"no beer named 'mead'\"}");
+    }
+
+    @Test
+    void aStoppedTasterIs503() {
+        HttpResponse<String> response = http.get("/pair/beer?name=ipa");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).startsWith("{\"error\":\"taster unavailable\",\"detail\":\"no taster call succeeded "
+                + "(4 tried at http://127.0.0.1:" + STOPPED_TASTER_PORT + "): I/O error on GET request for");
+    }
+
+    @Test
+    void noDonutForTheAdvisedSugarLevelIs404() {
+        redis.opsForValue().set("optimal_sugar_level_for_hops_4", "1");
+        try {
+            HttpResponse<String> response = http.get("/pair/beer?name=pilsner");
+
+            assertThat(response.statusCode()).isEqualTo(404);
+            assertThat(response.body()).isEqualTo("{\"error\":\"no match\",\"detail\":\"no donut suits sugar level 1, "
+                    + "the level DonutDB advises for 'pilsner'\"}");
+        } finally {
+            redis.opsForValue().set("optimal_sugar_level_for_hops_4", "4");
+        }
+    }
+
+    @Test
+    void unknownRoutesAndWrongMethodsAnswerJson() {
+        HttpResponse<String> unknown = http.get("/pair/wine");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).isEqualTo("{\"error\":\"not found\",\"detail\":\"no route for GET /pair/wine\"}");
+
+        HttpResponse<String> post = http.post("/beers");
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.body()).isEqualTo("{\"error\":\"method not allowed\",\"detail\":\"Method 'POST' is not supported.\"}");
+    }
+
+    @Test
+    void pingAnswers() {
+        assertThat(http.get("/ping").body()).isEqualTo("{\"status\":\"ok\"}");
+    }
+}
