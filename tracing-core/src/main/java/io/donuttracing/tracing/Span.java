@@ -1,0 +1,365 @@
+package io.donuttracing.tracing;
+
+import io.donuttracing.tracing.context.Scope;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One timed operation: a request served, a query run, a call made. Datadog's span model:
+ *
+ * <ul>
+ *   <li>{@link #name()} the kind of operation ({@code servlet.request}, {@code h2.query});</li>
+ *   <li>{@link #service()} who did it ({@code matchmaker}, {@code db});</li>
+ *   <li>{@link #resource()} what exactly ({@code GET /pair/beer}, the SQL text);</li>
+ *   <li>{@link #type()} {@code web}, {@code http}, {@code sql}, {@code redis}, {@code custom};</li>
+ *   <li>ids: {@link #traceId()}, {@link #spanId()}, {@link #parentId()} (0 for a root);</li>
+ *   <li>start (ns since the epoch) and duration (ns, from a monotonic clock);</li>
+ *   <li>{@link #isError()}, string tags ({@link #tags()}, the wire's {@code meta}) and numeric tags
+ *       ({@link #metrics()}).</li>
+ * </ul>
+ *
+ * Spans come from a {@link Tracer}. The usual way is one statement:
+ *
+ * <pre>{@code
+ * try (Span span = tracer.trace("beer.query", "db")) {
+ *   span.setTag("beer", name);
+ *   return repository.find(name);
+ * } // closing finishes the span and makes its parent the active span again
+ * }</pre>
+ *
+ * A span is meant to be written by one thread at a time (the executor wrappers of
+ * {@link io.donuttracing.tracing.context.CurrentSpan} hand it over safely). After it finishes it no longer
+ * changes: later tags are ignored, and finishing it again does nothing.
+ */
+public final class Span implements AutoCloseable {
+  private static final long UNFINISHED = -1;
+
+  final LocalTrace trace;
+  private final long spanId;
+  private final long parentId;
+  private final long startTicks;
+  private final long startEpochNanos;
+  private String name;
+  private String service;
+  private String resource;
+  private String type;
+  private int error;
+  private Map<String, String> meta;
+  private Map<String, Number> metrics;
+  private volatile long durationNanos = UNFINISHED;
+  /** The scope {@link Tracer#trace} opened for this span; closed by {@link #close()}. */
+  Scope scope;
+
+  Span(LocalTrace trace, long spanId, long parentId, String name, String service, long startTicks) {
+    this.trace = trace;
+    this.spanId = spanId;
+    this.parentId = parentId;
+    this.name = name;
+    this.service = service;
+    this.startTicks = startTicks;
+    this.startEpochNanos = trace.epochNanos(startTicks);
+  }
+
+  // ---- ids and the trace -------------------------------------------------------------------------
+
+  /** The low 64 bits of the trace id: the {@code trace_id} the agent sees. Unsigned. */
+  public long traceId() {
+    return trace.traceIdLow;
+  }
+
+  /** The high 64 bits of the 128-bit trace id (sent as the {@code _dd.p.tid} tag). */
+  public long traceIdHigh() {
+    return trace.traceIdHigh;
+  }
+
+  /** Unsigned, never 0. */
+  public long spanId() {
+    return spanId;
+  }
+
+  /** The parent's span id; 0 for the root of a trace. */
+  public long parentId() {
+    return parentId;
+  }
+
+  /** The context to propagate to another process or to use as an explicit parent. */
+  public SpanContext context() {
+    return new SpanContext(trace.traceIdHigh, trace.traceIdLow, spanId, trace.samplingPriority, trace.origin,
+        trace.propagatedTags, null, trace.w3cVendorState, trace, service);
+  }
+
+  /** The trace's sampling priority (see {@link io.donuttracing.tracing.sampling.SamplingPriority}). */
+  public int samplingPriority() {
+    return trace.samplingPriority;
+  }
+
+  /**
+   * Overrides the trace's sampling decision, e.g. {@code SamplingPriority.USER_KEEP} to keep a trace that
+   * shows a rare problem. Affects the whole trace and what is propagated from now on.
+   */
+  public Span setSamplingPriority(int priority) {
+    trace.setSamplingPriorityByUser(priority);
+    return this;
+  }
+
+  /** The trace's origin ({@code x-datadog-origin}), or null. */
+  public String origin() {
+    return trace.origin;
+  }
+
+  // ---- name, service, resource, type -------------------------------------------------------------
+
+  public String name() {
+    return name;
+  }
+
+  public Span setName(String name) {
+    if (!isFinished()) {
+      this.name = name;
+    }
+    return this;
+  }
+
+  public String service() {
+    return service;
+  }
+
+  public Span setService(String service) {
+    if (!isFinished()) {
+      this.service = service;
+    }
+    return this;
+  }
+
+  /** The resource; when none was set, the agent uses the name. */
+  public String resource() {
+    return resource == null ? name : resource;
+  }
+
+  public Span setResource(String resource) {
+    if (!isFinished()) {
+      this.resource = resource;
+    }
+    return this;
+  }
+
+  /** {@code web}, {@code http}, {@code sql}, {@code redis}, {@code custom}, or null. */
+  public String type() {
+    return type;
+  }
+
+  public Span setType(String type) {
+    if (!isFinished()) {
+      this.type = type;
+    }
+    return this;
+  }
+
+  // ---- tags ---------------------------------------------------------------------------------------
+
+  /** Sets a string tag ({@code meta} on the wire); a null value removes it. */
+  public Span setTag(String key, String value) {
+    if (isFinished()) {
+      return this;
+    }
+    if (value == null) {
+      if (meta != null) {
+        meta.remove(key);
+      }
+    } else {
+      if (meta == null) {
+        meta = new HashMap<>(8);
+      }
+      meta.put(key, value);
+    }
+    return this;
+  }
+
+  /** Sets a boolean tag, stored as the string {@code "true"} or {@code "false"}. */
+  public Span setTag(String key, boolean value) {
+    return setTag(key, value ? "true" : "false");
+  }
+
+  /** Sets a numeric tag ({@code metrics} on the wire). */
+  public Span setTag(String key, long value) {
+    return setMetric(key, value);
+  }
+
+  /** Sets a numeric tag ({@code metrics} on the wire). */
+  public Span setTag(String key, double value) {
+    return setMetric(key, value);
+  }
+
+  private Span setMetric(String key, Number value) {
+    if (!isFinished()) {
+      putMetric(key, value);
+    }
+    return this;
+  }
+
+  void putMetric(String key, Number value) {
+    if (metrics == null) {
+      metrics = new HashMap<>(8);
+    }
+    metrics.put(key, value);
+  }
+
+  void putMeta(String key, String value) {
+    if (meta == null) {
+      meta = new HashMap<>(8);
+    }
+    meta.put(key, value);
+  }
+
+  /** One string tag, or null. */
+  public String tag(String key) {
+    return meta == null ? null : meta.get(key);
+  }
+
+  /** The string tags, read-only. */
+  public Map<String, String> tags() {
+    return meta == null ? Map.of() : Collections.unmodifiableMap(meta);
+  }
+
+  /** The numeric tags, read-only. */
+  public Map<String, Number> metrics() {
+    return metrics == null ? Map.of() : Collections.unmodifiableMap(metrics);
+  }
+
+  // ---- errors -------------------------------------------------------------------------------------
+
+  public boolean isError() {
+    return error != 0;
+  }
+
+  /** Marks the span as failed (error=1) or not. */
+  public Span setError(boolean failed) {
+    if (!isFinished()) {
+      error = failed ? 1 : 0;
+    }
+    return this;
+  }
+
+  /**
+   * Marks the span as failed by {@code t}: error=1 and the tags {@code error.type} (the class name),
+   * {@code error.msg} and {@code error.stack}, which is what the agent and its UI look for.
+   */
+  public Span recordException(Throwable t) {
+    if (t == null || isFinished()) {
+      return this;
+    }
+    error = 1;
+    setTag("error.type", t.getClass().getName());
+    setTag("error.msg", t.getMessage() == null ? "" : t.getMessage());
+    StringWriter stack = new StringWriter();
+    t.printStackTrace(new PrintWriter(stack));
+    String text = stack.toString();
+    setTag("error.stack", text.length() > 20_000 ? text.substring(0, 20_000) : text);
+    return this;
+  }
+
+  // ---- time and the end ---------------------------------------------------------------------------
+
+  /** Start, in nanoseconds since the Unix epoch. */
+  public long startEpochNanos() {
+    return startEpochNanos;
+  }
+
+  /** Duration in nanoseconds; -1 while the span is running. */
+  public long durationNanos() {
+    return durationNanos;
+  }
+
+  public boolean isFinished() {
+    return durationNanos != UNFINISHED;
+  }
+
+  /**
+   * Ends the span now. Once the last span of this process in its trace has finished, the trace is handed
+   * to the writer. Finishing twice does nothing. Does not change the active span: see {@link #close()}.
+   */
+  public void finish() {
+    trace.finish(this, System.nanoTime());
+  }
+
+  /** Called by the trace, under its lock: returns false if the span was already finished. */
+  boolean markFinished(long endTicks) {
+    if (durationNanos != UNFINISHED) {
+      return false;
+    }
+    durationNanos = Math.max(0, endTicks - startTicks);
+    return true;
+  }
+
+  /**
+   * Finishes the span and, if {@link Tracer#trace} made it the active span, makes the span that was active
+   * before it active again. This is what try-with-resources calls.
+   */
+  @Override
+  public void close() {
+    finish();
+    Scope s = scope;
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  /** One line, for logs. */
+  @Override
+  public String toString() {
+    return "Span{name=" + name + ", service=" + service + ", resource=" + resource() + ", trace_id="
+        + Long.toUnsignedString(trace.traceIdLow) + ", span_id=" + Long.toUnsignedString(spanId) + ", parent_id="
+        + Long.toUnsignedString(parentId) + "}";
+  }
+
+  /**
+   * The span in the layout of the Python tracer's debug log (the workshop's step 7), one field a line:
+   * name, id, trace_id, parent_id, service, resource, type, start, end, duration, error, tags.
+   */
+  public String describe() {
+    StringBuilder sb = new StringBuilder(256);
+    long duration = durationNanos;
+    sb.append("name ").append(name).append('\n')
+        .append("id ").append(Long.toUnsignedString(spanId)).append('\n')
+        .append("trace_id ").append(Long.toUnsignedString(trace.traceIdLow)).append('\n')
+        .append("parent_id ").append(parentId == 0 ? "None" : Long.toUnsignedString(parentId)).append('\n')
+        .append("service ").append(service).append('\n')
+        .append("resource ").append(resource()).append('\n')
+        .append("type ").append(type == null ? "None" : type).append('\n')
+        .append("start ").append(seconds(startEpochNanos)).append('\n')
+        .append("end ").append(duration < 0 ? "None" : seconds(startEpochNanos + duration)).append('\n')
+        .append("duration ").append(duration < 0 ? "None" : String.format("%.6fs", duration / 1e9)).append('\n')
+        .append("error ").append(error).append('\n')
+        .append("tags");
+    if (meta != null) {
+      for (Map.Entry<String, String> e : meta.entrySet()) {
+        if (!e.getKey().equals("error.stack")) {
+          sb.append("\n    ").append(e.getKey()).append(": ").append(e.getValue());
+        }
+      }
+    }
+    if (metrics != null) {
+      for (Map.Entry<String, Number> e : metrics.entrySet()) {
+        sb.append("\n    ").append(e.getKey()).append(": ").append(e.getValue());
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String seconds(long epochNanos) {
+    return String.format("%d.%06d", epochNanos / 1_000_000_000L, (epochNanos % 1_000_000_000L) / 1000);
+  }
+
+  /** The raw error flag, 0 or 1, for encoders. */
+  public int error() {
+    return error;
+  }
+
+  /** The resource as set, or null (encoders write the name then, as the agent would). */
+  String rawResource() {
+    return resource;
+  }
+}

@@ -1,0 +1,125 @@
+package io.donuttracing.tracing;
+
+import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.util.Map;
+
+/**
+ * What crosses a process boundary: the ids of a span and the trace-wide decisions made for it.
+ * Immutable.
+ *
+ * <p>A {@code SpanContext} comes from two places: {@link Span#context()} for a span of this process, and
+ * {@link Tracer#extract} for the caller's span read from request headers. Either can be the parent of a
+ * new span ({@link Tracer#trace(String, String, SpanContext)}).
+ *
+ * <p>Trace ids are 128 bits, as two longs. Only the low 64 bits travel as {@code trace_id} to the agent
+ * and in Datadog's headers; the high 64 bits travel as the {@code _dd.p.tid} tag. Span ids are 64 bits.
+ * All ids are unsigned: print them with {@link Long#toUnsignedString(long)}.
+ */
+public final class SpanContext {
+  private final long traceIdHigh;
+  private final long traceIdLow;
+  private final long spanId;
+  private final int samplingPriority;
+  private final String origin;
+  private final Map<String, String> propagatedTags;
+  private final Map<String, String> spanTags;
+  private final String w3cVendorState;
+  /** Set when this context belongs to a span of this process: its children join the same local trace. */
+  final LocalTrace localTrace;
+  final String localService;
+
+  /**
+   * A remote context, as a propagator builds it.
+   *
+   * @param samplingPriority one of {@link SamplingPriority}, or {@link SamplingPriority#UNSET}
+   * @param origin {@code x-datadog-origin}, or null
+   * @param propagatedTags the {@code _dd.p.*} tags to carry on (without {@code _dd.p.tid}); may be empty
+   * @param spanTags tags the extractor wants on the first local span, such as {@code _dd.propagation_error}
+   * @param w3cVendorState other vendors' {@code tracestate} members, kept to pass on, or null
+   */
+  public SpanContext(long traceIdHigh, long traceIdLow, long spanId, int samplingPriority, String origin,
+      Map<String, String> propagatedTags, Map<String, String> spanTags, String w3cVendorState) {
+    this(traceIdHigh, traceIdLow, spanId, samplingPriority, origin, propagatedTags, spanTags, w3cVendorState,
+        null, null);
+  }
+
+  SpanContext(long traceIdHigh, long traceIdLow, long spanId, int samplingPriority, String origin,
+      Map<String, String> propagatedTags, Map<String, String> spanTags, String w3cVendorState,
+      LocalTrace localTrace, String localService) {
+    this.traceIdHigh = traceIdHigh;
+    this.traceIdLow = traceIdLow;
+    this.spanId = spanId;
+    this.samplingPriority = samplingPriority;
+    this.origin = origin;
+    this.propagatedTags = propagatedTags == null ? Map.of() : Map.copyOf(propagatedTags);
+    this.spanTags = spanTags == null ? Map.of() : Map.copyOf(spanTags);
+    this.w3cVendorState = w3cVendorState;
+    this.localTrace = localTrace;
+    this.localService = localService;
+  }
+
+  /** A remote context with just ids and a priority. */
+  public static SpanContext of(long traceIdHigh, long traceIdLow, long spanId, int samplingPriority) {
+    return new SpanContext(traceIdHigh, traceIdLow, spanId, samplingPriority, null, null, null, null);
+  }
+
+  public long traceIdHigh() {
+    return traceIdHigh;
+  }
+
+  /** The 64 bits sent to the agent as {@code trace_id}. */
+  public long traceIdLow() {
+    return traceIdLow;
+  }
+
+  public long spanId() {
+    return spanId;
+  }
+
+  /** One of {@link SamplingPriority}; {@link SamplingPriority#UNSET} when the caller sent none. */
+  public int samplingPriority() {
+    return samplingPriority;
+  }
+
+  public String origin() {
+    return origin;
+  }
+
+  /** The {@code _dd.p.*} tags that travel with the trace (never {@code _dd.p.tid}, which is {@link #traceIdHigh()}). */
+  public Map<String, String> propagatedTags() {
+    return propagatedTags;
+  }
+
+  /** Tags for the first local span, e.g. {@code _dd.propagation_error}. */
+  public Map<String, String> spanTags() {
+    return spanTags;
+  }
+
+  /** Other vendors' W3C {@code tracestate} members, to be passed on unchanged; null if none. */
+  public String w3cVendorState() {
+    return w3cVendorState;
+  }
+
+  /** True when this is the context of a span of this process. */
+  public boolean isLocal() {
+    return localTrace != null;
+  }
+
+  /** The trace id as 32 lower-case hex digits, as W3C {@code traceparent} writes it. */
+  public String traceIdHex() {
+    return Ids.hex(traceIdHigh) + Ids.hex(traceIdLow);
+  }
+
+  /** The span id as 16 lower-case hex digits. */
+  public String spanIdHex() {
+    return Ids.hex(spanId);
+  }
+
+  @Override
+  public String toString() {
+    return "SpanContext{trace_id=" + Long.toUnsignedString(traceIdLow) + ", span_id=" + Long.toUnsignedString(spanId)
+        + ", tid=" + Ids.hex(traceIdHigh) + ", priority="
+        + (samplingPriority == SamplingPriority.UNSET ? "unset" : samplingPriority)
+        + (origin == null ? "" : ", origin=" + origin) + "}";
+  }
+}

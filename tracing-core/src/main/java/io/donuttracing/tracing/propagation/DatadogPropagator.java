@@ -1,0 +1,157 @@
+package io.donuttracing.tracing.propagation;
+
+import io.donuttracing.tracing.Ids;
+import io.donuttracing.tracing.SpanContext;
+import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Datadog's own headers:
+ * <pre>
+ * x-datadog-trace-id: 1234567890123456789        low 64 bits of the trace id, unsigned decimal
+ * x-datadog-parent-id: 987654321                 the caller's span id, unsigned decimal
+ * x-datadog-sampling-priority: 1                 -1, 0, 1 or 2
+ * x-datadog-origin: synthetics                   optional
+ * x-datadog-tags: _dd.p.dm=-1,_dd.p.tid=66e3f5a800000000   _dd.p.* only; tid = high 64 bits, 16 hex
+ * </pre>
+ * A malformed id or priority drops the whole context (the request starts a new trace). A malformed
+ * {@code x-datadog-tags} keeps the context, drops the tags and records {@code _dd.propagation_error}.
+ */
+public final class DatadogPropagator implements Propagator {
+  static final String TRACE_ID = "x-datadog-trace-id";
+  static final String PARENT_ID = "x-datadog-parent-id";
+  static final String PRIORITY = "x-datadog-sampling-priority";
+  static final String ORIGIN = "x-datadog-origin";
+  static final String TAGS = "x-datadog-tags";
+  private static final int MAX_TAGS_LENGTH = 512;
+
+  @Override
+  public <C> void inject(SpanContext context, C carrier, Setter<C> setter) {
+    setter.set(carrier, TRACE_ID, Long.toUnsignedString(context.traceIdLow()));
+    setter.set(carrier, PARENT_ID, Long.toUnsignedString(context.spanId()));
+    if (context.samplingPriority() != SamplingPriority.UNSET) {
+      setter.set(carrier, PRIORITY, Integer.toString(context.samplingPriority()));
+    }
+    if (context.origin() != null) {
+      setter.set(carrier, ORIGIN, context.origin());
+    }
+    String tags = encodeTags(context);
+    if (!tags.isEmpty()) {
+      setter.set(carrier, TAGS, tags);
+    }
+  }
+
+  static String encodeTags(SpanContext context) {
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, String> e : context.propagatedTags().entrySet()) {
+      if (sb.length() > 0) {
+        sb.append(',');
+      }
+      sb.append(e.getKey()).append('=').append(e.getValue());
+    }
+    if (context.traceIdHigh() != 0) {
+      if (sb.length() > 0) {
+        sb.append(',');
+      }
+      sb.append("_dd.p.tid=").append(Ids.hex(context.traceIdHigh()));
+    }
+    return sb.length() > MAX_TAGS_LENGTH ? "" : sb.toString();
+  }
+
+  @Override
+  public <C> SpanContext extract(C carrier, Getter<C> getter) {
+    try {
+      String traceIdText = Hex.firstValue(getter.get(carrier, TRACE_ID));
+      if (traceIdText == null || !Hex.validUnsignedDecimal(traceIdText)) {
+        return null;
+      }
+      long traceId = Hex.parseUnsignedDecimal(traceIdText);
+      if (traceId == 0) {
+        return null;
+      }
+      long parentId = 0;
+      String parentText = Hex.firstValue(getter.get(carrier, PARENT_ID));
+      if (parentText != null) {
+        if (!Hex.validUnsignedDecimal(parentText)) {
+          return null;
+        }
+        parentId = Hex.parseUnsignedDecimal(parentText);
+      }
+      int priority = SamplingPriority.UNSET;
+      String priorityText = Hex.firstValue(getter.get(carrier, PRIORITY));
+      if (priorityText != null) {
+        priority = Hex.parseSmallInt(priorityText);
+        if (priority == Integer.MIN_VALUE) {
+          return null;
+        }
+      }
+      String origin = Hex.firstValue(getter.get(carrier, ORIGIN));
+      if (origin != null && origin.isEmpty()) {
+        origin = null;
+      }
+      Map<String, String> propagated = new HashMap<>();
+      Map<String, String> spanTags = new HashMap<>();
+      long traceIdHigh = decodeTags(getter.get(carrier, TAGS), propagated, spanTags);
+      return new SpanContext(traceIdHigh, traceId, parentId, priority, origin, propagated, spanTags, null);
+    } catch (RuntimeException e) {
+      return null; // a carrier's getter failed: treat as no context, never break the request
+    }
+  }
+
+  /** Fills the {@code _dd.p.*} tags; returns the trace id's high bits from {@code _dd.p.tid} (0 if none). */
+  static long decodeTags(String header, Map<String, String> propagated, Map<String, String> spanTags) {
+    if (header == null || header.isEmpty()) {
+      return 0;
+    }
+    if (header.length() > MAX_TAGS_LENGTH) {
+      spanTags.put("_dd.propagation_error", "extract_max_size");
+      return 0;
+    }
+    long high = 0;
+    String badTid = null;
+    for (String member : header.split(",", -1)) {
+      int eq = member.indexOf('=');
+      if (eq <= 0 || eq == member.length() - 1 || !validKey(member, eq) || !validValue(member, eq + 1)) {
+        propagated.clear();
+        spanTags.put("_dd.propagation_error", "decoding_error");
+        return 0;
+      }
+      String key = member.substring(0, eq);
+      String value = member.substring(eq + 1);
+      if (key.equals("_dd.p.tid")) {
+        if (value.length() == 16 && Hex.isLowerHex(value, 0, 16)) {
+          high = Hex.parseHex(value, 0, 16);
+        } else {
+          badTid = value;
+        }
+      } else if (key.startsWith("_dd.p.")) {
+        propagated.put(key, value);
+      }
+    }
+    if (badTid != null) {
+      spanTags.put("_dd.propagation_error", "malformed_tid " + badTid);
+    }
+    return high;
+  }
+
+  private static boolean validKey(String s, int end) {
+    for (int i = 0; i < end; i++) {
+      char c = s.charAt(i);
+      if (c <= ' ' || c > '~' || c == ',' || c == '=') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean validValue(String s, int from) {
+    for (int i = from; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < ' ' || c > '~' || c == ',') {
+        return false;
+      }
+    }
+    return true;
+  }
+}

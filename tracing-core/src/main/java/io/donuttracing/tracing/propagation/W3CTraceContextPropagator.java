@@ -1,0 +1,155 @@
+package io.donuttracing.tracing.propagation;
+
+import io.donuttracing.tracing.Ids;
+import io.donuttracing.tracing.SpanContext;
+import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * W3C Trace Context (style {@code tracecontext}):
+ * <pre>
+ * traceparent: 00-&lt;32 hex trace id&gt;-&lt;16 hex parent span id&gt;-&lt;flags: 01 sampled, 00 not&gt;
+ * tracestate:  dd=s:&lt;priority&gt;;o:&lt;origin&gt;;p:&lt;16 hex span id&gt;;t.dm:-1,othervendor=...
+ * </pre>
+ * Datadog's list member {@code dd=} carries what {@code traceparent} cannot: the exact priority, the
+ * origin, and the {@code _dd.p.*} tags (as {@code t.*}). Rejected: version {@code ff}, a version-00
+ * header that is not exactly 55 characters, upper-case hex, all-zero ids; a {@code tracestate} without a
+ * {@code traceparent} is ignored. Other vendors' members are passed on unchanged.
+ */
+public final class W3CTraceContextPropagator implements Propagator {
+  static final String TRACEPARENT = "traceparent";
+  static final String TRACESTATE = "tracestate";
+  private static final int MAX_MEMBERS = 32;
+
+  @Override
+  public <C> void inject(SpanContext context, C carrier, Setter<C> setter) {
+    int priority = context.samplingPriority();
+    boolean sampled = priority == SamplingPriority.UNSET || priority > 0;
+    setter.set(carrier, TRACEPARENT, traceparent(context, sampled));
+    StringBuilder dd = new StringBuilder(64).append("dd=");
+    if (priority != SamplingPriority.UNSET) {
+      dd.append("s:").append(priority).append(';');
+    }
+    if (context.origin() != null) {
+      dd.append("o:").append(sanitize(context.origin(), true)).append(';');
+    }
+    dd.append("p:").append(Ids.hex(context.spanId()));
+    for (Map.Entry<String, String> e : context.propagatedTags().entrySet()) {
+      dd.append(";t.").append(sanitize(e.getKey().substring("_dd.p.".length()), false)).append(':')
+          .append(sanitize(e.getValue(), true));
+    }
+    if (context.w3cVendorState() != null && !context.w3cVendorState().isEmpty()) {
+      dd.append(',').append(context.w3cVendorState());
+    }
+    setter.set(carrier, TRACESTATE, dd.toString());
+  }
+
+  /** {@code 00-<trace>-<span>-<flags>}, as used in {@code traceparent} and the {@code traceresponse} header. */
+  public static String traceparent(SpanContext context, boolean sampled) {
+    return "00-" + Ids.hex(context.traceIdHigh()) + Ids.hex(context.traceIdLow()) + '-' + Ids.hex(context.spanId())
+        + (sampled ? "-01" : "-00");
+  }
+
+  /** tracestate values may not hold ',', ';', '=' or '~'; Datadog writes '=' as '~'. */
+  private static String sanitize(String s, boolean value) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (value && c == '=') {
+        sb.append('~');
+      } else if (c < 0x20 || c > 0x7e || c == ',' || c == ';' || c == '=' || c == '~' || (!value && c == ':')) {
+        sb.append('_');
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public <C> SpanContext extract(C carrier, Getter<C> getter) {
+    try {
+      String header = getter.get(carrier, TRACEPARENT);
+      if (header == null) {
+        return null;
+      }
+      String tp = header.trim();
+      if (tp.length() < 55 || !Hex.isLowerHex(tp, 0, 2) || tp.startsWith("ff")) {
+        return null;
+      }
+      boolean version00 = tp.startsWith("00");
+      if ((version00 && tp.length() != 55) || (!version00 && tp.length() > 55 && tp.charAt(55) != '-')) {
+        return null;
+      }
+      if (tp.charAt(2) != '-' || tp.charAt(35) != '-' || tp.charAt(52) != '-'
+          || !Hex.isLowerHex(tp, 3, 32) || !Hex.isLowerHex(tp, 36, 16) || !Hex.isLowerHex(tp, 53, 2)) {
+        return null;
+      }
+      long high = Hex.parseHex(tp, 3, 16);
+      long low = Hex.parseHex(tp, 19, 16);
+      long parent = Hex.parseHex(tp, 36, 16);
+      if ((high == 0 && low == 0) || parent == 0) {
+        return null;
+      }
+      boolean sampled = (Hex.parseHex(tp, 53, 2) & 1) == 1;
+
+      Map<String, String> propagated = new HashMap<>();
+      Map<String, String> spanTags = new HashMap<>();
+      StringBuilder others = new StringBuilder();
+      int ddPriority = SamplingPriority.UNSET;
+      String origin = null;
+      String state = getter.get(carrier, TRACESTATE);
+      if (state != null) {
+        int members = 0;
+        for (String raw : state.split(",")) {
+          String member = raw.trim();
+          if (member.isEmpty() || ++members > MAX_MEMBERS) {
+            continue;
+          }
+          if (member.startsWith("dd=")) {
+            for (String field : member.substring(3).split(";")) {
+              int colon = field.indexOf(':');
+              if (colon <= 0) {
+                continue;
+              }
+              String k = field.substring(0, colon);
+              String v = field.substring(colon + 1);
+              if (k.equals("s")) {
+                int p = Hex.parseSmallInt(v);
+                ddPriority = p == Integer.MIN_VALUE ? SamplingPriority.UNSET : p;
+              } else if (k.equals("o")) {
+                origin = v.replace('~', '=');
+              } else if (k.equals("p")) {
+                if (v.length() == 16 && Hex.isLowerHex(v, 0, 16)) {
+                  spanTags.put("_dd.parent_id", v);
+                }
+              } else if (k.startsWith("t.") && k.length() > 2 && !k.equals("t.tid")) {
+                propagated.put("_dd.p." + k.substring(2), v.replace('~', '='));
+              }
+            }
+          } else {
+            if (others.length() > 0) {
+              others.append(',');
+            }
+            others.append(member);
+          }
+        }
+      }
+      int priority;
+      if (sampled) {
+        priority = ddPriority != SamplingPriority.UNSET && ddPriority > 0 ? ddPriority : SamplingPriority.AUTO_KEEP;
+        if (ddPriority == SamplingPriority.UNSET || ddPriority <= 0) {
+          propagated.put("_dd.p.dm", "-0");
+        }
+      } else {
+        priority = ddPriority != SamplingPriority.UNSET && ddPriority <= 0 ? ddPriority : SamplingPriority.AUTO_REJECT;
+        propagated.remove("_dd.p.dm");
+      }
+      return new SpanContext(high, low, parent, priority, origin, propagated, spanTags,
+          others.length() == 0 ? null : others.toString());
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+}

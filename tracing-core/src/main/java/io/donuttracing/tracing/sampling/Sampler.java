@@ -1,0 +1,120 @@
+package io.donuttracing.tracing.sampling;
+
+import java.math.BigDecimal;
+import java.util.Map;
+
+/**
+ * Decides, once per trace and at its start, whether the trace is kept: the sampling priority.
+ *
+ * <p>Two sources of rates, as in Datadog's tracers:
+ * <ul>
+ *   <li>a rule, {@code DD_TRACE_SAMPLE_RATE}: when set, every trace gets {@link SamplingPriority#USER_KEEP}
+ *       or {@link SamplingPriority#USER_REJECT} at that rate (decision maker {@code -3});</li>
+ *   <li>otherwise the agent's {@code rate_by_service}, read from each answer of the trace intake
+ *       ({@code {"service:matchmaker,env:dev":0.5, "service:,env:":1.0}}): {@link SamplingPriority#AUTO_KEEP}
+ *       or {@link SamplingPriority#AUTO_REJECT} (decision maker {@code -1}, or {@code -0} before the agent
+ *       has answered).</li>
+ * </ul>
+ * The decision is deterministic in the trace id ({@link #keep(long, double)}), so the agent and every
+ * tracer that sees the same trace id and rate agree.
+ */
+public final class Sampler {
+
+  /** Knuth's multiplicative hashing factor, shared with the agent and every Datadog tracer. */
+  public static final long KNUTH_FACTOR = 1111111111111111111L;
+
+  private static final String DEFAULT_KEY = "service:,env:";
+  private static final BigDecimal TWO_TO_64 = new BigDecimal("18446744073709551616");
+
+  private final Double ruleRate;
+  private final long ruleCutoff;
+  private volatile Map<String, Double> agentRates = Map.of();
+
+  /** @param ruleRate {@code DD_TRACE_SAMPLE_RATE}, or null to follow the agent's rates */
+  public Sampler(Double ruleRate) {
+    this.ruleRate = ruleRate == null ? null : Math.max(0.0, Math.min(1.0, ruleRate));
+    this.ruleCutoff = this.ruleRate == null ? 0 : cutoff(this.ruleRate);
+  }
+
+  /**
+   * The deterministic keep rule: keep when {@code traceId * 1111111111111111111 (mod 2^64) < rate * 2^64},
+   * the product and the comparison unsigned.
+   */
+  public static boolean keep(long traceIdLow, double rate) {
+    if (rate >= 1.0) {
+      return true;
+    }
+    if (!(rate > 0.0)) {
+      return false;
+    }
+    return keepBelow(traceIdLow, cutoff(rate));
+  }
+
+  private static boolean keepBelow(long traceIdLow, long cutoff) {
+    return Long.compareUnsigned(traceIdLow * KNUTH_FACTOR, cutoff) < 0;
+  }
+
+  /** {@code rate * 2^64} as an unsigned long; only meaningful for 0 < rate < 1. */
+  private static long cutoff(double rate) {
+    return new BigDecimal(rate).multiply(TWO_TO_64).toBigInteger().longValue();
+  }
+
+  /** The decision for a new trace whose root span has this service and env. */
+  public Decision decide(long traceIdLow, String service, String env) {
+    if (ruleRate != null) {
+      boolean kept = ruleRate >= 1.0 || (ruleRate > 0.0 && keepBelow(traceIdLow, ruleCutoff));
+      return new Decision(kept ? SamplingPriority.USER_KEEP : SamplingPriority.USER_REJECT,
+          "-3", "_dd.rule_psr", ruleRate);
+    }
+    Map<String, Double> rates = agentRates;
+    Double rate = rates.get("service:" + nullToEmpty(service) + ",env:" + nullToEmpty(env));
+    if (rate == null) {
+      rate = rates.get(DEFAULT_KEY);
+    }
+    if (rate == null) {
+      return Decision.DEFAULT_KEEP;
+    }
+    boolean kept = keep(traceIdLow, rate);
+    return new Decision(kept ? SamplingPriority.AUTO_KEEP : SamplingPriority.AUTO_REJECT,
+        "-1", "_dd.agent_psr", rate);
+  }
+
+  /** Replaces the agent's rates; called by the writer with each {@code rate_by_service} it reads. */
+  public void updateAgentRates(Map<String, Double> rateByService) {
+    agentRates = Map.copyOf(rateByService);
+  }
+
+  /** The agent's rates in use (for tests and diagnostics). */
+  public Map<String, Double> agentRates() {
+    return agentRates;
+  }
+
+  /** The configured rule rate, or null. */
+  public Double ruleRate() {
+    return ruleRate;
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  /**
+   * A sampling decision: the priority, the decision maker ({@code _dd.p.dm}, propagated when kept), and
+   * the rate with the metric that records it on the root span.
+   */
+  public static final class Decision {
+    static final Decision DEFAULT_KEEP = new Decision(SamplingPriority.AUTO_KEEP, "-0", "_dd.agent_psr", 1.0);
+
+    public final int priority;
+    public final String mechanism;
+    public final String rateMetric;
+    public final double rate;
+
+    Decision(int priority, String mechanism, String rateMetric, double rate) {
+      this.priority = priority;
+      this.mechanism = mechanism;
+      this.rateMetric = rateMetric;
+      this.rate = rate;
+    }
+  }
+}

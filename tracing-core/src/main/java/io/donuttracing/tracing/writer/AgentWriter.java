@@ -1,0 +1,297 @@
+package io.donuttracing.tracing.writer;
+
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.Tracer;
+import io.donuttracing.tracing.TracerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Sends finished traces to the Datadog agent (or to anything that speaks its intake, like our collector).
+ * After OpenTelemetry's {@code BatchSpanProcessor}: the application thread only offers the trace to a
+ * bounded queue; one daemon thread takes traces from it, batches them, and sends a batch when it holds
+ * {@value #MAX_BATCH_SPANS} spans or when the flush interval (1 s) has passed.
+ *
+ * <p>Sending: {@code PUT /v0.4/traces} as msgpack (or {@code /v0.3/traces} as JSON) with the headers the
+ * agent reads ({@code X-Datadog-Trace-Count}, {@code Datadog-Meta-Lang}, ...). Each 2xx answer carries the
+ * agent's {@code rate_by_service}, handed to the sampler.
+ *
+ * <p>Failure is normal and cheap: a full queue drops the new trace; an agent that is down, slow or refusing
+ * loses the batch being sent. Both are counted ({@link #counters()}) and reported in a warning at most once
+ * a minute. The next batch tries again, so sending resumes as soon as the agent is back.
+ *
+ * <p>{@link #close()} (and a JVM shutdown hook) sends what is still queued.
+ */
+public final class AgentWriter implements TraceWriter {
+  /** A batch is sent as soon as it holds this many spans. */
+  public static final int MAX_BATCH_SPANS = 5000;
+  private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final List<Span> FLUSH_SIGNAL = new ArrayList<>(0);
+  private static final Pattern RATE_BY_SERVICE = Pattern.compile("\"rate_by_service\"\\s*:\\s*\\{([^}]*)}");
+  private static final Pattern RATE = Pattern.compile("\"([^\"]*)\"\\s*:\\s*([-+0-9.eE]+)");
+
+  private final System.Logger log = System.getLogger(AgentWriter.class.getName());
+  private final URI uri;
+  private final TraceEncoder encoder;
+  private final Duration flushInterval;
+  private final Duration timeout;
+  private final Consumer<Map<String, Double>> rateListener;
+  private final ArrayBlockingQueue<List<Span>> queue;
+  private final HttpClient http;
+  private final Thread sender;
+  private final Thread shutdownHook;
+  private volatile boolean closed;
+
+  private final AtomicLong tracesSent = new AtomicLong();
+  private final AtomicLong spansSent = new AtomicLong();
+  private final AtomicLong tracesDroppedFull = new AtomicLong();
+  private final AtomicLong spansDroppedFull = new AtomicLong();
+  private final AtomicLong tracesDroppedFailed = new AtomicLong();
+  private final AtomicLong spansDroppedFailed = new AtomicLong();
+  private final AtomicLong requestsSent = new AtomicLong();
+  private final AtomicLong requestsFailed = new AtomicLong();
+  private final AtomicLong flushRequested = new AtomicLong();
+  private final AtomicLong flushCompleted = new AtomicLong();
+  private final AtomicLong lastWarningNanos = new AtomicLong(System.nanoTime() - WARNING_INTERVAL_NANOS);
+  private volatile boolean failing;
+
+  /**
+   * @param config the agent's URL, the protocol, queue size, flush interval and timeout, env/version/service
+   * @param rateListener receives each {@code rate_by_service} the agent returns (the sampler's update method)
+   */
+  public AgentWriter(TracerConfig config, Consumer<Map<String, Double>> rateListener) {
+    this.encoder = "0.3".equals(config.protocolVersion())
+        ? new JsonEncoder(config.env(), config.version(), config.service())
+        : new MsgpackEncoder(config.env(), config.version(), config.service());
+    this.uri = URI.create(config.agentUrl() + encoder.path());
+    this.flushInterval = config.flushInterval();
+    this.timeout = config.agentTimeout();
+    this.rateListener = rateListener;
+    this.queue = new ArrayBlockingQueue<>(config.queueSize());
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+    this.sender = new Thread(this::run, "dd-trace-writer");
+    this.sender.setDaemon(true);
+    this.sender.start();
+    this.shutdownHook = new Thread(this::close, "dd-trace-writer-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  @Override
+  public void write(List<Span> chunk) {
+    if (closed || !queue.offer(chunk)) {
+      tracesDroppedFull.incrementAndGet();
+      spansDroppedFull.addAndGet(chunk.size());
+      warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces): the agent is slow or down");
+    }
+  }
+
+  @Override
+  public boolean flush(Duration wait) {
+    long ticket = flushRequested.incrementAndGet();
+    queue.offer(FLUSH_SIGNAL); // if the queue is full the sender is awake anyway and sees the request
+    long deadline = System.nanoTime() + wait.toNanos();
+    synchronized (flushCompleted) {
+      while (flushCompleted.get() < ticket) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !sender.isAlive()) {
+          return false;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(flushCompleted, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public WriterCounters counters() {
+    return new WriterCounters(tracesSent.get(), spansSent.get(), tracesDroppedFull.get(), spansDroppedFull.get(),
+        tracesDroppedFailed.get(), spansDroppedFailed.get(), requestsSent.get(), requestsFailed.get(), queue.size());
+  }
+
+  /** The intake URL, e.g. {@code http://localhost:8126/v0.4/traces}. */
+  public URI uri() {
+    return uri;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    flush(timeout.plusSeconds(1));
+    closed = true;
+    sender.interrupt();
+    try {
+      sender.join(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException ignored) {
+        // the JVM is already shutting down
+      }
+    }
+  }
+
+  private void run() {
+    List<List<Span>> batch = new ArrayList<>();
+    int batchSpans = 0;
+    long deadline = System.nanoTime() + flushInterval.toNanos();
+    while (!closed) {
+      try {
+        long wait = deadline - System.nanoTime();
+        List<Span> chunk = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+        if (chunk != null && chunk != FLUSH_SIGNAL) {
+          batch.add(chunk);
+          batchSpans += chunk.size();
+        }
+        long requested = flushRequested.get();
+        boolean flushNow = requested > flushCompleted.get();
+        if (flushNow) {
+          for (List<Span> c; (c = queue.poll()) != null; ) {
+            if (c != FLUSH_SIGNAL) {
+              batch.add(c);
+              batchSpans += c.size();
+              if (batchSpans >= MAX_BATCH_SPANS) {
+                send(batch, batchSpans);
+                batch = new ArrayList<>();
+                batchSpans = 0;
+              }
+            }
+          }
+        }
+        if (flushNow || batchSpans >= MAX_BATCH_SPANS || System.nanoTime() - deadline >= 0) {
+          if (!batch.isEmpty()) {
+            send(batch, batchSpans);
+            batch = new ArrayList<>();
+            batchSpans = 0;
+          }
+          deadline = System.nanoTime() + flushInterval.toNanos();
+        }
+        if (flushNow) {
+          synchronized (flushCompleted) {
+            flushCompleted.set(requested);
+            flushCompleted.notifyAll();
+          }
+        }
+      } catch (InterruptedException e) {
+        if (!closed) {
+          Thread.currentThread().interrupt();
+        }
+        break;
+      } catch (RuntimeException e) {
+        // an encoding bug must not kill the only sender thread
+        log.log(System.Logger.Level.ERROR, "dd-trace-writer: could not send a batch", e);
+        batch = new ArrayList<>();
+        batchSpans = 0;
+      }
+    }
+    for (List<Span> c; (c = queue.poll()) != null; ) {
+      if (c != FLUSH_SIGNAL) {
+        tracesDroppedFull.incrementAndGet();
+        spansDroppedFull.addAndGet(c.size());
+      }
+    }
+  }
+
+  private void send(List<List<Span>> batch, int spans) {
+    try {
+      byte[] body = encoder.encode(batch);
+      HttpRequest request = HttpRequest.newBuilder(uri)
+          .timeout(timeout)
+          .header("Content-Type", encoder.contentType())
+          .header("X-Datadog-Trace-Count", Integer.toString(batch.size()))
+          .header("Datadog-Meta-Lang", "java")
+          .header("Datadog-Meta-Lang-Version", System.getProperty("java.version", "unknown"))
+          .header("Datadog-Meta-Lang-Interpreter", System.getProperty("java.vm.name", "unknown"))
+          .header("Datadog-Meta-Tracer-Version", Tracer.VERSION)
+          .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+          .build();
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() / 100 == 2) {
+        requestsSent.incrementAndGet();
+        tracesSent.addAndGet(batch.size());
+        spansSent.addAndGet(spans);
+        if (failing) {
+          failing = false;
+          log.log(System.Logger.Level.INFO, "dd-trace-writer: the agent at " + uri + " accepts traces again");
+        }
+        Map<String, Double> rates = parseRates(response.body());
+        if (rates != null && rateListener != null) {
+          rateListener.accept(rates);
+        }
+      } else {
+        failed(batch, spans, "the agent answered " + response.statusCode() + " " + abbreviate(response.body()));
+      }
+    } catch (IOException e) {
+      failed(batch, spans, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    } catch (InterruptedException e) {
+      failed(batch, spans, "interrupted while sending");
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void failed(List<List<Span>> batch, int spans, String why) {
+    requestsFailed.incrementAndGet();
+    tracesDroppedFailed.addAndGet(batch.size());
+    spansDroppedFailed.addAndGet(spans);
+    failing = true;
+    warn("sending to " + uri + " failed: " + why);
+  }
+
+  /** At most one warning a minute, with the counters so the reader sees how much was lost. */
+  private void warn(String what) {
+    long now = System.nanoTime();
+    long last = lastWarningNanos.get();
+    if (now - last >= WARNING_INTERVAL_NANOS && lastWarningNanos.compareAndSet(last, now)) {
+      log.log(System.Logger.Level.WARNING, "dd-trace-writer: " + what + "; traces are dropped until it recovers ("
+          + counters() + "). This warning repeats at most once a minute.");
+    }
+  }
+
+  /** Reads {@code {"rate_by_service":{"service:a,env:b":0.5}}}; null when the body has none. */
+  static Map<String, Double> parseRates(String body) {
+    if (body == null) {
+      return null;
+    }
+    Matcher m = RATE_BY_SERVICE.matcher(body);
+    if (!m.find()) {
+      return null;
+    }
+    Map<String, Double> rates = new HashMap<>();
+    Matcher rate = RATE.matcher(m.group(1));
+    while (rate.find()) {
+      try {
+        rates.put(rate.group(1), Double.parseDouble(rate.group(2)));
+      } catch (NumberFormatException ignored) {
+        // skip the odd entry, keep the others
+      }
+    }
+    return rates;
+  }
+
+  private static String abbreviate(String s) {
+    return s == null ? "" : s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+}

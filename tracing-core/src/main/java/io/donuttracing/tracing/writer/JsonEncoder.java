@@ -1,0 +1,142 @@
+package io.donuttracing.tracing.writer;
+
+import io.donuttracing.tracing.Span;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** The v0.3 intake format: the same structure as {@link MsgpackEncoder}, as JSON. Readable with curl and eyes. */
+public final class JsonEncoder implements TraceEncoder {
+  private final String env;
+  private final String version;
+  private final String service;
+
+  public JsonEncoder(String env, String version, String service) {
+    this.env = env;
+    this.version = version;
+    this.service = service;
+  }
+
+  @Override
+  public String path() {
+    return "/v0.3/traces";
+  }
+
+  @Override
+  public String contentType() {
+    return "application/json";
+  }
+
+  @Override
+  public byte[] encode(List<List<Span>> traces) {
+    StringBuilder sb = new StringBuilder(256 * traces.size());
+    sb.append('[');
+    for (int t = 0; t < traces.size(); t++) {
+      if (t > 0) {
+        sb.append(',');
+      }
+      sb.append('[');
+      List<Span> trace = traces.get(t);
+      for (int s = 0; s < trace.size(); s++) {
+        if (s > 0) {
+          sb.append(',');
+        }
+        span(sb, trace.get(s));
+      }
+      sb.append(']');
+    }
+    sb.append(']');
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void span(StringBuilder sb, Span span) {
+    sb.append("{\"service\":");
+    string(sb, span.service());
+    sb.append(",\"name\":");
+    string(sb, span.name());
+    sb.append(",\"resource\":");
+    string(sb, span.resource());
+    sb.append(",\"trace_id\":").append(Long.toUnsignedString(span.traceId()));
+    sb.append(",\"span_id\":").append(Long.toUnsignedString(span.spanId()));
+    sb.append(",\"parent_id\":").append(Long.toUnsignedString(span.parentId()));
+    sb.append(",\"start\":").append(span.startEpochNanos());
+    sb.append(",\"duration\":").append(Math.max(0, span.durationNanos()));
+    sb.append(",\"error\":").append(span.error());
+    sb.append(",\"meta\":{");
+    boolean first = true;
+    for (Map.Entry<String, String> e : span.tags().entrySet()) {
+      first = entry(sb, first, e.getKey(), e.getValue());
+    }
+    if (env != null && !span.tags().containsKey("env")) {
+      first = entry(sb, first, "env", env);
+    }
+    if (version != null && service.equals(span.service()) && !span.tags().containsKey("version")) {
+      first = entry(sb, first, "version", version);
+    }
+    if (span.origin() != null) {
+      entry(sb, first, "_dd.origin", span.origin());
+    }
+    sb.append("},\"metrics\":{");
+    first = true;
+    for (Map.Entry<String, Number> e : span.metrics().entrySet()) {
+      if (!first) {
+        sb.append(',');
+      }
+      first = false;
+      string(sb, e.getKey());
+      double d = e.getValue().doubleValue();
+      sb.append(':').append(Double.isFinite(d) ? e.getValue().toString() : "0");
+    }
+    sb.append('}');
+    if (span.type() != null) {
+      sb.append(",\"type\":");
+      string(sb, span.type());
+    }
+    sb.append('}');
+  }
+
+  private static boolean entry(StringBuilder sb, boolean first, String key, String value) {
+    if (!first) {
+      sb.append(',');
+    }
+    string(sb, key);
+    sb.append(':');
+    string(sb, value);
+    return false;
+  }
+
+  static void string(StringBuilder sb, String s) {
+    if (s == null) {
+      sb.append("null");
+      return;
+    }
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"':
+          sb.append("\\\"");
+          break;
+        case '\\':
+          sb.append("\\\\");
+          break;
+        case '\n':
+          sb.append("\\n");
+          break;
+        case '\r':
+          sb.append("\\r");
+          break;
+        case '\t':
+          sb.append("\\t");
+          break;
+        default:
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+      }
+    }
+    sb.append('"');
+  }
+}

@@ -1,0 +1,138 @@
+package io.donuttracing.tracing.writer;
+
+import io.donuttracing.tracing.Span;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+
+/**
+ * The v0.4 intake format: msgpack, each span a map of 12 keys ({@code service, name, resource, trace_id,
+ * span_id, parent_id, start, duration, error, meta, metrics, type}). Ids are unsigned 64-bit integers, so
+ * ids with the top bit set are written as msgpack {@code uint64} (a plain {@code packLong} would write them
+ * as negative numbers).
+ */
+public final class MsgpackEncoder implements TraceEncoder {
+  private final String env;
+  private final String version;
+  private final String service;
+  private final MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+  private final byte[] uint64 = new byte[9];
+
+  /** @param env {@code env} tag for every span, or null; @param version for spans of {@code service}, or null */
+  public MsgpackEncoder(String env, String version, String service) {
+    this.env = env;
+    this.version = version;
+    this.service = service;
+  }
+
+  @Override
+  public String path() {
+    return "/v0.4/traces";
+  }
+
+  @Override
+  public String contentType() {
+    return "application/msgpack";
+  }
+
+  @Override
+  public byte[] encode(List<List<Span>> traces) {
+    try {
+      packer.clear();
+      packer.packArrayHeader(traces.size());
+      for (List<Span> trace : traces) {
+        packer.packArrayHeader(trace.size());
+        for (Span span : trace) {
+          packSpan(span);
+        }
+      }
+      return packer.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // cannot happen: the packer writes to memory
+    }
+  }
+
+  private void packSpan(Span span) throws IOException {
+    packer.packMapHeader(12);
+    packer.packString("service");
+    packString(span.service());
+    packer.packString("name");
+    packString(span.name());
+    packer.packString("resource");
+    packString(span.resource());
+    packer.packString("trace_id");
+    packUnsigned(span.traceId());
+    packer.packString("span_id");
+    packUnsigned(span.spanId());
+    packer.packString("parent_id");
+    packUnsigned(span.parentId());
+    packer.packString("start");
+    packer.packLong(span.startEpochNanos());
+    packer.packString("duration");
+    packer.packLong(Math.max(0, span.durationNanos()));
+    packer.packString("error");
+    packer.packInt(span.error());
+
+    Map<String, String> meta = span.tags();
+    boolean addEnv = env != null && !meta.containsKey("env");
+    boolean addVersion = version != null && service.equals(span.service()) && !meta.containsKey("version");
+    boolean addOrigin = span.origin() != null;
+    packer.packString("meta");
+    packer.packMapHeader(meta.size() + (addEnv ? 1 : 0) + (addVersion ? 1 : 0) + (addOrigin ? 1 : 0));
+    for (Map.Entry<String, String> e : meta.entrySet()) {
+      packer.packString(e.getKey());
+      packer.packString(e.getValue());
+    }
+    if (addEnv) {
+      packer.packString("env");
+      packer.packString(env);
+    }
+    if (addVersion) {
+      packer.packString("version");
+      packer.packString(version);
+    }
+    if (addOrigin) {
+      packer.packString("_dd.origin");
+      packer.packString(span.origin());
+    }
+
+    Map<String, Number> metrics = span.metrics();
+    packer.packString("metrics");
+    packer.packMapHeader(metrics.size());
+    for (Map.Entry<String, Number> e : metrics.entrySet()) {
+      packer.packString(e.getKey());
+      Number n = e.getValue();
+      if (n instanceof Double || n instanceof Float) {
+        packer.packDouble(n.doubleValue());
+      } else {
+        packer.packLong(n.longValue());
+      }
+    }
+    packer.packString("type");
+    packString(span.type());
+  }
+
+  private void packString(String s) throws IOException {
+    if (s == null) {
+      packer.packNil();
+    } else {
+      packer.packString(s);
+    }
+  }
+
+  private void packUnsigned(long v) throws IOException {
+    if (v >= 0) {
+      packer.packLong(v);
+      return;
+    }
+    uint64[0] = (byte) 0xcf;
+    for (int i = 8; i >= 1; i--) {
+      uint64[i] = (byte) v;
+      v >>>= 8;
+    }
+    packer.writePayload(uint64, 0, 9);
+  }
+}

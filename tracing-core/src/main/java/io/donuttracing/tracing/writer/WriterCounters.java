@@ -1,0 +1,82 @@
+package io.donuttracing.tracing.writer;
+
+/**
+ * A snapshot of a writer's counters. Traces are counted as the chunks the writer received; a trace
+ * that left in parts counts once per part.
+ */
+public final class WriterCounters {
+  static final WriterCounters NONE = new WriterCounters(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+  private final long tracesSent;
+  private final long spansSent;
+  private final long tracesDroppedQueueFull;
+  private final long spansDroppedQueueFull;
+  private final long tracesDroppedSendFailed;
+  private final long spansDroppedSendFailed;
+  private final long requestsSent;
+  private final long requestsFailed;
+  private final int queued;
+
+  WriterCounters(long tracesSent, long spansSent, long tracesDroppedQueueFull, long spansDroppedQueueFull,
+      long tracesDroppedSendFailed, long spansDroppedSendFailed, long requestsSent, long requestsFailed, int queued) {
+    this.tracesSent = tracesSent;
+    this.spansSent = spansSent;
+    this.tracesDroppedQueueFull = tracesDroppedQueueFull;
+    this.spansDroppedQueueFull = spansDroppedQueueFull;
+    this.tracesDroppedSendFailed = tracesDroppedSendFailed;
+    this.spansDroppedSendFailed = spansDroppedSendFailed;
+    this.requestsSent = requestsSent;
+    this.requestsFailed = requestsFailed;
+    this.queued = queued;
+  }
+
+  /** Traces the agent accepted (answered 2xx). */
+  public long tracesSent() {
+    return tracesSent;
+  }
+
+  public long spansSent() {
+    return spansSent;
+  }
+
+  /** Traces dropped on the application thread because the queue was full (or the writer closed). */
+  public long tracesDroppedQueueFull() {
+    return tracesDroppedQueueFull;
+  }
+
+  public long spansDroppedQueueFull() {
+    return spansDroppedQueueFull;
+  }
+
+  /** Traces dropped because the agent could not be reached or refused them. */
+  public long tracesDroppedSendFailed() {
+    return tracesDroppedSendFailed;
+  }
+
+  public long spansDroppedSendFailed() {
+    return spansDroppedSendFailed;
+  }
+
+  /** Requests to the agent that were answered 2xx. */
+  public long requestsSent() {
+    return requestsSent;
+  }
+
+  /** Requests that failed: connection refused, timeout, or a non-2xx answer. */
+  public long requestsFailed() {
+    return requestsFailed;
+  }
+
+  /** Traces waiting in the queue when the snapshot was taken. */
+  public int queued() {
+    return queued;
+  }
+
+  @Override
+  public String toString() {
+    return "WriterCounters{sent=" + tracesSent + " traces/" + spansSent + " spans, droppedQueueFull="
+        + tracesDroppedQueueFull + "/" + spansDroppedQueueFull + ", droppedSendFailed=" + tracesDroppedSendFailed
+        + "/" + spansDroppedSendFailed + ", requests=" + requestsSent + " ok/" + requestsFailed + " failed, queued="
+        + queued + "}";
+  }
+}
