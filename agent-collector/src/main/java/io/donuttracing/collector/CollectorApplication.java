@@ -1,0 +1,78 @@
+package io.donuttracing.collector;
+
+import io.donuttracing.collector.config.CollectorProperties;
+import io.donuttracing.collector.export.Exporter;
+import io.donuttracing.collector.export.ZipkinExporter;
+import io.donuttracing.collector.processing.Normalizer;
+import io.donuttracing.collector.processing.Obfuscator;
+import io.donuttracing.collector.processing.Sampler;
+import io.donuttracing.collector.processing.Stats;
+import io.donuttracing.collector.store.TraceStore;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.server.ConfigurableWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * The collector: a stand-in for the Datadog trace agent that keeps and shows the traces itself.
+ * Run it with {@code java -jar agent-collector/target/agent-collector.jar}.
+ */
+@SpringBootApplication
+@EnableConfigurationProperties(CollectorProperties.class)
+public class CollectorApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(CollectorApplication.class, args);
+    }
+
+    /** 127.0.0.1 unless {@code DD_APM_NON_LOCAL_TRAFFIC=true}; an explicit {@code server.address} wins. */
+    @Bean
+    WebServerFactoryCustomizer<ConfigurableWebServerFactory> bindAddress(CollectorProperties props, Environment env) {
+        return factory -> {
+            if (env.getProperty("server.address") != null) {
+                return;
+            }
+            try {
+                factory.setAddress(InetAddress.getByName(props.isNonLocalTraffic() ? "0.0.0.0" : "127.0.0.1"));
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    @Bean
+    TraceStore traceStore(CollectorProperties props) {
+        return new TraceStore(props.getSpanBudget());
+    }
+
+    @Bean
+    Stats stats(CollectorProperties props) {
+        return new Stats(props.getStatsRetention().toNanos());
+    }
+
+    @Bean
+    Sampler sampler(CollectorProperties props) {
+        return new Sampler(props.getTargetTps(), props.getErrorTps(), System::nanoTime);
+    }
+
+    @Bean(destroyMethod = "close")
+    Exporter exporter(CollectorProperties props) {
+        CollectorProperties.Export e = props.getExport();
+        if (e.getZipkinUrl() == null || e.getZipkinUrl().isBlank()) {
+            return Exporter.NONE;
+        }
+        return new ZipkinExporter(e.getZipkinUrl(), e.getQueueSpans(), e.getBatchSpans(), e.getTimeout());
+    }
+
+    @Bean
+    Pipeline pipeline(CollectorProperties props, TraceStore store, Stats stats, Sampler sampler, Exporter exporter) {
+        return new Pipeline(new Normalizer(),
+                new Obfuscator(props.getObfuscation().isSql(), props.getObfuscation().isRedis()),
+                stats, sampler, store, exporter);
+    }
+}

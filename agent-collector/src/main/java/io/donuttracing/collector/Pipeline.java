@@ -1,0 +1,136 @@
+package io.donuttracing.collector;
+
+import io.donuttracing.collector.export.Exporter;
+import io.donuttracing.collector.model.Payload;
+import io.donuttracing.collector.model.Span;
+import io.donuttracing.collector.processing.Normalizer;
+import io.donuttracing.collector.processing.Obfuscator;
+import io.donuttracing.collector.processing.Sampler;
+import io.donuttracing.collector.processing.Stats;
+import io.donuttracing.collector.store.TraceStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What happens to a decoded payload, in the agent's order: normalise each chunk (dropping the invalid
+ * ones), mark top-level spans, obfuscate, compute stats on everything, sample, then store and export
+ * what is kept. Counts everything it does for {@code /api/stats}.
+ */
+public final class Pipeline {
+    private final Normalizer normalizer;
+    private final Obfuscator obfuscator;
+    private final Stats stats;
+    private final Sampler sampler;
+    private final TraceStore store;
+    private final Exporter exporter;
+    private final ConcurrentHashMap<String, LongAdder> counters = new ConcurrentHashMap<>();
+
+    public Pipeline(Normalizer normalizer, Obfuscator obfuscator, Stats stats, Sampler sampler, TraceStore store,
+                    Exporter exporter) {
+        this.normalizer = normalizer;
+        this.obfuscator = obfuscator;
+        this.stats = stats;
+        this.sampler = sampler;
+        this.store = store;
+        this.exporter = exporter;
+    }
+
+    public void accept(Payload payload) {
+        long now = System.currentTimeMillis() * 1_000_000L;
+        List<Span[]> valid = new ArrayList<>(payload.chunks().size());
+        long spans = 0;
+        for (Span[] chunk : payload.chunks()) {
+            spans += chunk.length;
+            Normalizer.Drop drop = normalizer.normalize(chunk, payload.lang(), now);
+            if (drop != null) {
+                count("traces_dropped." + drop.key, 1);
+                count("spans_dropped." + drop.key, chunk.length);
+                continue;
+            }
+            markTopLevel(chunk, payload.clientComputedTopLevel());
+            for (Span s : chunk) {
+                obfuscator.obfuscate(s);
+            }
+            valid.add(chunk);
+        }
+        count("payloads_accepted", 1);
+        count("traces_received", payload.chunks().size());
+        count("spans_received", spans);
+        stats.add(valid, now);
+        List<Span[]> kept = new ArrayList<>(valid.size());
+        long keptSpans = 0;
+        for (Span[] chunk : valid) {
+            Sampler.Decision d = sampler.sample(chunk);
+            count("sampling." + d.key, 1);
+            if (d.keep) {
+                kept.add(chunk);
+                keptSpans += chunk.length;
+            } else {
+                count("spans_dropped.sampling", chunk.length);
+            }
+        }
+        count("traces_kept", kept.size());
+        count("spans_kept", keptSpans);
+        store.add(kept);
+        exporter.offer(kept);
+    }
+
+    /** Marks top-level and measured spans, from the chunk itself unless the client computed them. */
+    static void markTopLevel(Span[] chunk, boolean clientComputed) {
+        Map<Long, String> services = null;
+        if (!clientComputed && chunk.length > 16) {
+            services = new HashMap<>(chunk.length * 2);
+            for (Span s : chunk) {
+                services.put(s.spanId, s.service);
+            }
+        }
+        for (Span s : chunk) {
+            int flags = 0;
+            if (s.metric("_dd.measured") == 1) {
+                flags |= Span.MEASURED;
+            }
+            boolean top;
+            if (clientComputed) {
+                top = s.metric("_top_level") == 1 || s.metric("_dd.top_level") == 1;
+            } else if (s.parentId == 0) {
+                top = true;
+            } else {
+                String parentService = null;
+                if (services != null) {
+                    parentService = services.get(s.parentId);
+                } else {
+                    for (Span p : chunk) {
+                        if (p.spanId == s.parentId) {
+                            parentService = p.service;
+                            break;
+                        }
+                    }
+                }
+                top = parentService == null || !parentService.equals(s.service);
+            }
+            if (top) {
+                flags |= Span.TOP_LEVEL;
+            }
+            s.flags = flags;
+        }
+    }
+
+    public void count(String key, long n) {
+        counters.computeIfAbsent(key, k -> new LongAdder()).add(n);
+    }
+
+    public Map<String, Long> counters() {
+        Map<String, Long> out = new TreeMap<>();
+        counters.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    public Map<String, Double> rateByService() {
+        return sampler.rateByService();
+    }
+}

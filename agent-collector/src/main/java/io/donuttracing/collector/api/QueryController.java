@@ -1,0 +1,318 @@
+package io.donuttracing.collector.api;
+
+import io.donuttracing.collector.Pipeline;
+import io.donuttracing.collector.export.Exporter;
+import io.donuttracing.collector.model.Span;
+import io.donuttracing.collector.processing.Stats;
+import io.donuttracing.collector.store.TraceStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The query API behind the web page, in JSON. Ids are decimal strings: JavaScript cannot hold a uint64.
+ * Times are nanoseconds.
+ */
+@RestController
+public class QueryController {
+    private static final int MAX_LIMIT = 1000;
+
+    private final TraceStore store;
+    private final Stats stats;
+    private final Pipeline pipeline;
+    private final Exporter exporter;
+
+    public QueryController(TraceStore store, Stats stats, Pipeline pipeline, Exporter exporter) {
+        this.store = store;
+        this.stats = stats;
+        this.pipeline = pipeline;
+        this.exporter = exporter;
+    }
+
+    /** {@code {"services":[{"name","hits","errors","p50","p95","p99","max","avg"}]}}: top-level spans. */
+    @GetMapping("/api/services")
+    public Map<String, Object> services() {
+        Map<String, Map<String, Object>> byName = new java.util.TreeMap<>();
+        for (Stats.Summary s : stats.services()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", s.service());
+            putSummary(m, s);
+            byName.put(s.service(), m);
+        }
+        // services whose spans are stored but fell out of the stats window (or were never counted)
+        for (Map.Entry<String, Integer> e : store.spansByService().entrySet()) {
+            Map<String, Object> m = byName.get(e.getKey());
+            if (m == null) {
+                m = new LinkedHashMap<>();
+                m.put("name", e.getKey());
+                putSummary(m, new Stats.Summary(e.getKey(), "", "", "", 0, 0, 0, 0,
+                        com.datadoghq.sketch.ddsketch.DDSketches.unboundedDense(Stats.RELATIVE_ACCURACY)));
+                byName.put(e.getKey(), m);
+            }
+            m.put("stored_spans", e.getValue());
+        }
+        return Map.of("services", new ArrayList<>(byName.values()));
+    }
+
+    /** Per resource of the service: hits, errors, p50, p95, p99, max and avg in ns. */
+    @GetMapping("/api/services/{service}/resources")
+    public Map<String, Object> resources(@PathVariable String service) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Stats.Summary s : stats.resources(service)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("resource", s.resource());
+            m.put("name", s.name());
+            m.put("type", s.type());
+            putSummary(m, s);
+            list.add(m);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("service", service);
+        out.put("resources", list);
+        return out;
+    }
+
+    /** One point per 10 s bucket: hits, errors and latency percentiles of the service (or one resource). */
+    @GetMapping("/api/services/{service}/timeseries")
+    public Map<String, Object> timeseries(@PathVariable String service,
+                                          @RequestParam(required = false) String resource) {
+        List<Map<String, Object>> points = new ArrayList<>();
+        for (Map.Entry<Long, Stats.Summary> e : stats.timeseries(service, resource == null || resource.isEmpty() ? null : resource)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("time", e.getKey());
+            putSummary(m, e.getValue());
+            points.add(m);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("service", service);
+        out.put("resource", resource == null ? "" : resource);
+        out.put("bucket", Stats.BUCKET_NANOS);
+        out.put("points", points);
+        return out;
+    }
+
+    private static void putSummary(Map<String, Object> m, Stats.Summary s) {
+        m.put("hits", s.hits());
+        m.put("errors", s.errors());
+        m.put("p50", Math.round(s.quantile(0.50)));
+        m.put("p95", Math.round(s.quantile(0.95)));
+        m.put("p99", Math.round(s.quantile(0.99)));
+        m.put("max", s.maxDuration());
+        long n = (long) s.latency().getCount();
+        m.put("avg", n == 0 ? 0 : s.durationSum() / n);
+    }
+
+    /**
+     * The newest traces first: {@code {"traces":[{"trace_id","root","services","span_count","duration","error"}]}}.
+     *
+     * @param service only traces with a span of this service
+     * @param resource only traces with a span of this resource
+     * @param minDurationMs only traces at least this long
+     * @param error {@code true}: only traces with an error; {@code false}: only those without
+     * @param limit at most this many (default 50, at most 1000)
+     */
+    @GetMapping("/api/traces")
+    public ResponseEntity<Object> traces(@RequestParam(required = false) String service,
+                                         @RequestParam(required = false) String resource,
+                                         @RequestParam(required = false) String minDurationMs,
+                                         @RequestParam(required = false) String error,
+                                         @RequestParam(required = false) String limit) {
+        long minDuration;
+        int max;
+        Boolean wantError;
+        try {
+            minDuration = minDurationMs == null || minDurationMs.isBlank() ? 0
+                    : Math.round(Double.parseDouble(minDurationMs) * 1_000_000);
+            max = limit == null || limit.isBlank() ? 50 : Math.max(1, Math.min(MAX_LIMIT, Integer.parseInt(limit)));
+            wantError = error == null || error.isBlank() ? null : parseBool(error);
+        } catch (IllegalArgumentException e) {
+            return badRequest("minDurationMs is a number, limit an integer, error true or false");
+        }
+        String svc = blankToNull(service);
+        String res = blankToNull(resource);
+        Predicate<Span[]> filter = spans -> {
+            if (svc != null || res != null) {
+                boolean found = false;
+                for (Span s : spans) {
+                    if ((svc == null || s.service.equals(svc)) && (res == null || s.resource.equals(res))) {
+                        found = true;
+                        break;
+                    }
+                }
+                if (!found) {
+                    return false;
+                }
+            }
+            if (minDuration > 0 && Waterfall.traceDuration(spans) < minDuration) {
+                return false;
+            }
+            if (wantError != null) {
+                boolean hasError = false;
+                for (Span s : spans) {
+                    if (s.error != 0) {
+                        hasError = true;
+                        break;
+                    }
+                }
+                return hasError == wantError;
+            }
+            return true;
+        };
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (TraceStore.StoredTrace t : store.newest(filter, max)) {
+            list.add(summary(t));
+        }
+        return ResponseEntity.ok(Map.of("traces", list));
+    }
+
+    private static Boolean parseBool(String s) {
+        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new IllegalArgumentException(s);
+        };
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static Map<String, Object> summary(TraceStore.StoredTrace t) {
+        Span[] spans = t.spans();
+        Span root = root(spans);
+        Set<String> services = new LinkedHashSet<>();
+        services.add(root.service);
+        int errors = 0;
+        for (Span s : spans) {
+            services.add(s.service);
+            if (s.error != 0) {
+                errors++;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("trace_id", Long.toUnsignedString(t.traceId()));
+        m.put("root", span(root, -1));
+        m.put("services", new ArrayList<>(services));
+        m.put("span_count", spans.length);
+        m.put("start", Waterfall.traceStart(spans));
+        m.put("duration", Waterfall.traceDuration(spans));
+        m.put("error", errors > 0 ? 1 : 0);
+        m.put("error_count", errors);
+        return m;
+    }
+
+    private static Span root(Span[] spans) {
+        List<Waterfall.Row> rows = Waterfall.rows(spans);
+        return rows.get(0).span();
+    }
+
+    /** The trace's spans in tree order with every field; {@code ?format=text} gives the text waterfall. */
+    @GetMapping("/api/traces/{traceId}")
+    public ResponseEntity<?> trace(@PathVariable String traceId, @RequestParam(required = false) String format) {
+        long id;
+        try {
+            id = TraceIds.parse(traceId);
+        } catch (IllegalArgumentException e) {
+            return badRequest(e.getMessage());
+        }
+        TraceStore.StoredTrace t = store.get(id);
+        if (t == null) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", "not_found");
+            body.put("detail", "no trace " + Long.toUnsignedString(id) + " in the store");
+            if ("text".equals(format)) {
+                return ResponseEntity.status(404).contentType(MediaType.TEXT_PLAIN)
+                        .body("no trace " + Long.toUnsignedString(id) + " in the store\n");
+            }
+            return ResponseEntity.status(404).body(body);
+        }
+        if ("text".equals(format)) {
+            return ResponseEntity.ok().contentType(new MediaType("text", "plain", java.nio.charset.StandardCharsets.UTF_8))
+                    .body(Waterfall.text(t.traceId(), t.spans()));
+        }
+        long start = Waterfall.traceStart(t.spans());
+        List<Map<String, Object>> spans = new ArrayList<>();
+        for (Waterfall.Row r : Waterfall.rows(t.spans())) {
+            Map<String, Object> m = span(r.span(), start);
+            m.put("depth", r.depth());
+            spans.add(m);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("trace_id", Long.toUnsignedString(t.traceId()));
+        out.put("start", start);
+        out.put("duration", Waterfall.traceDuration(t.spans()));
+        out.put("spans", spans);
+        return ResponseEntity.ok(out);
+    }
+
+    static Map<String, Object> span(Span s, long traceStart) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("trace_id", Long.toUnsignedString(s.traceId));
+        m.put("span_id", Long.toUnsignedString(s.spanId));
+        m.put("parent_id", Long.toUnsignedString(s.parentId));
+        m.put("service", s.service);
+        m.put("name", s.name);
+        m.put("resource", s.resource);
+        m.put("type", s.type);
+        m.put("start", s.start);
+        if (traceStart >= 0) {
+            m.put("start_offset", s.start - traceStart);
+        }
+        m.put("duration", s.duration);
+        m.put("error", s.error);
+        m.put("top_level", s.isTopLevel());
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (int i = 0; i < s.meta.length; i += 2) {
+            meta.put(s.meta[i], s.meta[i + 1]);
+        }
+        m.put("meta", meta);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        for (int i = 0; i < s.metricKeys.length; i++) {
+            double v = s.metricValues[i];
+            metrics.put(s.metricKeys[i], Double.isFinite(v) ? (Object) v : Double.toString(v));
+        }
+        m.put("metrics", metrics);
+        return m;
+    }
+
+    /** Intake, sampling, store and export counters. */
+    @GetMapping("/api/stats")
+    public Map<String, Object> counters() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("intake", pipeline.counters());
+        TraceStore.Counters c = store.counters();
+        Map<String, Object> st0 = new LinkedHashMap<>();
+        st0.put("traces", c.traces());
+        st0.put("spans", c.spans());
+        st0.put("span_budget", c.spanBudget());
+        st0.put("traces_added", c.tracesAdded());
+        st0.put("pieces_joined", c.piecesJoined());
+        st0.put("spans_stored", c.spansStored());
+        st0.put("traces_evicted", c.tracesEvicted());
+        st0.put("spans_evicted", c.spansEvicted());
+        out.put("store", st0);
+        Map<String, Object> st = new LinkedHashMap<>();
+        st.put("spans_counted", stats.spansCounted());
+        st.put("buckets", stats.bucketCount());
+        out.put("stats", st);
+        out.put("export", exporter.counters());
+        return out;
+    }
+
+    private static ResponseEntity<Object> badRequest(String detail) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "bad_request");
+        body.put("detail", detail);
+        return ResponseEntity.badRequest().body(body);
+    }
+}

@@ -1,0 +1,151 @@
+package io.donuttracing.collector.config;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Every setting of the collector, under the {@code collector.} prefix (Spring's relaxed binding also
+ * reads them from the environment: {@code collector.span-budget} is {@code COLLECTOR_SPAN_BUDGET}). The
+ * Datadog agent's own environment variables are mapped in {@code application.properties}:
+ * {@code DD_APM_RECEIVER_PORT} (the port, via {@code server.port}), {@code DD_APM_NON_LOCAL_TRAFFIC},
+ * {@code DD_APM_TARGET_TPS}, {@code DD_APM_ERROR_TPS}, {@code DD_APM_OBFUSCATION_REDIS_ENABLED}.
+ */
+@ConfigurationProperties("collector")
+public class CollectorProperties {
+    /** Listen on all interfaces instead of 127.0.0.1 ({@code DD_APM_NON_LOCAL_TRAFFIC=true}). */
+    private boolean nonLocalTraffic;
+    /** How many spans the store keeps; the oldest traces are evicted beyond it. */
+    private int spanBudget = 100_000;
+    /** The largest request body accepted; larger gets 413. The agent's default is 25 MiB. */
+    private long maxRequestBytes = 25L * 1024 * 1024;
+    /** Traces per second per (service, env) that the published sampling rates aim at. */
+    private double targetTps = 10;
+    /** Traces per second kept by the error sampler among those the priority sampler would drop. */
+    private double errorTps = 10;
+    /** How long span statistics (10 s buckets) are kept. */
+    private Duration statsRetention = Duration.ofMinutes(30);
+    private final Obfuscation obfuscation = new Obfuscation();
+    private final Export export = new Export();
+
+    public static class Obfuscation {
+        /** Replace SQL literals by {@code ?} in resources and {@code sql.query} of {@code type=sql} spans. */
+        private boolean sql = true;
+        /** Quantize Redis resources to command names and hide values in {@code redis.raw_command}. */
+        private boolean redis = true;
+
+        public boolean isSql() {
+            return sql;
+        }
+
+        public void setSql(boolean sql) {
+            this.sql = sql;
+        }
+
+        public boolean isRedis() {
+            return redis;
+        }
+
+        public void setRedis(boolean redis) {
+            this.redis = redis;
+        }
+    }
+
+    public static class Export {
+        /** Zipkin's span endpoint, e.g. {@code http://127.0.0.1:9411/api/v2/spans}; empty = no export. */
+        private String zipkinUrl = "";
+        /** Spans waiting for export at most; more are dropped and counted. */
+        private int queueSpans = 10_000;
+        /** Spans per request to Zipkin at most. */
+        private int batchSpans = 1_000;
+        /** Timeout of one request to Zipkin. */
+        private Duration timeout = Duration.ofSeconds(5);
+
+        public String getZipkinUrl() {
+            return zipkinUrl;
+        }
+
+        public void setZipkinUrl(String zipkinUrl) {
+            this.zipkinUrl = zipkinUrl;
+        }
+
+        public int getQueueSpans() {
+            return queueSpans;
+        }
+
+        public void setQueueSpans(int queueSpans) {
+            this.queueSpans = queueSpans;
+        }
+
+        public int getBatchSpans() {
+            return batchSpans;
+        }
+
+        public void setBatchSpans(int batchSpans) {
+            this.batchSpans = batchSpans;
+        }
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+    }
+
+    public boolean isNonLocalTraffic() {
+        return nonLocalTraffic;
+    }
+
+    public void setNonLocalTraffic(boolean nonLocalTraffic) {
+        this.nonLocalTraffic = nonLocalTraffic;
+    }
+
+    public int getSpanBudget() {
+        return spanBudget;
+    }
+
+    public void setSpanBudget(int spanBudget) {
+        this.spanBudget = spanBudget;
+    }
+
+    public long getMaxRequestBytes() {
+        return maxRequestBytes;
+    }
+
+    public void setMaxRequestBytes(long maxRequestBytes) {
+        this.maxRequestBytes = maxRequestBytes;
+    }
+
+    public double getTargetTps() {
+        return targetTps;
+    }
+
+    public void setTargetTps(double targetTps) {
+        this.targetTps = targetTps;
+    }
+
+    public double getErrorTps() {
+        return errorTps;
+    }
+
+    public void setErrorTps(double errorTps) {
+        this.errorTps = errorTps;
+    }
+
+    public Duration getStatsRetention() {
+        return statsRetention;
+    }
+
+    public void setStatsRetention(Duration statsRetention) {
+        this.statsRetention = statsRetention;
+    }
+
+    public Obfuscation getObfuscation() {
+        return obfuscation;
+    }
+
+    public Export getExport() {
+        return export;
+    }
+}

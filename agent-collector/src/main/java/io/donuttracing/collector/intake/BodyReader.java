@@ -1,0 +1,58 @@
+package io.donuttracing.collector.intake;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/**
+ * Reads a request body fully (chunked or not) into a per-thread buffer that grows only as bytes really
+ * arrive, never to the size a header claims, and stops at the limit.
+ */
+final class BodyReader {
+    /** Buffers up to this size are kept for the thread's next request; larger ones are let go. */
+    private static final int KEEP_BYTES = 4 * 1024 * 1024;
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[64 * 1024]);
+
+    /** Thrown when the body is larger than the limit. */
+    static final class TooLargeException extends Exception {
+        TooLargeException() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** The body and its length; {@code bytes} may be longer than {@code length}. */
+    record Body(byte[] bytes, int length) {
+    }
+
+    private BodyReader() {
+    }
+
+    static Body read(InputStream in, long limit) throws IOException, TooLargeException {
+        byte[] buf = BUFFER.get();
+        int len = 0;
+        while (true) {
+            if (len == buf.length) {
+                if (len >= limit) {
+                    // one more byte would be over the limit: see whether the body has any
+                    if (in.read() < 0) {
+                        break;
+                    }
+                    throw new TooLargeException();
+                }
+                buf = Arrays.copyOf(buf, (int) Math.min(limit, Math.min(Integer.MAX_VALUE - 8, (long) buf.length * 2)));
+                if (buf.length <= KEEP_BYTES) {
+                    BUFFER.set(buf);
+                }
+            }
+            int n = in.read(buf, len, buf.length - len);
+            if (n < 0) {
+                break;
+            }
+            len += n;
+        }
+        if (len > limit) {
+            throw new TooLargeException();
+        }
+        return new Body(buf, len);
+    }
+}

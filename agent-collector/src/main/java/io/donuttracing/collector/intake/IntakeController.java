@@ -1,0 +1,216 @@
+package io.donuttracing.collector.intake;
+
+import io.donuttracing.collector.Pipeline;
+import io.donuttracing.collector.config.CollectorProperties;
+import io.donuttracing.collector.model.Payload;
+import io.donuttracing.collector.model.Span;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * The agent's intake endpoints (datadog-agent {@code pkg/trace/api/api.go}, {@code endpoints.go}).
+ *
+ * <ul>
+ *   <li>{@code PUT|POST /v0.3/traces}, {@code /v0.4/traces}: msgpack ({@code application/msgpack}) or JSON
+ *       ({@code application/json}, {@code text/json} or no Content-Type); v0.3 answers {@code OK}, v0.4
+ *       {@code {"rate_by_service":{...}}};</li>
+ *   <li>{@code PUT|POST /v0.5/traces}: msgpack with a string dictionary; answers like v0.4;</li>
+ *   <li>{@code PUT|POST /v0.6/stats}: client stats, accepted and counted (200, empty body);</li>
+ *   <li>{@code GET /info}: what this "agent" serves.</li>
+ * </ul>
+ * Every response but {@code /info}'s carries {@code Datadog-Agent-Version} and {@code Datadog-Agent-State}.
+ * Errors: 400 with the reason when the body cannot be decoded (nothing from it is kept), 413 when it is
+ * over {@code collector.max-request-bytes}, 415 for another media type; all as
+ * {@code {"error":"...","detail":"..."}}.
+ */
+@RestController
+public class IntakeController {
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private enum Format { MSGPACK, JSON, MSGPACK_V05 }
+
+    private final Pipeline pipeline;
+    private final AgentInfo info;
+    private final long maxRequestBytes;
+
+    public IntakeController(Pipeline pipeline, AgentInfo info, CollectorProperties props) {
+        this.pipeline = pipeline;
+        this.info = info;
+        this.maxRequestBytes = props.getMaxRequestBytes();
+    }
+
+    @RequestMapping(path = "/v0.3/traces", method = {RequestMethod.PUT, RequestMethod.POST})
+    public void v03(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        traces(3, req, res);
+    }
+
+    @RequestMapping(path = "/v0.4/traces", method = {RequestMethod.PUT, RequestMethod.POST})
+    public void v04(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        traces(4, req, res);
+    }
+
+    @RequestMapping(path = "/v0.5/traces", method = {RequestMethod.PUT, RequestMethod.POST})
+    public void v05(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        traces(5, req, res);
+    }
+
+    @RequestMapping(path = "/v0.6/stats", method = {RequestMethod.PUT, RequestMethod.POST})
+    public void stats(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        agentHeaders(res);
+        String mt = mediaType(req);
+        if (!mt.isEmpty() && !mt.equals("application/msgpack")) {
+            unsupported(res, mt, "/v0.6/stats takes application/msgpack");
+            return;
+        }
+        BodyReader.Body body = readBody(req, res);
+        if (body == null) {
+            return;
+        }
+        pipeline.count("client_stats_payloads", 1);
+        pipeline.count("client_stats_bytes", body.length());
+        res.setStatus(200);
+    }
+
+    @GetMapping("/info")
+    public void info(HttpServletResponse res) throws IOException {
+        byte[] b = info.body();
+        res.setStatus(200);
+        res.setContentType("application/json");
+        res.setContentLength(b.length);
+        res.getOutputStream().write(b);
+    }
+
+    private void traces(int version, HttpServletRequest req, HttpServletResponse res) throws IOException {
+        agentHeaders(res);
+        String mt = mediaType(req);
+        Format format;
+        if (version == 5) {
+            if (!mt.isEmpty() && !mt.equals("application/msgpack")) {
+                unsupported(res, mt, "/v0.5/traces takes application/msgpack");
+                return;
+            }
+            format = Format.MSGPACK_V05;
+        } else {
+            switch (mt) {
+                case "application/msgpack" -> format = Format.MSGPACK;
+                case "application/json", "text/json", "" -> format = Format.JSON;
+                default -> {
+                    unsupported(res, mt, "/v0." + version + "/traces takes application/msgpack or application/json");
+                    return;
+                }
+            }
+        }
+        BodyReader.Body body = readBody(req, res);
+        if (body == null) {
+            return;
+        }
+        List<Span[]> chunks;
+        try {
+            chunks = switch (format) {
+                case MSGPACK -> MsgpackDecoder.decodeV04(body.bytes(), body.length());
+                case MSGPACK_V05 -> MsgpackDecoder.decodeV05(body.bytes(), body.length());
+                case JSON -> JsonDecoder.decode(body.bytes(), body.length());
+            };
+        } catch (BadPayloadException e) {
+            pipeline.count("payloads_rejected.bad_request", 1);
+            error(res, 400, "bad_request", e.getMessage());
+            return;
+        }
+        String lang = req.getHeader("Datadog-Meta-Lang");
+        String topLevel = req.getHeader("Datadog-Client-Computed-Top-Level");
+        pipeline.accept(new Payload(chunks, lang == null ? "" : lang.toLowerCase(Locale.ROOT),
+                topLevel != null && !topLevel.isEmpty() && !topLevel.equalsIgnoreCase("false")));
+        res.setStatus(200);
+        if (version == 3) {
+            write(res, "text/plain;charset=utf-8", "OK\n".getBytes(StandardCharsets.UTF_8));
+        } else {
+            write(res, "application/json", rateByService(pipeline.rateByService()));
+        }
+    }
+
+    /** Reads the body, or answers 413 and returns null. */
+    private BodyReader.Body readBody(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        long declared = req.getContentLengthLong();
+        if (declared > maxRequestBytes) {
+            tooLarge(res);
+            return null;
+        }
+        try {
+            return BodyReader.read(req.getInputStream(), maxRequestBytes);
+        } catch (BodyReader.TooLargeException e) {
+            tooLarge(res);
+            return null;
+        }
+    }
+
+    private void tooLarge(HttpServletResponse res) throws IOException {
+        pipeline.count("payloads_rejected.too_large", 1);
+        res.setHeader("Connection", "close");
+        error(res, 413, "payload_too_large", "the body is larger than " + maxRequestBytes + " bytes");
+    }
+
+    private void unsupported(HttpServletResponse res, String mt, String detail) throws IOException {
+        pipeline.count("payloads_rejected.unsupported_media_type", 1);
+        error(res, 415, "unsupported_media_type", detail + ", not " + mt);
+    }
+
+    private void agentHeaders(HttpServletResponse res) {
+        res.setHeader("Datadog-Agent-Version", AgentInfo.VERSION);
+        res.setHeader("Datadog-Agent-State", info.state());
+    }
+
+    private static String mediaType(HttpServletRequest req) {
+        String ct = req.getContentType();
+        if (ct == null) {
+            return "";
+        }
+        int semi = ct.indexOf(';');
+        return (semi < 0 ? ct : ct.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static byte[] rateByService(Map<String, Double> rates) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+            g.writeStartObject();
+            g.writeName("rate_by_service");
+            g.writeStartObject();
+            for (Map.Entry<String, Double> e : rates.entrySet()) {
+                g.writeNumberProperty(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    static void error(HttpServletResponse res, int status, String error, String detail) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+            g.writeStartObject();
+            g.writeStringProperty("error", error);
+            g.writeStringProperty("detail", detail);
+            g.writeEndObject();
+        }
+        res.setStatus(status);
+        write(res, "application/json", out.toByteArray());
+    }
+
+    private static void write(HttpServletResponse res, String contentType, byte[] b) throws IOException {
+        res.setContentType(contentType);
+        res.setContentLength(b.length);
+        res.getOutputStream().write(b);
+    }
+}

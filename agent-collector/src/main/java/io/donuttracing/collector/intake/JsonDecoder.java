@@ -1,0 +1,169 @@
+package io.donuttracing.collector.intake;
+
+import io.donuttracing.collector.model.Span;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * Decodes a v0.3/v0.4 JSON body (an array of traces, each an array of span objects) straight into
+ * {@link Span}s with Jackson's streaming parser. Ids may be any JSON integer up to 2^64-1; {@code null}
+ * means empty; unknown fields are skipped (iteratively; Jackson's nesting limit bounds the depth).
+ */
+public final class JsonDecoder {
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private JsonDecoder() {
+    }
+
+    public static List<Span[]> decode(byte[] buf, int len) {
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), buf, 0, len)) {
+            List<Span[]> out = new ArrayList<>();
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.VALUE_NULL) {
+                return out;
+            }
+            expect(p, t, JsonToken.START_ARRAY, "the body must be an array of traces");
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t == JsonToken.VALUE_NULL) {
+                    continue;
+                }
+                expect(p, t, JsonToken.START_ARRAY, "a trace must be an array of spans");
+                List<Span> spans = new ArrayList<>();
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (t == JsonToken.VALUE_NULL) {
+                        continue;
+                    }
+                    expect(p, t, JsonToken.START_OBJECT, "a span must be an object");
+                    spans.add(span(p));
+                }
+                out.add(spans.toArray(new Span[0]));
+            }
+            if (p.nextToken() != null) {
+                throw bad(p, "unexpected content after the trace list");
+            }
+            return out;
+        } catch (BadPayloadException e) {
+            throw e;
+        } catch (JacksonException | IllegalArgumentException e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+            throw new BadPayloadException("json: " + m);
+        }
+    }
+
+    private static String firstLine(String s) {
+        int i = s.indexOf('\n');
+        return i < 0 ? s : s.substring(0, i);
+    }
+
+    private static void expect(JsonParser p, JsonToken t, JsonToken want, String what) {
+        if (t != want) {
+            throw bad(p, what + ", got " + (t == null ? "the end of the body" : t.asString() != null ? t.asString() : t.name()));
+        }
+    }
+
+    private static BadPayloadException bad(JsonParser p, String reason) {
+        return new BadPayloadException("json: " + reason + " (at byte " + p.currentTokenLocation().getByteOffset() + ")");
+    }
+
+    private static Span span(JsonParser p) {
+        Span s = new Span();
+        String field;
+        while ((field = p.nextName()) != null) {
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "service" -> s.service = string(p, t, field);
+                case "name" -> s.name = string(p, t, field);
+                case "resource" -> s.resource = string(p, t, field);
+                case "type" -> s.type = string(p, t, field);
+                case "trace_id" -> s.traceId = integer(p, t, field);
+                case "span_id" -> s.spanId = integer(p, t, field);
+                case "parent_id" -> s.parentId = integer(p, t, field);
+                case "start" -> s.start = integer(p, t, field);
+                case "duration" -> s.duration = integer(p, t, field);
+                case "error" -> s.error = (int) integer(p, t, field);
+                case "meta" -> s.meta = meta(p, t);
+                case "metrics" -> metrics(p, t, s);
+                default -> p.skipChildren();
+            }
+        }
+        if (p.currentToken() != JsonToken.END_OBJECT) {
+            throw bad(p, "a span must be an object");
+        }
+        return s;
+    }
+
+    private static String string(JsonParser p, JsonToken t, String field) {
+        if (t == JsonToken.VALUE_NULL) {
+            return "";
+        }
+        if (t != JsonToken.VALUE_STRING) {
+            throw bad(p, field + " must be a string");
+        }
+        return Strings.share(p.getString());
+    }
+
+    private static long integer(JsonParser p, JsonToken t, String field) {
+        if (t == JsonToken.VALUE_NULL) {
+            return 0;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT) {
+            throw bad(p, field + " must be an integer");
+        }
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            java.math.BigInteger b = p.getBigIntegerValue();
+            if (b.bitLength() > 64) {
+                throw bad(p, field + " does not fit in 64 bits");
+            }
+            return b.longValue();
+        }
+        return p.getLongValue();
+    }
+
+    private static String[] meta(JsonParser p, JsonToken t) {
+        if (t == JsonToken.VALUE_NULL) {
+            return Span.NO_META;
+        }
+        if (t != JsonToken.START_OBJECT) {
+            throw bad(p, "meta must be an object");
+        }
+        List<String> kv = new ArrayList<>();
+        String k;
+        while ((k = p.nextName()) != null) {
+            kv.add(Strings.share(k));
+            kv.add(string(p, p.nextToken(), "a meta value"));
+        }
+        return kv.isEmpty() ? Span.NO_META : kv.toArray(new String[0]);
+    }
+
+    private static void metrics(JsonParser p, JsonToken t, Span s) {
+        if (t == JsonToken.VALUE_NULL) {
+            return;
+        }
+        if (t != JsonToken.START_OBJECT) {
+            throw bad(p, "metrics must be an object");
+        }
+        List<String> keys = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        String k;
+        while ((k = p.nextName()) != null) {
+            JsonToken v = p.nextToken();
+            if (v == JsonToken.VALUE_NULL) {
+                continue;
+            }
+            if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
+                throw bad(p, "a metric must be a number");
+            }
+            keys.add(Strings.share(k));
+            values.add(p.getDoubleValue());
+        }
+        if (!keys.isEmpty()) {
+            s.metricKeys = keys.toArray(new String[0]);
+            s.metricValues = values.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+    }
+}

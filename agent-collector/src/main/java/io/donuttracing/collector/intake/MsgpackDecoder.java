@@ -1,0 +1,303 @@
+package io.donuttracing.collector.intake;
+
+import io.donuttracing.collector.model.Span;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessageInsufficientBufferException;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.MessageBuffer;
+
+/**
+ * Decodes the agent's msgpack trace payloads straight into {@link Span}s with msgpack-core's streaming
+ * {@link MessageUnpacker}.
+ *
+ * <p>v0.3/v0.4: an array of traces, each an array of span maps. v0.5: {@code [dictionary, traces]}
+ * where each span is a 12-element array whose strings are indexes into the dictionary
+ * ({@code [service, name, resource, trace_id, span_id, parent_id, start, duration, error, meta,
+ * metrics, type]}), as in datadog-agent {@code pkg/trace/api} and {@code pkg/proto/pbgo/trace/decoder_v05.go}.
+ *
+ * <p>Accepts every compact integer form, uint64 ids of 2^63 and above (kept as the bit pattern), str or
+ * bin strings, nil as the empty value, and skips unknown keys. It never trusts a length header: no
+ * array, map or string is allocated larger than the bytes that are actually left in the body, and
+ * skipping nested values is iterative, so deep nesting cannot overflow the stack. Anything malformed
+ * throws {@link BadPayloadException}, and the caller then stores nothing from the body.
+ */
+public final class MsgpackDecoder {
+    private final MessageUnpacker u;
+    private final int length;
+
+    private MsgpackDecoder(byte[] buf, int len) {
+        this.u = MessagePack.newDefaultUnpacker(buf, 0, len);
+        this.length = len;
+    }
+
+    /** Decodes a v0.3 or v0.4 body: an array of traces, each an array of span maps. */
+    public static List<Span[]> decodeV04(byte[] buf, int len) {
+        MsgpackDecoder d = new MsgpackDecoder(buf, len);
+        try {
+            return d.traces(null);
+        } catch (BadPayloadException e) {
+            throw e;
+        } catch (MessageInsufficientBufferException e) {
+            throw d.bad("msgpack: the body ends in the middle of a value");
+        } catch (IOException | MessagePackException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw d.bad("msgpack: " + describe(e));
+        }
+    }
+
+    /** Decodes a v0.5 body: {@code [dictionary, traces]}. */
+    public static List<Span[]> decodeV05(byte[] buf, int len) {
+        MsgpackDecoder d = new MsgpackDecoder(buf, len);
+        try {
+            int n = d.arrayHeader();
+            if (n != 2) {
+                throw d.bad("v0.5: the body must be an array of 2 elements [dictionary, traces], got " + n);
+            }
+            int dn = d.arrayHeader();
+            d.claim(dn, 1, "dictionary");
+            String[] dict = new String[dn];
+            for (int i = 0; i < dn; i++) {
+                dict[i] = d.string();
+            }
+            return d.traces(dict);
+        } catch (BadPayloadException e) {
+            throw e;
+        } catch (MessageInsufficientBufferException e) {
+            throw d.bad("msgpack: the body ends in the middle of a value");
+        } catch (IOException | MessagePackException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw d.bad("msgpack: " + describe(e));
+        }
+    }
+
+    private static String describe(Exception e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    private BadPayloadException bad(String reason) {
+        return new BadPayloadException(reason + " (at byte " + u.getTotalReadBytes() + ")");
+    }
+
+    private int remaining() {
+        return length - (int) u.getTotalReadBytes();
+    }
+
+    /** Refuses a count that the remaining bytes cannot possibly hold (each element needs minBytes). */
+    private void claim(int n, int minBytes, String what) {
+        if (n < 0 || (long) n * minBytes > remaining()) {
+            throw bad(what + " claims " + Integer.toUnsignedString(n) + " elements but only " + remaining()
+                    + " bytes are left");
+        }
+    }
+
+    private List<Span[]> traces(String[] dict) throws IOException {
+        int nTraces = arrayHeader();
+        claim(nTraces, 1, "the trace list");
+        List<Span[]> out = new ArrayList<>(Math.min(nTraces, 1024));
+        for (int t = 0; t < nTraces; t++) {
+            int nSpans = arrayHeader();
+            claim(nSpans, 1, "trace " + t);
+            Span[] spans = new Span[nSpans];
+            int k = 0;
+            for (int s = 0; s < nSpans; s++) {
+                if (u.tryUnpackNil()) {
+                    continue;
+                }
+                spans[k++] = dict == null ? spanMap() : spanArray(dict);
+            }
+            out.add(k == nSpans ? spans : java.util.Arrays.copyOf(spans, k));
+        }
+        return out;
+    }
+
+    private Span spanMap() throws IOException {
+        MessageFormat f = u.getNextFormat();
+        if (f.getValueType() != org.msgpack.value.ValueType.MAP) {
+            throw bad("a span must be a map, got " + typeName(f));
+        }
+        int n = u.unpackMapHeader();
+        claim(n, 2, "a span map");
+        Span span = new Span();
+        for (int i = 0; i < n; i++) {
+            String key = string();
+            switch (key) {
+                case "service" -> span.service = string();
+                case "name" -> span.name = string();
+                case "resource" -> span.resource = string();
+                case "type" -> span.type = string();
+                case "trace_id" -> span.traceId = uint64(key);
+                case "span_id" -> span.spanId = uint64(key);
+                case "parent_id" -> span.parentId = uint64(key);
+                case "start" -> span.start = uint64(key);
+                case "duration" -> span.duration = uint64(key);
+                case "error" -> span.error = (int) uint64(key);
+                case "meta" -> span.meta = meta(null);
+                case "metrics" -> metrics(span, null);
+                default -> u.skipValue();
+            }
+        }
+        return span;
+    }
+
+    private Span spanArray(String[] dict) throws IOException {
+        MessageFormat f = u.getNextFormat();
+        if (f.getValueType() != org.msgpack.value.ValueType.ARRAY) {
+            throw bad("v0.5: a span must be an array, got " + typeName(f));
+        }
+        int n = u.unpackArrayHeader();
+        if (n != 12) {
+            throw bad("v0.5: a span must be an array of 12 elements, got " + Integer.toUnsignedString(n));
+        }
+        Span span = new Span();
+        span.service = ref(dict);
+        span.name = ref(dict);
+        span.resource = ref(dict);
+        span.traceId = uint64("trace_id");
+        span.spanId = uint64("span_id");
+        span.parentId = uint64("parent_id");
+        span.start = uint64("start");
+        span.duration = uint64("duration");
+        span.error = (int) uint64("error");
+        span.meta = meta(dict);
+        metrics(span, dict);
+        span.type = ref(dict);
+        return span;
+    }
+
+    private String ref(String[] dict) throws IOException {
+        long i = uint64("string index");
+        if (i < 0 || i >= dict.length) {
+            throw bad("v0.5: string index " + Long.toUnsignedString(i) + " is outside the dictionary of "
+                    + dict.length);
+        }
+        return dict[(int) i];
+    }
+
+    private String[] meta(String[] dict) throws IOException {
+        if (u.tryUnpackNil()) {
+            return Span.NO_META;
+        }
+        MessageFormat f = u.getNextFormat();
+        if (f.getValueType() != org.msgpack.value.ValueType.MAP) {
+            throw bad("meta must be a map, got " + typeName(f));
+        }
+        int n = u.unpackMapHeader();
+        claim(n, 2, "meta");
+        if (n == 0) {
+            return Span.NO_META;
+        }
+        String[] m = new String[2 * n];
+        for (int i = 0; i < 2 * n; i++) {
+            m[i] = dict == null ? string() : ref(dict);
+        }
+        return m;
+    }
+
+    private void metrics(Span span, String[] dict) throws IOException {
+        if (u.tryUnpackNil()) {
+            return;
+        }
+        MessageFormat f = u.getNextFormat();
+        if (f.getValueType() != org.msgpack.value.ValueType.MAP) {
+            throw bad("metrics must be a map, got " + typeName(f));
+        }
+        int n = u.unpackMapHeader();
+        claim(n, 2, "metrics");
+        if (n == 0) {
+            return;
+        }
+        String[] keys = new String[n];
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = dict == null ? string() : ref(dict);
+            values[i] = float64();
+        }
+        span.metricKeys = keys;
+        span.metricValues = values;
+    }
+
+    private int arrayHeader() throws IOException {
+        if (u.tryUnpackNil()) {
+            return 0;
+        }
+        MessageFormat f = u.getNextFormat();
+        if (f.getValueType() != org.msgpack.value.ValueType.ARRAY) {
+            throw bad("expected an array, got " + typeName(f));
+        }
+        return u.unpackArrayHeader();
+    }
+
+    /** A str, bin or nil value as a (shared) string. */
+    private String string() throws IOException {
+        MessageFormat f = u.getNextFormat();
+        int n;
+        switch (f.getValueType()) {
+            case NIL -> {
+                u.unpackNil();
+                return "";
+            }
+            case STRING -> n = u.unpackRawStringHeader();
+            case BINARY -> n = u.unpackBinaryHeader();
+            default -> throw bad("expected a string, got " + typeName(f));
+        }
+        if (n < 0 || n > remaining()) {
+            throw bad("a string claims " + Integer.toUnsignedString(n) + " bytes but only " + remaining()
+                    + " are left");
+        }
+        if (n == 0) {
+            return "";
+        }
+        MessageBuffer ref = u.readPayloadAsReference(n);
+        if (ref.hasArray()) {
+            return Strings.utf8(ref.array(), ref.arrayOffset(), n);
+        }
+        byte[] b = ref.toByteArray();
+        return Strings.utf8(b, 0, b.length);
+    }
+
+    /** Any integer form (or nil = 0) as the bit pattern of a 64-bit value; uint64 >= 2^63 included. */
+    private long uint64(String field) throws IOException {
+        MessageFormat f = u.getNextFormat();
+        switch (f.getValueType()) {
+            case NIL -> {
+                u.unpackNil();
+                return 0;
+            }
+            case INTEGER -> {
+                if (f == MessageFormat.UINT64) {
+                    return u.unpackBigInteger().longValue();
+                }
+                return u.unpackLong();
+            }
+            default -> throw bad(field + " must be an integer, got " + typeName(f));
+        }
+    }
+
+    private double float64() throws IOException {
+        MessageFormat f = u.getNextFormat();
+        switch (f.getValueType()) {
+            case NIL -> {
+                u.unpackNil();
+                return 0;
+            }
+            case FLOAT -> {
+                return u.unpackDouble();
+            }
+            case INTEGER -> {
+                if (f == MessageFormat.UINT64) {
+                    return u.unpackBigInteger().doubleValue();
+                }
+                return u.unpackLong();
+            }
+            default -> throw bad("a metric must be a number, got " + typeName(f));
+        }
+    }
+
+    private static String typeName(MessageFormat f) {
+        return f.getValueType().name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

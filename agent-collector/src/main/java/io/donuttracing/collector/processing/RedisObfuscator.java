@@ -1,0 +1,160 @@
+package io.donuttracing.collector.processing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Redis commands as datadog-agent {@code pkg/obfuscate/redis.go} treats them.
+ *
+ * <p>{@link #quantize} makes a resource of the upper-cased command names ({@code get my_key} becomes
+ * {@code GET}; a pipeline of several lines becomes {@code GET SET}). {@link #obfuscate} keeps keys but
+ * hides values in a raw command: {@code SET key value} becomes {@code SET key ?}, {@code AUTH u p}
+ * becomes {@code AUTH ?}, {@code HMSET k f v f v} becomes {@code HMSET k f ? f ?}.
+ */
+public final class RedisObfuscator {
+    private static final int MAX_COMMANDS = 3;
+
+    public String quantize(String query) {
+        List<String> cmds = new ArrayList<>();
+        boolean truncated = false;
+        for (String line : query.split("\n")) {
+            List<String> words = split(line);
+            if (words.isEmpty()) {
+                continue;
+            }
+            if (cmds.size() == MAX_COMMANDS) {
+                truncated = true;
+                break;
+            }
+            String cmd = words.get(0).toUpperCase(Locale.ROOT);
+            switch (cmd) {
+                case "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "DEBUG", "SCRIPT" -> {
+                    if (words.size() > 1) {
+                        cmd = cmd + " " + words.get(1).toUpperCase(Locale.ROOT);
+                    }
+                }
+                default -> {
+                }
+            }
+            cmds.add(cmd);
+        }
+        String r = String.join(" ", cmds);
+        return truncated ? r + " ..." : r;
+    }
+
+    public String obfuscate(String raw) {
+        StringBuilder out = new StringBuilder(raw.length());
+        for (String line : raw.split("\n")) {
+            List<String> words = split(line);
+            if (words.isEmpty()) {
+                continue;
+            }
+            if (out.length() > 0) {
+                out.append('\n');
+            }
+            String cmd = words.get(0);
+            List<String> args = obfuscateArgs(cmd.toUpperCase(Locale.ROOT), new ArrayList<>(words.subList(1, words.size())));
+            out.append(cmd);
+            for (String a : args) {
+                out.append(' ').append(a);
+            }
+        }
+        return out.toString();
+    }
+
+    private static List<String> obfuscateArgs(String cmd, List<String> args) {
+        switch (cmd) {
+            case "AUTH", "MIGRATE", "HELLO" -> {
+                if (!args.isEmpty()) {
+                    return List.of("?");
+                }
+            }
+            case "APPEND", "GETSET", "LPUSHX", "GEORADIUSBYMEMBER", "RPUSHX", "SET", "SETNX", "SISMEMBER", "ZRANK",
+                    "ZREVRANK", "ZSCORE" -> argN(args, 1);
+            case "HSETNX", "LREM", "LSET", "SETBIT", "SETEX", "PSETEX", "SETRANGE", "ZINCRBY", "SMOVE", "RESTORE" ->
+                    argN(args, 2);
+            case "LINSERT" -> argN(args, 3);
+            case "GEOHASH", "GEOPOS", "GEODIST", "LPUSH", "RPUSH", "SREM", "ZREM", "SADD" -> {
+                if (args.size() > 1) {
+                    return List.of(args.get(0), "?");
+                }
+            }
+            case "GEOADD" -> step(args, 1, 3);
+            case "HSET", "HMSET" -> step(args, 1, 2);
+            case "MSET", "MSETNX" -> step(args, 0, 2);
+            case "CONFIG" -> {
+                if (!args.isEmpty() && args.get(0).equalsIgnoreCase("SET")) {
+                    argN(args, 2);
+                }
+            }
+            case "ZADD" -> {
+                // ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]: hide the members
+                int i = 1;
+                while (i < args.size() && isZaddOption(args.get(i))) {
+                    i++;
+                }
+                for (i = i + 1; i < args.size(); i += 2) {
+                    args.set(i, "?");
+                }
+            }
+            default -> {
+            }
+        }
+        return args;
+    }
+
+    private static boolean isZaddOption(String s) {
+        return switch (s.toUpperCase(Locale.ROOT)) {
+            case "NX", "XX", "GT", "LT", "CH", "INCR" -> true;
+            default -> false;
+        };
+    }
+
+    private static void argN(List<String> args, int n) {
+        if (args.size() > n) {
+            args.set(n, "?");
+        }
+    }
+
+    private static void step(List<String> args, int start, int step) {
+        for (int i = start + step - 1; i < args.size(); i += step) {
+            args.set(i, "?");
+        }
+    }
+
+    /** Splits a command line on spaces, keeping quoted arguments whole. */
+    private static List<String> split(String line) {
+        List<String> words = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        char quote = 0;
+        boolean inWord = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quote != 0) {
+                cur.append(c);
+                if (c == '\\' && i + 1 < line.length()) {
+                    cur.append(line.charAt(++i));
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) {
+                    words.add(cur.toString());
+                    cur.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                if (c == '"' || c == '\'') {
+                    quote = c;
+                }
+                cur.append(c);
+                inWord = true;
+            }
+        }
+        if (inWord) {
+            words.add(cur.toString());
+        }
+        return words;
+    }
+}

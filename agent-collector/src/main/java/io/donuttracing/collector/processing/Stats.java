@@ -1,0 +1,272 @@
+package io.donuttracing.collector.processing;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import io.donuttracing.collector.model.Span;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * Span statistics as the agent's concentrator computes them ({@code pkg/trace/stats/span_concentrator.go}),
+ * on everything received, before the sampler drops anything.
+ *
+ * <p>Counted spans: top-level ones, measured ones ({@code _dd.measured = 1}) and those whose
+ * {@code span.kind} is server, client, producer or consumer. They are grouped by service, name,
+ * resource, type, span kind, HTTP status code and is-root into 10 s buckets keyed by the span's end
+ * time. Each group holds hits, top-level hits, errors, total and max duration, and DDSketch latency
+ * summaries (1% relative accuracy) split by ok and error. Buckets older than the retention are dropped.
+ */
+public final class Stats {
+    public static final long BUCKET_NANOS = 10_000_000_000L;
+    public static final double RELATIVE_ACCURACY = 0.01;
+
+    /** One aggregation key. Mutable only as the lookup probe; stored keys are never changed. */
+    static final class Key {
+        String service;
+        String name;
+        String resource;
+        String type;
+        String spanKind;
+        int httpStatus;
+        boolean root;
+        int hash;
+
+        Key set(Span s, String kind, int status) {
+            service = s.service;
+            name = s.name;
+            resource = s.resource;
+            type = s.type;
+            spanKind = kind;
+            httpStatus = status;
+            root = s.parentId == 0;
+            int h = service.hashCode();
+            h = 31 * h + name.hashCode();
+            h = 31 * h + resource.hashCode();
+            h = 31 * h + type.hashCode();
+            h = 31 * h + kind.hashCode();
+            h = 31 * h + status;
+            hash = 31 * h + (root ? 1 : 0);
+            return this;
+        }
+
+        Key copy() {
+            Key k = new Key();
+            k.service = service;
+            k.name = name;
+            k.resource = resource;
+            k.type = type;
+            k.spanKind = spanKind;
+            k.httpStatus = httpStatus;
+            k.root = root;
+            k.hash = hash;
+            return k;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && k.httpStatus == httpStatus && k.root == root
+                    && k.service.equals(service) && k.name.equals(name) && k.resource.equals(resource)
+                    && k.type.equals(type) && k.spanKind.equals(spanKind);
+        }
+    }
+
+    /** The values of one group in one bucket. */
+    public static final class Group {
+        public long hits;
+        public long topLevelHits;
+        public long errors;
+        public long topLevelErrors;
+        public long durationSum;
+        public long maxDuration;
+        public final DDSketch okSummary = DDSketches.unboundedDense(RELATIVE_ACCURACY);
+        public final DDSketch errorSummary = DDSketches.unboundedDense(RELATIVE_ACCURACY);
+    }
+
+    /** A summary of several groups merged (a service, a resource, a time bucket). */
+    public record Summary(String service, String name, String resource, String type, long hits, long errors,
+                          long durationSum, long maxDuration, DDSketch latency) {
+        public double quantile(double q) {
+            return latency.isEmpty() ? 0 : latency.getValueAtQuantile(q);
+        }
+    }
+
+    private final long retentionNanos;
+    private final TreeMap<Long, Map<Key, Group>> buckets = new TreeMap<>();
+    private final Key probe = new Key();
+    private long spansCounted;
+
+    public Stats(long retentionNanos) {
+        this.retentionNanos = retentionNanos;
+    }
+
+    /** Whether the agent computes stats for this span. */
+    public static boolean counted(Span s, String kind) {
+        if ((s.flags & (Span.TOP_LEVEL | Span.MEASURED)) != 0) {
+            return true;
+        }
+        return kind.equals("server") || kind.equals("client") || kind.equals("producer") || kind.equals("consumer");
+    }
+
+    /** Adds the spans of one payload's kept-or-not chunks. */
+    public synchronized void add(List<Span[]> chunks, long nowNanos) {
+        for (Span[] chunk : chunks) {
+            for (Span s : chunk) {
+                String kind = s.meta("span.kind");
+                if (kind == null) {
+                    kind = "";
+                }
+                if (!counted(s, kind)) {
+                    continue;
+                }
+                int status = 0;
+                String st = s.meta("http.status_code");
+                if (st != null) {
+                    status = Integer.parseInt(st); // validated by the normaliser
+                }
+                long bucketStart = Math.floorDiv(s.end(), BUCKET_NANOS) * BUCKET_NANOS;
+                Map<Key, Group> bucket = buckets.get(bucketStart);
+                if (bucket == null) {
+                    if (bucketStart < nowNanos - retentionNanos) {
+                        continue; // already past retention
+                    }
+                    bucket = new HashMap<>();
+                    buckets.put(bucketStart, bucket);
+                }
+                probe.set(s, kind, status);
+                Group g = bucket.get(probe);
+                if (g == null) {
+                    g = new Group();
+                    bucket.put(probe.copy(), g);
+                }
+                boolean top = s.isTopLevel();
+                g.hits++;
+                g.durationSum += s.duration;
+                g.maxDuration = Math.max(g.maxDuration, s.duration);
+                if (top) {
+                    g.topLevelHits++;
+                }
+                if (s.error != 0) {
+                    g.errors++;
+                    if (top) {
+                        g.topLevelErrors++;
+                    }
+                    g.errorSummary.accept(s.duration);
+                } else {
+                    g.okSummary.accept(s.duration);
+                }
+                spansCounted++;
+            }
+        }
+        evict(nowNanos);
+    }
+
+    private void evict(long nowNanos) {
+        long oldest = nowNanos - retentionNanos;
+        while (!buckets.isEmpty() && buckets.firstKey() < oldest) {
+            buckets.pollFirstEntry();
+        }
+        int max = (int) (retentionNanos / BUCKET_NANOS) + 32;
+        while (buckets.size() > max) {
+            buckets.pollLastEntry(); // spans from the far future: keep memory bounded
+        }
+    }
+
+    public synchronized long spansCounted() {
+        return spansCounted;
+    }
+
+    public synchronized int bucketCount() {
+        return buckets.size();
+    }
+
+    /** Per service: top-level hits, errors and latency (the service's entry points). */
+    public synchronized List<Summary> services() {
+        Map<String, Acc> acc = new TreeMap<>();
+        for (Map<Key, Group> bucket : buckets.values()) {
+            bucket.forEach((k, g) -> {
+                Acc a = acc.computeIfAbsent(k.service, x -> new Acc(k));
+                if (g.topLevelHits > 0) {
+                    a.add(g, true);
+                }
+            });
+        }
+        List<Summary> out = new ArrayList<>();
+        acc.forEach((service, a) -> out.add(a.summary(service, "", "", "")));
+        return out;
+    }
+
+    /** Per resource of a service: every counted span of the service, grouped by resource. */
+    public synchronized List<Summary> resources(String service) {
+        Map<String, Acc> acc = new LinkedHashMap<>();
+        for (Map<Key, Group> bucket : buckets.values()) {
+            bucket.forEach((k, g) -> {
+                if (k.service.equals(service)) {
+                    acc.computeIfAbsent(k.resource, x -> new Acc(k)).add(g, false);
+                }
+            });
+        }
+        List<Summary> out = new ArrayList<>();
+        acc.forEach((resource, a) -> out.add(a.summary(service, a.first.name, resource, a.first.type)));
+        out.sort((x, y) -> Long.compare(y.hits(), x.hits()));
+        return out;
+    }
+
+    /** One point per bucket: {@code [bucketStartNanos, summary]} for the service (and resource, if given). */
+    public synchronized List<Map.Entry<Long, Summary>> timeseries(String service, String resource) {
+        List<Map.Entry<Long, Summary>> out = new ArrayList<>();
+        Predicate<Key> match = k -> k.service.equals(service) && (resource == null || k.resource.equals(resource));
+        buckets.forEach((start, bucket) -> {
+            Acc a = null;
+            for (Map.Entry<Key, Group> e : bucket.entrySet()) {
+                Key k = e.getKey();
+                if (match.test(k) && (resource != null || e.getValue().topLevelHits > 0)) {
+                    if (a == null) {
+                        a = new Acc(k);
+                    }
+                    a.add(e.getValue(), resource == null);
+                }
+            }
+            if (a != null) {
+                out.add(Map.entry(start, a.summary(service, "", Objects.requireNonNullElse(resource, ""), "")));
+            }
+        });
+        return out;
+    }
+
+    private static final class Acc {
+        final Key first;
+        long hits;
+        long errors;
+        long durationSum;
+        long maxDuration;
+        final DDSketch latency = DDSketches.unboundedDense(RELATIVE_ACCURACY);
+
+        Acc(Key first) {
+            this.first = first;
+        }
+
+        void add(Group g, boolean topLevelOnly) {
+            hits += topLevelOnly ? g.topLevelHits : g.hits;
+            errors += topLevelOnly ? g.topLevelErrors : g.errors;
+            durationSum += g.durationSum;
+            maxDuration = Math.max(maxDuration, g.maxDuration);
+            latency.mergeWith(g.okSummary);
+            latency.mergeWith(g.errorSummary);
+        }
+
+        Summary summary(String service, String name, String resource, String type) {
+            return new Summary(service, name, resource, type, hits, errors, durationSum, maxDuration, latency);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.donuttracing.collector.store;
+
+import io.donuttracing.collector.model.Span;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * The traces the collector keeps, in memory, bounded by a span budget.
+ *
+ * <p>A distributed trace arrives in pieces, from several processes and payloads: pieces with the same
+ * trace id are joined into one trace. Traces are kept in the order they were last added to (a doubly
+ * linked list through the entries); when the store holds more spans than its budget, the least recently
+ * added traces are evicted first, and counted.
+ *
+ * <p>Cost per stored span: the {@link Span} itself and one array slot; per trace, one entry and one map
+ * node. A trace's span array is replaced (never mutated) when a piece joins, so a reader that took the
+ * array under the lock can keep reading it without the lock.
+ */
+public final class TraceStore {
+    /** A stored trace. Its fields change only under the store's lock. */
+    private static final class Entry {
+        final long traceId;
+        Span[] spans;
+        Entry prev;
+        Entry next;
+
+        Entry(long traceId, Span[] spans) {
+            this.traceId = traceId;
+            this.spans = spans;
+        }
+    }
+
+    /** A consistent view of one stored trace. */
+    public record StoredTrace(long traceId, Span[] spans) {
+    }
+
+    private final int spanBudget;
+    private final HashMap<Long, Entry> byId = new HashMap<>();
+    private Entry oldest;
+    private Entry newest;
+    private long spanCount;
+    private long tracesAdded;
+    private long piecesJoined;
+    private long tracesEvicted;
+    private long spansEvicted;
+    private long spansStored;
+
+    public TraceStore(int spanBudget) {
+        if (spanBudget < 1) {
+            throw new IllegalArgumentException("span budget must be at least 1");
+        }
+        this.spanBudget = spanBudget;
+    }
+
+    /** Adds the kept chunks of one payload, joining them to stored traces with the same id. */
+    public synchronized void add(List<Span[]> chunks) {
+        for (Span[] chunk : chunks) {
+            if (chunk.length == 0) {
+                continue;
+            }
+            long id = chunk[0].traceId;
+            Entry e = byId.get(id);
+            if (e == null) {
+                e = new Entry(id, chunk);
+                byId.put(id, e);
+                tracesAdded++;
+            } else {
+                Span[] joined = Arrays.copyOf(e.spans, e.spans.length + chunk.length);
+                System.arraycopy(chunk, 0, joined, e.spans.length, chunk.length);
+                e.spans = joined;
+                unlink(e);
+                piecesJoined++;
+            }
+            linkNewest(e);
+            spanCount += chunk.length;
+            spansStored += chunk.length;
+            while (spanCount > spanBudget && oldest != e) {
+                Entry victim = oldest;
+                unlink(victim);
+                byId.remove(victim.traceId);
+                spanCount -= victim.spans.length;
+                tracesEvicted++;
+                spansEvicted += victim.spans.length;
+            }
+        }
+    }
+
+    private void linkNewest(Entry e) {
+        e.prev = newest;
+        e.next = null;
+        if (newest != null) {
+            newest.next = e;
+        } else {
+            oldest = e;
+        }
+        newest = e;
+    }
+
+    private void unlink(Entry e) {
+        if (e.prev != null) {
+            e.prev.next = e.next;
+        } else {
+            oldest = e.next;
+        }
+        if (e.next != null) {
+            e.next.prev = e.prev;
+        } else {
+            newest = e.prev;
+        }
+        e.prev = null;
+        e.next = null;
+    }
+
+    /** The trace with this id (its low 64 bits), or null. */
+    public synchronized StoredTrace get(long traceId) {
+        Entry e = byId.get(traceId);
+        return e == null ? null : new StoredTrace(e.traceId, e.spans);
+    }
+
+    /** Up to {@code limit} traces matching the filter, most recently added first. */
+    public List<StoredTrace> newest(Predicate<Span[]> filter, int limit) {
+        List<StoredTrace> out = new ArrayList<>(Math.min(limit, 256));
+        synchronized (this) {
+            for (Entry e = newest; e != null && out.size() < limit; e = e.prev) {
+                if (filter.test(e.spans)) {
+                    out.add(new StoredTrace(e.traceId, e.spans));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** How many stored spans each service has. */
+    public synchronized java.util.Map<String, Integer> spansByService() {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        for (Entry e = oldest; e != null; e = e.next) {
+            for (Span s : e.spans) {
+                out.merge(s.service, 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    public synchronized Counters counters() {
+        return new Counters(byId.size(), spanCount, spanBudget, tracesAdded, piecesJoined, spansStored,
+                tracesEvicted, spansEvicted);
+    }
+
+    /** The store's counters, as {@code /api/stats} shows them. */
+    public record Counters(long traces, long spans, long spanBudget, long tracesAdded, long piecesJoined,
+                           long spansStored, long tracesEvicted, long spansEvicted) {
+    }
+}
