@@ -4,8 +4,7 @@ import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.ApplicationArguments;
-import org.springframework.boot.ApplicationRunner;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.stereotype.Component;
 
 import io.donuttracing.matchmaker.donut.Donut;
@@ -13,10 +12,11 @@ import io.donuttracing.matchmaker.donut.DonutRepository;
 
 /**
  * Writes today's baker opinion into DonutDB at start-up: a beer is balanced by a donut whose sugar
- * level matches its hops, and a donut suits the sugar levels close to its own.
+ * level matches its hops, and a donut suits the sugar levels close to its own. It runs before the
+ * server accepts requests, so the first pairing already finds DonutDB seeded.
  */
 @Component
-class DonutDbSeeder implements ApplicationRunner {
+class DonutDbSeeder implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(DonutDbSeeder.class);
 
@@ -29,7 +29,11 @@ class DonutDbSeeder implements ApplicationRunner {
     }
 
     @Override
-    public void run(ApplicationArguments args) {
+    public void afterSingletonsInstantiated() {
+        seed();
+    }
+
+    void seed() {
         List<Donut> menu = donuts.findAllByOrderById();
         for (int level = 1; level <= 10; level++) {
             donutDb.putOptimalSugarLevel(level, level);

@@ -31,7 +31,7 @@ class DonutDbTest {
 
     @AfterEach
     void reseed() {
-        seeder.run(null);
+        seeder.seed();
     }
 
     @Test
