@@ -62,7 +62,8 @@ public final class Tracer implements AutoCloseable {
   final int partialFlushMinSpans;
   private final long pendingTimeoutNanos;
   private final ConcurrentLinkedQueue<LocalTrace> awaitingStragglers = new ConcurrentLinkedQueue<>();
-  private volatile long nextReapTicks = System.nanoTime() + REAP_INTERVAL_NANOS;
+  private final long reapIntervalNanos;
+  private volatile long nextReapTicks;
 
   private Tracer(TracerConfig config, TraceWriter writer, Sampler sampler) {
     this.config = config;
@@ -71,6 +72,8 @@ public final class Tracer implements AutoCloseable {
     this.propagator = CompositePropagator.of(config.propagationStyleExtract(), config.propagationStyleInject());
     this.partialFlushMinSpans = config.partialFlushMinSpans();
     this.pendingTimeoutNanos = config.pendingTimeout().toNanos();
+    this.reapIntervalNanos = Math.min(REAP_INTERVAL_NANOS, pendingTimeoutNanos);
+    this.nextReapTicks = System.nanoTime() + reapIntervalNanos;
     if (config.logsInjection()) {
       LogCorrelation.installIfSlf4jPresent();
     }
@@ -354,7 +357,7 @@ public final class Tracer implements AutoCloseable {
     if (nowTicks - nextReapTicks < 0 || awaitingStragglers.isEmpty()) {
       return;
     }
-    nextReapTicks = nowTicks + REAP_INTERVAL_NANOS;
+    nextReapTicks = nowTicks + reapIntervalNanos;
     reap(nowTicks, false);
   }
 

@@ -1,0 +1,186 @@
+package io.donuttracing.tracing.contrib.redis;
+
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.SpanContext;
+import io.donuttracing.tracing.Tracer;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.RedisCommand;
+import io.lettuce.core.tracing.TraceContext;
+import io.lettuce.core.tracing.TraceContextProvider;
+import io.lettuce.core.tracing.TracerProvider;
+import io.lettuce.core.tracing.Tracing;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Locale;
+
+/**
+ * Traces every command of a Lettuce Redis client through Lettuce's own tracing hook
+ * ({@link Tracing} in its {@code ClientResources}), so no call site changes:
+ *
+ * <pre>{@code
+ * ClientResources resources = ClientResources.builder().tracing(new LettuceTracing(tracer)).build();
+ * RedisClient client = RedisClient.create(resources, "redis://localhost:6379");
+ * }</pre>
+ *
+ * Each command becomes a {@code redis.command} span: service {@code redis}, type {@code redis}, resource
+ * the command ({@code GET}, {@code LRANGE}), tags {@code redis.raw_command} (the command and its arguments,
+ * cut at 1,000 characters, with {@code AUTH} arguments hidden), {@code out.host}, {@code out.port}.
+ *
+ * <p>How it fits Lettuce: the calling thread's active span is captured when the command is dispatched
+ * ({@link #initialTraceContextProvider()}); the span itself is started and finished on Lettuce's I/O
+ * thread, so it is never made active there.
+ */
+public final class LettuceTracing implements Tracing {
+  private static final int MAX_RAW_COMMAND = 1000;
+
+  private final Tracer tracer;
+  private final String service;
+
+  public LettuceTracing(Tracer tracer) {
+    this(tracer, "redis");
+  }
+
+  public LettuceTracing(Tracer tracer, String service) {
+    this.tracer = tracer;
+    this.service = service;
+  }
+
+  @Override
+  public TracerProvider getTracerProvider() {
+    return () -> new CommandTracer();
+  }
+
+  @Override
+  public TraceContextProvider initialTraceContextProvider() {
+    return () -> {
+      Span active = tracer.activeSpan();
+      return active == null ? TraceContext.EMPTY : new ParentContext(active.context());
+    };
+  }
+
+  @Override
+  public boolean isEnabled() {
+    return true;
+  }
+
+  @Override
+  public boolean includeCommandArgsInSpanTags() {
+    return false; // start() reads the arguments itself for redis.raw_command
+  }
+
+  @Override
+  public Endpoint createEndpoint(SocketAddress socketAddress) {
+    return new RedisEndpoint(socketAddress);
+  }
+
+  /** The caller's span context, carried from the calling thread to Lettuce's I/O thread. */
+  private static final class ParentContext implements TraceContext {
+    final SpanContext context;
+
+    ParentContext(SpanContext context) {
+      this.context = context;
+    }
+  }
+
+  private static final class RedisEndpoint implements Endpoint {
+    final SocketAddress address;
+
+    RedisEndpoint(SocketAddress address) {
+      this.address = address;
+    }
+  }
+
+  private final class CommandTracer extends io.lettuce.core.tracing.Tracer {
+    @Override
+    public io.lettuce.core.tracing.Tracer.Span nextSpan() {
+      return new CommandSpan(null);
+    }
+
+    @Override
+    public io.lettuce.core.tracing.Tracer.Span nextSpan(TraceContext traceContext) {
+      return new CommandSpan(traceContext instanceof ParentContext ? ((ParentContext) traceContext).context : null);
+    }
+  }
+
+  /** Lettuce calls name/remoteEndpoint/start before writing the command, then finish when it completes. */
+  private final class CommandSpan extends io.lettuce.core.tracing.Tracer.Span {
+    private final SpanContext parent;
+    private Span span;
+    private String host;
+    private int port;
+
+    CommandSpan(SpanContext parent) {
+      this.parent = parent;
+    }
+
+    @Override
+    public CommandSpan start(RedisCommand<?, ?, ?> command) {
+      String name = command.getType().toString().toUpperCase(Locale.ROOT);
+      span = tracer.startSpan("redis.command", service, parent);
+      span.setType("redis");
+      span.setResource(name);
+      span.setTag("span.kind", "client");
+      span.setTag("redis.raw_command", rawCommand(name, command.getArgs()));
+      if (host != null) {
+        span.setTag("out.host", host);
+        span.setTag("out.port", port);
+      }
+      return this;
+    }
+
+    @Override
+    public CommandSpan name(String name) {
+      return this; // the resource is taken from the command itself in start()
+    }
+
+    @Override
+    public CommandSpan annotate(String value) {
+      return this;
+    }
+
+    @Override
+    public CommandSpan tag(String key, String value) {
+      return this; // Lettuce's own tags (redis.args) would duplicate redis.raw_command
+    }
+
+    @Override
+    public CommandSpan error(Throwable throwable) {
+      if (span != null) {
+        span.recordException(throwable);
+      }
+      return this;
+    }
+
+    @Override
+    public CommandSpan remoteEndpoint(Endpoint endpoint) {
+      if (endpoint instanceof RedisEndpoint && ((RedisEndpoint) endpoint).address instanceof InetSocketAddress) {
+        InetSocketAddress address = (InetSocketAddress) ((RedisEndpoint) endpoint).address;
+        host = address.getHostString();
+        port = address.getPort();
+        if (span != null) {
+          span.setTag("out.host", host);
+          span.setTag("out.port", port);
+        }
+      }
+      return this;
+    }
+
+    @Override
+    public void finish() {
+      if (span != null) {
+        span.finish();
+      }
+    }
+  }
+
+  static String rawCommand(String name, CommandArgs<?, ?> args) {
+    if (args == null) {
+      return name;
+    }
+    if (name.equals("AUTH")) {
+      return "AUTH ?";
+    }
+    String text = name + " " + args.toCommandString();
+    return text.length() > MAX_RAW_COMMAND ? text.substring(0, MAX_RAW_COMMAND) + "..." : text.trim();
+  }
+}

@@ -1,0 +1,152 @@
+package io.donuttracing.tracing.contrib.servlet;
+
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.SpanContext;
+import io.donuttracing.tracing.Tracer;
+import io.donuttracing.tracing.context.Scope;
+import io.donuttracing.tracing.propagation.W3CTraceContextPropagator;
+import io.donuttracing.tracing.sampling.SamplingPriority;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+
+/**
+ * The server side of tracing (the seed's {@code TraceMiddleware}): one {@code servlet.request} span per
+ * request.
+ *
+ * <ul>
+ *   <li>continues the caller's trace when the request carries propagation headers;</li>
+ *   <li>type {@code web}; tags {@code http.method}, {@code http.url} (without the query string),
+ *       {@code http.status_code}; error for a 5xx answer or an exception that escapes;</li>
+ *   <li>resource {@code GET /pair/beer}: the method and Spring MVC's matched route pattern
+ *       ({@code /beers/{name}}, never {@code /beers/ipa}), read after the request has run; a 404 that no
+ *       handler matched becomes {@code GET 404}, so unknown URLs do not each make a resource;</li>
+ *   <li>answers with a W3C {@code traceresponse} header ({@code 00-<trace id>-<span id>-01}) so a caller
+ *       (or curl) can find the trace.</li>
+ * </ul>
+ *
+ * Whatever the request's code does with the context, the thread's previous context is restored when the
+ * request leaves the filter. Register it first in the chain: see the README for the Spring wiring.
+ */
+public final class TracingFilter implements Filter {
+  /** Spring MVC's {@code HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE}, by value: no Spring dependency here. */
+  static final String BEST_MATCHING_PATTERN = "org.springframework.web.servlet.HandlerMapping.bestMatchingPattern";
+  static final String SPAN_ATTRIBUTE = TracingFilter.class.getName() + ".span";
+
+  private final Tracer tracer;
+  private final String service;
+
+  /** Spans get the tracer's service ({@code DD_SERVICE}). */
+  public TracingFilter(Tracer tracer) {
+    this(tracer, null);
+  }
+
+  /** Spans get {@code service}, or the tracer's when null. */
+  public TracingFilter(Tracer tracer, String service) {
+    this.tracer = tracer;
+    this.service = service;
+  }
+
+  @Override
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
+    if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)
+        || req.getAttribute(SPAN_ATTRIBUTE) != null) {
+      chain.doFilter(req, res); // not HTTP, or an async/error re-dispatch of a request already traced
+      return;
+    }
+    HttpServletRequest request = (HttpServletRequest) req;
+    HttpServletResponse response = (HttpServletResponse) res;
+
+    SpanContext caller = tracer.extract(request::getHeader);
+    Span span = tracer.startSpan("servlet.request", service, caller);
+    span.setType("web");
+    span.setTag("http.method", request.getMethod());
+    span.setTag("http.url", request.getRequestURL().toString());
+    span.setTag("span.kind", "server");
+    request.setAttribute(SPAN_ATTRIBUTE, span);
+    response.setHeader("traceresponse", W3CTraceContextPropagator.traceparent(span.context(),
+        SamplingPriority.isKept(span.samplingPriority())));
+
+    Throwable failure = null;
+    Scope scope = tracer.activate(span);
+    try {
+      chain.doFilter(request, response);
+    } catch (IOException | ServletException | RuntimeException | Error e) {
+      failure = e;
+      throw e;
+    } finally {
+      if (request.isAsyncStarted()) {
+        Throwable escaped = failure;
+        request.getAsyncContext().addListener(new AsyncListener() {
+          @Override
+          public void onComplete(AsyncEvent event) {
+            end(span, request, (HttpServletResponse) event.getSuppliedResponse(), escaped);
+          }
+
+          @Override
+          public void onTimeout(AsyncEvent event) {
+            end(span, request, (HttpServletResponse) event.getSuppliedResponse(), event.getThrowable());
+          }
+
+          @Override
+          public void onError(AsyncEvent event) {
+            end(span, request, (HttpServletResponse) event.getSuppliedResponse(), event.getThrowable());
+          }
+
+          @Override
+          public void onStartAsync(AsyncEvent event) {}
+        });
+      } else {
+        end(span, request, response, failure);
+      }
+      scope.close(); // restores this thread's context, even if the request's code left scopes open
+    }
+  }
+
+  private static void end(Span span, HttpServletRequest request, HttpServletResponse response, Throwable failure) {
+    int status = response.getStatus();
+    if (failure != null) {
+      span.recordException(failure);
+      if (status < 400) {
+        status = 500; // the container will answer 500 for an exception that escapes
+      }
+    }
+    span.setTag("http.status_code", Integer.toString(status));
+    if (status >= 500) {
+      span.setError(true);
+    }
+    span.setResource(resource(request, status));
+    span.finish();
+  }
+
+  static String resource(HttpServletRequest request, int status) {
+    Object pattern = request.getAttribute(BEST_MATCHING_PATTERN);
+    if (status == 404 && (pattern == null || "/**".equals(pattern))) {
+      return request.getMethod() + " 404"; // no handler, or only the static-resource catch-all
+    }
+    if (pattern != null) {
+      return request.getMethod() + " " + pattern;
+    }
+    return request.getMethod() + " " + normalize(request.getRequestURI());
+  }
+
+  /** Without a route pattern, path segments holding digits become {@code ?}: {@code /orders/42} -> {@code /orders/?}. */
+  static String normalize(String path) {
+    StringBuilder sb = new StringBuilder(path.length());
+    for (String segment : path.split("/", -1)) {
+      if (sb.length() > 0 || path.startsWith("/")) {
+        sb.append('/');
+      }
+      sb.append(segment.chars().anyMatch(Character::isDigit) ? "?" : segment);
+    }
+    String s = sb.toString();
+    return s.startsWith("//") ? s.substring(1) : s;
+  }
+}
