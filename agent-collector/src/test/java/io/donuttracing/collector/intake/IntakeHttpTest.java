@@ -1,0 +1,235 @@
+package io.donuttracing.collector.intake;
+
+import static io.donuttracing.collector.TestPayloads.hex;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.donuttracing.collector.CollectorTestBase;
+import io.donuttracing.collector.TestPayloads;
+import io.donuttracing.collector.TestPayloads.S;
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Every intake format over real HTTP, with the answers and headers a tracer reads. */
+class IntakeHttpTest extends CollectorTestBase {
+
+    @Test
+    void infoListsTheEndpointsAndItsHashIsTheAgentState() throws Exception {
+        HttpResponse<String> info = get("/info");
+        assertThat(info.statusCode()).isEqualTo(200);
+        JsonNode n = JSON.readTree(info.body());
+        assertThat(n.get("version").asString()).isEqualTo("7.65.0");
+        assertThat(n.get("endpoints").toString()).contains("/v0.3/traces", "/v0.4/traces", "/v0.5/traces");
+        assertThat(n.get("client_drop_p0s").asBoolean()).isTrue();
+        assertThat(n.at("/config/receiver_port").asInt()).isEqualTo(port);
+        assertThat(n.at("/config/max_request_bytes").asLong()).isEqualTo(1048576);
+        assertThat(n.at("/config/target_tps").asDouble()).isEqualTo(10.0);
+        assertThat(info.headers().firstValue("Datadog-Agent-State")).isEmpty();
+
+        HttpResponse<String> r = put("/v0.4/traces", "application/msgpack", hex("9290 90"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(info.body().getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.headers().firstValue("Datadog-Agent-State")).hasValue(sha);
+        assertThat(r.headers().firstValue("Datadog-Agent-Version")).hasValue("7.65.0");
+    }
+
+    @Test
+    void v04MsgpackWithUint64IdsNilStringsAndUnknownKeys() throws Exception {
+        long traceId = 0xF000_0000_0000_0000L | newId(); // >= 2^63
+        long root = 0x8000_0000_0000_0001L;
+        S a = new S(traceId, root, 0).service("intake-v04").name("servlet.request").resource("GET /pair/beer")
+                .meta("http.status_code", "200").meta("nil.value", null).metric("_sampling_priority_v1", 1);
+        S b = new S(traceId, 42, root).service("intake-v04").name("h2.query").resource(null).type(null);
+        HttpResponse<String> r = put("/v0.4/traces", "application/msgpack", TestPayloads.v04(List.of(List.of(a, b))));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        JsonNode rates = JSON.readTree(r.body()).get("rate_by_service");
+        assertThat(rates.get("service:,env:").asDouble()).isEqualTo(1.0);
+        assertThat(rates.get("service:intake-v04,env:").asDouble()).isEqualTo(1.0);
+
+        JsonNode t = getJson("/api/traces/" + Long.toUnsignedString(traceId));
+        assertThat(t.get("trace_id").asString()).isEqualTo(Long.toUnsignedString(traceId));
+        JsonNode s0 = t.get("spans").get(0);
+        assertThat(s0.get("span_id").asString()).isEqualTo("9223372036854775809");
+        assertThat(s0.get("parent_id").asString()).isEqualTo("0");
+        assertThat(s0.get("resource").asString()).isEqualTo("GET /pair/beer");
+        assertThat(s0.at("/meta/http.status_code").asString()).isEqualTo("200");
+        assertThat(s0.at("/meta/nil.value").asString()).isEqualTo("");
+        assertThat(s0.at("/metrics/_sampling_priority_v1").asDouble()).isEqualTo(1.0);
+        JsonNode s1 = t.get("spans").get(1);
+        assertThat(s1.get("parent_id").asString()).isEqualTo(Long.toUnsignedString(root));
+        assertThat(s1.get("resource").asString()).as("nil resource becomes the name").isEqualTo("h2.query");
+        assertThat(s1.get("type").asString()).isEqualTo("");
+        assertThat(s1.get("depth").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void handBuiltMsgpackWithEveryCompactIntegerFormAndBinStrings() throws Exception {
+        long start = System.currentTimeMillis() * 1_000_000L;
+        String body = "91 91 8c"
+                + "a8" + ascii("trace_id") + "cf ffffffffffffff" + String.format("%02x", (int) (newId() & 0x7f))
+                + "a7" + ascii("span_id") + "cc ff"
+                + "a9" + ascii("parent_id") + "00"
+                + "a7" + ascii("service") + "c4 05" + ascii("hands")
+                + "a4" + ascii("name") + "d9 05" + ascii("h.op1")
+                + "a8" + ascii("resource") + "c0"
+                + "a4" + ascii("type") + "c0"
+                + "a5" + ascii("start") + "d3" + String.format("%016x", start)
+                + "a8" + ascii("duration") + "cd 0400"
+                + "a5" + ascii("error") + "d0 01"
+                + "a3" + ascii("zzz") + "82 a1 78 93 01 02 92 c0 c0 a1 79 c7 02 05 abcd" // unknown: nested and ext
+                + "a7" + ascii("metrics") + "88"
+                + "a1 61 cc 05" + "a1 62 d1 fffe" + "a1 63 ce 00010000" + "a1 64 cb 3ff8000000000000"
+                + "a1 65 ca 3f000000" + "a1 66 e0" + "a1 67 d2 ffffff00" + "a1 68 c0";
+        byte[] bytes = hex(body);
+        long traceId = Long.parseUnsignedLong(body.substring(body.indexOf("cf ") + 3, body.indexOf("cf ") + 3 + 16), 16);
+        HttpResponse<String> r = put("/v0.4/traces", "application/msgpack", bytes);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode s = getJson("/api/traces/" + Long.toUnsignedString(traceId)).get("spans").get(0);
+        assertThat(s.get("span_id").asString()).isEqualTo("255");
+        assertThat(s.get("service").asString()).isEqualTo("hands");
+        assertThat(s.get("name").asString()).isEqualTo("h.op1");
+        assertThat(s.get("resource").asString()).isEqualTo("h.op1");
+        assertThat(s.get("start").asLong()).isEqualTo(start);
+        assertThat(s.get("duration").asLong()).isEqualTo(1024);
+        assertThat(s.get("error").asInt()).isEqualTo(1);
+        JsonNode m = s.get("metrics");
+        assertThat(m.get("a").asDouble()).isEqualTo(5);
+        assertThat(m.get("b").asDouble()).isEqualTo(-2);
+        assertThat(m.get("c").asDouble()).isEqualTo(65536);
+        assertThat(m.get("d").asDouble()).isEqualTo(1.5);
+        assertThat(m.get("e").asDouble()).isEqualTo(0.5);
+        assertThat(m.get("f").asDouble()).isEqualTo(-32);
+        assertThat(m.get("g").asDouble()).isEqualTo(-256);
+        assertThat(m.get("h").asDouble()).isEqualTo(0);
+    }
+
+    private static String ascii(String s) {
+        return HexFormat.of().formatHex(s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void chunkedBodiesAreReadFullyAndTheConnectionStaysUsable() throws Exception {
+        long traceId = newId();
+        List<S> spans = new java.util.ArrayList<>();
+        for (int i = 1; i <= 300; i++) {
+            spans.add(new S(traceId, i, i == 1 ? 0 : 1).service("intake-chunked").resource("r" + i)
+                    .meta("padding", "x".repeat(200)));
+        }
+        byte[] body = TestPayloads.v04(List.of(spans));
+        HttpRequest req = HttpRequest.newBuilder(uri("/v0.4/traces")).timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/msgpack")
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build();
+        assertThat(req.bodyPublisher().orElseThrow().contentLength()).as("sent chunked").isEqualTo(-1);
+        HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(getJson("/api/traces/" + traceId).get("spans")).hasSize(300);
+        // the same keep-alive connection serves the next request
+        assertThat(put("/v0.4/traces", "application/msgpack", hex("90")).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void v03JsonAnswersOkAndTakesIdsUpTo2To64() throws Exception {
+        long traceId = -1L; // 18446744073709551615
+        S a = new S(traceId, -2L, 0).service("intake-json").name("web.request").resource("GET /json")
+                .meta("k", "v").metric("m", 2.5);
+        HttpResponse<String> r = put("/v0.3/traces", "application/json", TestPayloads.json(List.of(List.of(a))));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("OK\n");
+        assertThat(r.headers().firstValue("Datadog-Agent-State")).isPresent();
+        JsonNode s = getJson("/api/traces/18446744073709551615").get("spans").get(0);
+        assertThat(s.get("span_id").asString()).isEqualTo("18446744073709551614");
+        assertThat(s.at("/meta/k").asString()).isEqualTo("v");
+        assertThat(s.at("/metrics/m").asDouble()).isEqualTo(2.5);
+        // the W3C form, as in a traceresponse header: matched on the low 64 bits
+        assertThat(getJson("/api/traces/0af7651916cd43dd" + "ffffffffffffffff").get("trace_id").asString())
+                .isEqualTo("18446744073709551615");
+        assertThat(getJson("/api/traces/00-0af7651916cd43ddffffffffffffffff-b7ad6b7169203331-01").get("trace_id")
+                .asString()).isEqualTo("18446744073709551615");
+    }
+
+    @Test
+    void jsonWithoutContentTypeAndTextJsonAreAccepted() throws Exception {
+        long id1 = newId();
+        long id2 = newId();
+        assertThat(put("/v0.4/traces", null, TestPayloads.json(List.of(List.of(new S(id1, 1, 0))))).statusCode())
+                .isEqualTo(200);
+        assertThat(put("/v0.4/traces", "text/json; charset=utf-8", TestPayloads.json(List.of(List.of(new S(id2, 1, 0)))))
+                .statusCode()).isEqualTo(200);
+        assertThat(get("/api/traces/" + id1).statusCode()).isEqualTo(200);
+        assertThat(get("/api/traces/" + id2).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void v05DictionaryPayload() throws Exception {
+        long traceId = 0x9000_0000_0000_0000L | newId();
+        S a = new S(traceId, 1, 0).service("intake-v05").name("servlet.request").resource("GET /v05")
+                .meta("http.method", "GET").metric("_sampling_priority_v1", 2);
+        S b = new S(traceId, 2, 1).service("intake-v05").name("redis.command").resource("get k").type("redis")
+                .meta("redis.raw_command", "SET k secret");
+        HttpResponse<String> r = put("/v0.5/traces", "application/msgpack", TestPayloads.v05(List.of(List.of(a, b))));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(JSON.readTree(r.body()).get("rate_by_service").has("service:intake-v05,env:")).isTrue();
+        JsonNode spans = getJson("/api/traces/" + Long.toUnsignedString(traceId)).get("spans");
+        assertThat(spans.get(0).at("/meta/http.method").asString()).isEqualTo("GET");
+        assertThat(spans.get(0).at("/metrics/_sampling_priority_v1").asDouble()).isEqualTo(2);
+        assertThat(spans.get(1).get("resource").asString()).isEqualTo("GET");
+        assertThat(spans.get(1).at("/meta/redis.raw_command").asString()).isEqualTo("SET k ?");
+    }
+
+    @Test
+    void v05RejectsABadDictionaryIndex() throws Exception {
+        // [["a"], [[[99, 0, 0, 1, 1, 0, 0, 0, 0, {}, {}, 0]]]]
+        byte[] body = hex("92 91 a1 61 91 91 9c 63 00 00 01 01 00 00 00 00 80 80 00");
+        HttpResponse<String> r = put("/v0.5/traces", "application/msgpack", body);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).get("detail").asString()).contains("dictionary");
+    }
+
+    @Test
+    void wrongMediaTypeIs415() throws Exception {
+        HttpResponse<String> r = put("/v0.4/traces", "text/plain", "[]".getBytes());
+        assertThat(r.statusCode()).isEqualTo(415);
+        assertThat(JSON.readTree(r.body()).get("error").asString()).isEqualTo("unsupported_media_type");
+        assertThat(put("/v0.5/traces", "application/json", "[]".getBytes()).statusCode()).isEqualTo(415);
+    }
+
+    @Test
+    void clientStatsAreAccepted() throws Exception {
+        HttpResponse<String> r = put("/v0.6/stats", "application/msgpack", hex("80"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEmpty();
+        assertThat(r.headers().firstValue("Datadog-Agent-State")).isPresent();
+    }
+
+    @Test
+    void piecesOfOneTraceFromSeveralPayloadsAndFormatsAreJoined() throws Exception {
+        long traceId = newId();
+        S root = new S(traceId, 10, 0).service("join-web").resource("GET /pair/beer");
+        S child = new S(traceId, 11, 10).service("join-taster").resource("GET /taste");
+        S grandchild = new S(traceId, 12, 11).service("join-taster").resource("score");
+        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(List.of(List.of(child)))).statusCode())
+                .isEqualTo(200);
+        assertThat(put("/v0.5/traces", "application/msgpack", TestPayloads.v05(List.of(List.of(grandchild))))
+                .statusCode()).isEqualTo(200);
+        assertThat(put("/v0.3/traces", "application/json", TestPayloads.json(List.of(List.of(root)))).statusCode())
+                .isEqualTo(200);
+        JsonNode t = getJson("/api/traces/" + traceId);
+        assertThat(t.get("spans")).hasSize(3);
+        assertThat(t.get("spans").get(0).get("service").asString()).isEqualTo("join-web");
+        assertThat(t.get("spans").get(2).get("depth").asInt()).isEqualTo(2);
+        JsonNode list = getJson("/api/traces?service=join-taster");
+        assertThat(list.get("traces").get(0).get("trace_id").asString()).isEqualTo(Long.toString(traceId));
+        assertThat(list.get("traces").get(0).get("span_count").asInt()).isEqualTo(3);
+        assertThat(list.get("traces").get(0).get("services").toString()).contains("join-web", "join-taster");
+        assertThat(getJson("/api/stats").at("/store/pieces_joined").asLong()).isGreaterThanOrEqualTo(2);
+    }
+}

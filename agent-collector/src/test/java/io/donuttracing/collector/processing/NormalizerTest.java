@@ -1,0 +1,120 @@
+package io.donuttracing.collector.processing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.donuttracing.collector.model.Span;
+import org.junit.jupiter.api.Test;
+
+/** The reference file's normalisation rules. */
+class NormalizerTest {
+    private static final long NOW = 1_750_000_000_000_000_000L;
+    private final Normalizer n = new Normalizer();
+
+    private static Span span(long trace, long id) {
+        Span s = new Span();
+        s.traceId = trace;
+        s.spanId = id;
+        s.start = NOW - 1_000_000;
+        s.duration = 1000;
+        s.service = "svc";
+        s.name = "op";
+        return s;
+    }
+
+    @Test
+    void dropsChunksWithZeroIdsOrForeignSpans() {
+        assertThat(n.normalize(new Span[0], "", NOW)).isEqualTo(Normalizer.Drop.EMPTY_TRACE);
+        assertThat(n.normalize(new Span[] {span(0, 1)}, "", NOW)).isEqualTo(Normalizer.Drop.TRACE_ID_ZERO);
+        assertThat(n.normalize(new Span[] {span(1, 0)}, "", NOW)).isEqualTo(Normalizer.Drop.SPAN_ID_ZERO);
+        assertThat(n.normalize(new Span[] {span(1, 1), span(2, 2)}, "", NOW)).isEqualTo(Normalizer.Drop.FOREIGN_SPAN);
+        assertThat(n.normalize(new Span[] {span(1, 1), span(1, 2)}, "", NOW)).isNull();
+    }
+
+    @Test
+    void service() {
+        Span s = span(1, 1);
+        s.service = "";
+        n.normalize(s, "java", NOW);
+        assertThat(s.service).isEqualTo("unnamed-java-service");
+        s.service = "";
+        n.normalize(s, "", NOW);
+        assertThat(s.service).isEqualTo("unnamed-service");
+        s.service = "My Service!!";
+        n.normalize(s, "", NOW);
+        assertThat(s.service).isEqualTo("my_service");
+        s.service = "x".repeat(150);
+        n.normalize(s, "", NOW);
+        assertThat(s.service).hasSize(100);
+        s.service = "matchmaker";
+        n.normalize(s, "", NOW);
+        assertThat(s.service).isEqualTo("matchmaker");
+    }
+
+    @Test
+    void name() {
+        Span s = span(1, 1);
+        s.name = "";
+        n.normalize(s, "", NOW);
+        assertThat(s.name).isEqualTo("unnamed_operation");
+        s.name = "servlet request/GET";
+        n.normalize(s, "", NOW);
+        assertThat(s.name).isEqualTo("servlet_request_GET");
+        s.name = "servlet.request";
+        n.normalize(s, "", NOW);
+        assertThat(s.name).isEqualTo("servlet.request");
+        s.name = "a".repeat(150);
+        n.normalize(s, "", NOW);
+        assertThat(s.name).hasSize(100);
+        s.name = "!!!";
+        n.normalize(s, "", NOW);
+        assertThat(s.name).isEqualTo("unnamed_operation");
+    }
+
+    @Test
+    void resourceAndType() {
+        Span s = span(1, 1);
+        s.name = "h2.query";
+        s.resource = "";
+        n.normalize(s, "", NOW);
+        assertThat(s.resource).isEqualTo("h2.query");
+        s.resource = "r".repeat(6000);
+        s.type = "t".repeat(200);
+        n.normalize(s, "", NOW);
+        assertThat(s.resource).hasSize(5000);
+        assertThat(s.type).hasSize(100);
+    }
+
+    @Test
+    void durationAndStart() {
+        Span s = span(1, 1);
+        s.duration = -5;
+        n.normalize(s, "", NOW);
+        assertThat(s.duration).isZero();
+        s.start = Long.MAX_VALUE - 10;
+        s.duration = 100;
+        n.normalize(s, "", NOW);
+        assertThat(s.duration).isZero();
+        s.start = 42; // before 2000
+        s.duration = 500;
+        n.normalize(s, "", NOW);
+        assertThat(s.start).isEqualTo(NOW - 500);
+    }
+
+    @Test
+    void metaLimitsAndStatusCode() {
+        Span s = span(1, 1);
+        s.meta = new String[] {"http.status_code", "abc", "k".repeat(300), "v".repeat(30000)};
+        n.normalize(s, "", NOW);
+        assertThat(s.meta("http.status_code")).isNull();
+        assertThat(s.meta[0]).hasSize(200);
+        assertThat(s.meta[1]).hasSize(25000);
+        for (String bad : new String[] {"99", "600", "20x", "-200", ""}) {
+            s.meta = new String[] {"http.status_code", bad};
+            n.normalize(s, "", NOW);
+            assertThat(s.meta("http.status_code")).as(bad).isNull();
+        }
+        s.meta = new String[] {"http.status_code", "404"};
+        n.normalize(s, "", NOW);
+        assertThat(s.meta("http.status_code")).isEqualTo("404");
+    }
+}

@@ -1,0 +1,84 @@
+package io.donuttracing.collector.processing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.donuttracing.collector.model.Span;
+import org.junit.jupiter.api.Test;
+
+/** SQL and Redis obfuscation with the reference file's examples, and the switches. */
+class ObfuscatorTest {
+    private final SqlObfuscator sql = new SqlObfuscator();
+    private final RedisObfuscator redis = new RedisObfuscator();
+
+    @Test
+    void sqlReferenceExample() {
+        assertThat(sql.obfuscate("SELECT username AS person FROM users WHERE id=4"))
+                .isEqualTo("SELECT username FROM users WHERE id = ?");
+    }
+
+    @Test
+    void sqlLiteralsCommentsAndLists() {
+        assertThat(sql.obfuscate("SELECT * FROM beer WHERE name = 'ipa' AND hops > 7.5"))
+                .isEqualTo("SELECT * FROM beer WHERE name = ? AND hops > ?");
+        assertThat(sql.obfuscate("select a,b from t where x in (1, 2, 3) and y is NULL and z = true"))
+                .isEqualTo("select a, b from t where x in ( ? ) and y is ? and z = ?");
+        assertThat(sql.obfuscate("SELECT /* hint */ name FROM donut -- trailing\nWHERE id = $1 AND s = :sugar"))
+                .isEqualTo("SELECT name FROM donut WHERE id = ? AND s = ?");
+        assertThat(sql.obfuscate("INSERT INTO t (a, b) VALUES ('it''s', -12)"))
+                .isEqualTo("INSERT INTO t ( a, b ) VALUES ( ? )");
+        assertThat(sql.obfuscate("select * from t where a = ? and b = 0x1F and c = 1e-3"))
+                .isEqualTo("select * from t where a = ? and b = ? and c = ?");
+        assertThat(sql.obfuscate("SELECT   \"Name\"\n  FROM   t"))
+                .isEqualTo("SELECT \"Name\" FROM t");
+    }
+
+    @Test
+    void redisReferenceExamples() {
+        assertThat(redis.quantize("get my_key")).isEqualTo("GET");
+        assertThat(redis.obfuscate("SET key value")).isEqualTo("SET key ?");
+        assertThat(redis.obfuscate("AUTH u p")).isEqualTo("AUTH ?");
+        assertThat(redis.obfuscate("HMSET k f v f v")).isEqualTo("HMSET k f ? f ?");
+    }
+
+    @Test
+    void redisMore() {
+        assertThat(redis.quantize("GET a\nSET b c\nDEL d")).isEqualTo("GET SET DEL");
+        assertThat(redis.quantize("CLIENT list")).isEqualTo("CLIENT LIST");
+        assertThat(redis.obfuscate("GET optimal_sugar_level_for_hops_7")).isEqualTo("GET optimal_sugar_level_for_hops_7");
+        assertThat(redis.obfuscate("LPUSH donuts_by_sugar_level_5 jelly glazed")).isEqualTo("LPUSH donuts_by_sugar_level_5 ?");
+        assertThat(redis.obfuscate("MSET a 1 b 2")).isEqualTo("MSET a ? b ?");
+        assertThat(redis.obfuscate("SET k \"a quoted value\"")).isEqualTo("SET k ?");
+        assertThat(redis.obfuscate("SETEX k 10 secret")).isEqualTo("SETEX k 10 ?");
+    }
+
+    @Test
+    void spansAreObfuscatedByTypeAndEachCanBeSwitchedOff() {
+        Span q = new Span();
+        q.type = "sql";
+        q.resource = "SELECT username AS person FROM users WHERE id=4";
+        new Obfuscator(true, true).obfuscate(q);
+        assertThat(q.resource).isEqualTo("SELECT username FROM users WHERE id = ?");
+        assertThat(q.meta("sql.query")).isEqualTo("SELECT username FROM users WHERE id = ?");
+
+        Span r = new Span();
+        r.type = "redis";
+        r.resource = "set my_key";
+        r.meta = new String[] {"redis.raw_command", "SET my_key secret"};
+        new Obfuscator(true, true).obfuscate(r);
+        assertThat(r.resource).isEqualTo("SET");
+        assertThat(r.meta("redis.raw_command")).isEqualTo("SET my_key ?");
+
+        Span off = new Span();
+        off.type = "sql";
+        off.resource = "SELECT 1";
+        new Obfuscator(false, true).obfuscate(off);
+        assertThat(off.resource).isEqualTo("SELECT 1");
+        Span roff = new Span();
+        roff.type = "redis";
+        roff.resource = "get k";
+        roff.meta = new String[] {"redis.raw_command", "SET k v"};
+        new Obfuscator(true, false).obfuscate(roff);
+        assertThat(roff.resource).isEqualTo("get k");
+        assertThat(roff.meta("redis.raw_command")).isEqualTo("SET k v");
+    }
+}

@@ -1,0 +1,92 @@
+package io.donuttracing.collector.processing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.donuttracing.collector.model.Span;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class StatsTest {
+    private static final long NOW = 1_750_000_000_000_000_000L;
+
+    private static Span span(String service, String resource, long duration, int error, int flags, String kind) {
+        Span s = new Span();
+        s.traceId = 1;
+        s.spanId = 1;
+        s.service = service;
+        s.name = "servlet.request";
+        s.resource = resource;
+        s.type = "web";
+        s.start = NOW - 5_000_000_000L;
+        s.duration = duration;
+        s.error = error;
+        s.flags = flags;
+        if (kind != null) {
+            s.meta = new String[] {"span.kind", kind, "http.status_code", error == 0 ? "200" : "500"};
+        }
+        return s;
+    }
+
+    @Test
+    void percentilesAreWithinOnePercentOfTheExactOnes() {
+        Stats stats = new Stats(3_600_000_000_000L);
+        Random rnd = new Random(7);
+        int n = 50_000;
+        long[] durations = new long[n];
+        List<Span[]> chunks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            // log-normal latencies around 20 ms, a long tail
+            long d = (long) (Math.exp(rnd.nextGaussian() * 0.8) * 20_000_000L) + 1000;
+            durations[i] = d;
+            chunks.add(new Span[] {span("pct", "GET /x", d, i % 50 == 0 ? 1 : 0, Span.TOP_LEVEL, "server")});
+        }
+        stats.add(chunks, NOW);
+        Arrays.sort(durations);
+        Stats.Summary s = stats.resources("pct").get(0);
+        assertThat(s.hits()).isEqualTo(n);
+        assertThat(s.errors()).isEqualTo(n / 50);
+        assertThat(s.maxDuration()).isEqualTo(durations[n - 1]);
+        for (double q : new double[] {0.5, 0.95, 0.99}) {
+            double exact = durations[(int) Math.floor(q * (n - 1))];
+            assertThat(s.quantile(q)).as("p%s", q * 100).isCloseTo(exact, within(exact * 0.01));
+        }
+        Stats.Summary svc = stats.services().stream().filter(x -> x.service().equals("pct")).findFirst().orElseThrow();
+        assertThat(svc.hits()).isEqualTo(n);
+        assertThat(stats.timeseries("pct", null)).hasSize(1);
+    }
+
+    @Test
+    void onlyTopLevelMeasuredOrKindedSpansAreCountedAndGroupedByStatus() {
+        Stats stats = new Stats(3_600_000_000_000L);
+        stats.add(List.<Span[]>of(new Span[] {
+            span("grp", "a", 10, 0, Span.TOP_LEVEL, null),
+            span("grp", "b", 10, 0, 0, null), // internal: not counted
+            span("grp", "c", 10, 0, Span.MEASURED, null),
+            span("grp", "d", 10, 0, 0, "client"),
+            span("grp", "d", 10, 1, 0, "client"),
+        }), NOW);
+        List<Stats.Summary> res = stats.resources("grp");
+        assertThat(res).extracting(Stats.Summary::resource).containsExactlyInAnyOrder("a", "c", "d");
+        Stats.Summary d = res.stream().filter(x -> x.resource().equals("d")).findFirst().orElseThrow();
+        assertThat(d.hits()).isEqualTo(2);
+        assertThat(d.errors()).isEqualTo(1);
+        assertThat(stats.spansCounted()).isEqualTo(4);
+    }
+
+    @Test
+    void bucketsOlderThanTheRetentionAreDropped() {
+        Stats stats = new Stats(60_000_000_000L);
+        Span old = span("ret", "a", 10, 0, Span.TOP_LEVEL, null);
+        old.start = NOW - 120_000_000_000L;
+        stats.add(List.<Span[]>of(new Span[] {old}), NOW);
+        assertThat(stats.resources("ret")).isEmpty();
+        stats.add(List.<Span[]>of(new Span[] {span("ret", "a", 10, 0, Span.TOP_LEVEL, null)}), NOW);
+        assertThat(stats.resources("ret")).hasSize(1);
+        stats.add(List.of(), NOW + 600_000_000_000L);
+        assertThat(stats.resources("ret")).isEmpty();
+    }
+}

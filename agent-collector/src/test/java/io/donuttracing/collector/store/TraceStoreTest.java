@@ -1,0 +1,68 @@
+package io.donuttracing.collector.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.donuttracing.collector.model.Span;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TraceStoreTest {
+    private static Span[] chunk(long traceId, int spans) {
+        Span[] out = new Span[spans];
+        for (int i = 0; i < spans; i++) {
+            out[i] = new Span();
+            out[i].traceId = traceId;
+            out[i].spanId = i + 1;
+        }
+        return out;
+    }
+
+    @Test
+    void evictsTheOldestTracesAtTheBudgetAndCounts() {
+        TraceStore store = new TraceStore(100);
+        for (long t = 1; t <= 30; t++) {
+            store.add(List.<Span[]>of(chunk(t, 10)));
+        }
+        TraceStore.Counters c = store.counters();
+        assertThat(c.spans()).isEqualTo(100);
+        assertThat(c.traces()).isEqualTo(10);
+        assertThat(c.tracesEvicted()).isEqualTo(20);
+        assertThat(c.spansEvicted()).isEqualTo(200);
+        assertThat(store.get(20)).isNull();
+        assertThat(store.get(21)).isNotNull();
+        assertThat(store.newest(s -> true, 3)).extracting(TraceStore.StoredTrace::traceId).containsExactly(30L, 29L, 28L);
+    }
+
+    @Test
+    void joinsPiecesAndAJoinedTraceBecomesTheNewest() {
+        TraceStore store = new TraceStore(25);
+        store.add(List.<Span[]>of(chunk(1, 5)));
+        store.add(List.<Span[]>of(chunk(2, 5)));
+        store.add(List.<Span[]>of(chunk(1, 5))); // a second piece of trace 1
+        assertThat(store.get(1).spans()).hasSize(10);
+        assertThat(store.counters().piecesJoined()).isEqualTo(1);
+        store.add(List.<Span[]>of(chunk(3, 12))); // 27 > 25: trace 2 (oldest now) goes, not trace 1
+        assertThat(store.get(2)).isNull();
+        assertThat(store.get(1)).isNotNull();
+        assertThat(store.counters().spans()).isEqualTo(22);
+    }
+
+    @Test
+    void aTraceLargerThanTheBudgetIsKeptAlone() {
+        TraceStore store = new TraceStore(10);
+        store.add(List.<Span[]>of(chunk(1, 5)));
+        store.add(List.<Span[]>of(chunk(2, 50)));
+        assertThat(store.get(1)).isNull();
+        assertThat(store.get(2).spans()).hasSize(50);
+    }
+
+    @Test
+    void aReaderKeepsAConsistentSnapshotWhileAPieceJoins() {
+        TraceStore store = new TraceStore(1000);
+        store.add(List.<Span[]>of(chunk(1, 3)));
+        Span[] before = store.get(1).spans();
+        store.add(List.<Span[]>of(chunk(1, 2)));
+        assertThat(before).hasSize(3);
+        assertThat(store.get(1).spans()).hasSize(5);
+    }
+}
