@@ -125,8 +125,11 @@ public final class CurrentSpan {
     };
   }
 
-  /** A supplier that runs with the span active now, e.g. for {@link CompletableFuture#supplyAsync(Supplier)}. */
-  public static <T> Supplier<T> wrap(Supplier<T> task) {
+  /**
+   * A supplier that runs with the span active now, e.g. for {@link CompletableFuture#supplyAsync(Supplier)}.
+   * (Not an overload of {@code wrap}: a lambda would fit both {@code Callable} and {@code Supplier}.)
+   */
+  public static <T> Supplier<T> wrapSupplier(Supplier<T> task) {
     Span captured = get();
     return () -> {
       try (Scope ignored = activate(captured)) {
@@ -150,7 +153,7 @@ public final class CurrentSpan {
 
   /** {@link CompletableFuture#supplyAsync(Supplier, Executor)} with the active span carried to the task. */
   public static <T> CompletableFuture<T> supplyAsync(Supplier<T> task, Executor executor) {
-    return CompletableFuture.supplyAsync(wrap(task), executor);
+    return CompletableFuture.supplyAsync(wrapSupplier(task), executor);
   }
 
   /** {@link CompletableFuture#runAsync(Runnable, Executor)} with the active span carried to the task. */

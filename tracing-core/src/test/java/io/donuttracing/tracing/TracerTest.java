@@ -1,0 +1,264 @@
+package io.donuttracing.tracing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.donuttracing.tracing.context.CurrentSpan;
+import io.donuttracing.tracing.context.Scope;
+import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.io.IOException;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TracerTest {
+  final RecordingWriter writer = new RecordingWriter();
+  final Tracer tracer = RecordingWriter.tracer(writer);
+
+  @AfterEach
+  void noSpanLeftActive() {
+    assertThat(CurrentSpan.get()).isNull();
+  }
+
+  @Test
+  void childInheritsTraceParentAndServiceAndClosingReactivatesTheParent() {
+    try (Span root = tracer.trace("web.request")) {
+      assertThat(tracer.activeSpan()).isSameAs(root);
+      try (Span db = tracer.trace("beer.query", "db")) {
+        assertThat(tracer.activeSpan()).isSameAs(db);
+        try (Span inner = tracer.trace("row.map")) {
+          assertThat(inner.service()).isEqualTo("db");
+          assertThat(inner.parentId()).isEqualTo(db.spanId());
+        }
+        assertThat(tracer.activeSpan()).isSameAs(db);
+      }
+      try (Span match = tracer.trace("match")) {
+        assertThat(match.service()).isEqualTo("svc");
+        assertThat(match.parentId()).isEqualTo(root.spanId());
+        assertThat(match.traceId()).isEqualTo(root.traceId());
+      }
+      assertThat(tracer.activeSpan()).isSameAs(root);
+      assertThat(writer.chunks).isEmpty(); // nothing leaves before the last span finishes
+    }
+    assertThat(writer.chunks).hasSize(1);
+    List<Span> chunk = writer.chunks.peek();
+    assertThat(chunk).extracting(Span::name).containsExactlyInAnyOrder("web.request", "beer.query", "row.map", "match");
+    Span root = writer.span("web.request");
+    assertThat(root.parentId()).isZero();
+    assertThat(root.service()).isEqualTo("svc");
+    assertThat(chunk.get(0)).isSameAs(writer.span("row.map")); // the first to finish leads the chunk
+  }
+
+  @Test
+  void chunkRootCarriesPriorityTidAndDecisionMaker() {
+    try (Span root = tracer.trace("root")) {
+      tracer.trace("child").close();
+    }
+    Span first = writer.chunks.peek().get(0);
+    assertThat(first.metrics()).containsEntry("_sampling_priority_v1", SamplingPriority.AUTO_KEEP);
+    assertThat(first.tags()).containsEntry("_dd.p.dm", "-0").containsKey("_dd.p.tid");
+    Span root = writer.span("root");
+    assertThat(first.tag("_dd.p.tid")).isEqualTo(Ids.hex(root.traceIdHigh()));
+    assertThat(root.traceIdHigh() >>> 32).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(5L));
+    assertThat(root.metrics()).containsEntry("_dd.agent_psr", 1.0);
+  }
+
+  @Test
+  void timesAreEpochNanosAndMonotonicDurations() {
+    long before = System.currentTimeMillis() * 1_000_000L;
+    Span span = tracer.trace("timed");
+    Span child = tracer.trace("child");
+    child.close();
+    span.close();
+    long after = System.currentTimeMillis() * 1_000_000L + 1_000_000L;
+    assertThat(span.startEpochNanos()).isBetween(before - 1_000_000L, after);
+    assertThat(span.durationNanos()).isGreaterThanOrEqualTo(child.durationNanos()).isGreaterThanOrEqualTo(0);
+    assertThat(child.startEpochNanos()).isGreaterThanOrEqualTo(span.startEpochNanos());
+  }
+
+  @Test
+  void finishingTwiceIsHarmlessAndLateTagsAreIgnored() {
+    Span span = tracer.trace("once");
+    span.close();
+    long duration = span.durationNanos();
+    span.finish();
+    span.close();
+    span.setTag("late", "x").setResource("late");
+    assertThat(writer.chunks).hasSize(1);
+    assertThat(writer.chunks.peek()).hasSize(1);
+    assertThat(span.durationNanos()).isEqualTo(duration);
+    assertThat(span.tag("late")).isNull();
+    assertThat(span.resource()).isEqualTo("once");
+  }
+
+  @Test
+  void lambdaFormRecordsTheEscapingExceptionAndRethrowsIt() {
+    assertThatThrownBy(() -> tracer.trace("fails", () -> {
+      throw new IOException("disk on fire");
+    })).isInstanceOf(IOException.class).hasMessage("disk on fire");
+    Span span = writer.span("fails");
+    assertThat(span.isError()).isTrue();
+    assertThat(span.error()).isEqualTo(1);
+    assertThat(span.tags()).containsEntry("error.type", "java.io.IOException").containsEntry("error.msg", "disk on fire");
+    assertThat(span.tag("error.stack")).startsWith("java.io.IOException: disk on fire").contains("TracerTest");
+  }
+
+  @Test
+  void lambdaFormReturnsTheValueAndRunFormReturnsNothing() {
+    int answer = tracer.trace("compute", () -> 6 * 7);
+    int[] ran = {0};
+    tracer.run("side.effect", "worker", () -> ran[0]++);
+    assertThat(answer).isEqualTo(42);
+    assertThat(ran[0]).isEqualTo(1);
+    assertThat(writer.span("compute").isError()).isFalse();
+    assertThat(writer.span("side.effect").service()).isEqualTo("worker");
+  }
+
+  @Test
+  void outOfOrderCloseRestoresTheContextBelowAndLaterClosesAreNoOps() {
+    Span a = tracer.trace("a");
+    Span b = tracer.trace("b");
+    Span c = tracer.trace("c");
+    b.close(); // c is still open above b: closing b pops c's scope too
+    assertThat(tracer.activeSpan()).isSameAs(a);
+    c.close(); // finishes c, leaves the context alone
+    assertThat(tracer.activeSpan()).isSameAs(a);
+    a.close();
+    assertThat(writer.spans()).extracting(Span::name).containsExactlyInAnyOrder("a", "b", "c");
+  }
+
+  @Test
+  void explicitParentsAndUnactivatedSpans() {
+    SpanContext remote = SpanContext.of(7, 42, 99, SamplingPriority.USER_KEEP);
+    try (Span server = tracer.trace("servlet.request", null, remote)) {
+      assertThat(server.traceId()).isEqualTo(42);
+      assertThat(server.traceIdHigh()).isEqualTo(7);
+      assertThat(server.parentId()).isEqualTo(99);
+      Span async = tracer.startSpan("async.work", "worker", server.context());
+      assertThat(tracer.activeSpan()).isSameAs(server);
+      assertThat(async.parentId()).isEqualTo(server.spanId());
+      assertThat(async.traceId()).isEqualTo(42);
+      async.finish();
+    }
+    assertThat(writer.chunks).hasSize(1);
+    Span first = writer.chunks.peek().get(0);
+    assertThat(first.metrics()).containsEntry("_sampling_priority_v1", SamplingPriority.USER_KEEP);
+    Span fresh = tracer.trace("fresh", null, (SpanContext) null);
+    assertThat(fresh.parentId()).isZero();
+    fresh.close();
+  }
+
+  @Test
+  void extractedPropagationErrorsAndTagsLandOnTheFirstLocalSpan() {
+    Map<String, String> headers = new HashMap<>();
+    headers.put("X-Datadog-Trace-Id", "123");
+    headers.put("x-datadog-parent-id", "456");
+    headers.put("x-datadog-tags", "_dd.p.tid=zz");
+    try (Span span = tracer.trace("servlet.request", null, tracer.extract(headers))) {
+      assertThat(span.traceId()).isEqualTo(123);
+      assertThat(span.tag("_dd.propagation_error")).isEqualTo("malformed_tid zz");
+      Map<String, String> out = new HashMap<>();
+      tracer.inject(span, out);
+      assertThat(out).containsEntry("x-datadog-trace-id", "123").containsEntry("x-datadog-sampling-priority", "1");
+      assertThat(out.get("traceparent")).startsWith("00-0000000000000000000000000000007b-");
+    }
+  }
+
+  @Test
+  void longTracesLeaveInParts() {
+    Tracer small = Tracer.create(TracerConfig.builder().service("svc").logsInjection(false).partialFlushMinSpans(10).build(), writer);
+    try (Span root = small.trace("root")) {
+      for (int i = 0; i < 25; i++) {
+        small.trace("step").close();
+      }
+      assertThat(writer.chunks).hasSize(2);
+      assertThat(writer.chunks).allSatisfy(chunk -> assertThat(chunk).hasSize(10));
+      assertThat(writer.chunks).allSatisfy(chunk ->
+          assertThat(chunk.get(0).metrics()).containsKey("_sampling_priority_v1"));
+    }
+    assertThat(writer.chunks).hasSize(3);
+    assertThat(writer.spans()).hasSize(26);
+  }
+
+  @Test
+  void aChildThatNeverFinishesDoesNotHoldItsTraceBackNorLeak() {
+    Tracer t = Tracer.create(TracerConfig.builder().service("svc").logsInjection(false)
+        .pendingTimeout(Duration.ofMillis(1)).build(), writer);
+    Span root = t.trace("root");
+    Span forgotten = t.startSpan("forgotten", null, root.context());
+    root.close();
+    assertThat(writer.chunks).isEmpty();
+    // The next trace started after the timeout sends what finished of the old one.
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+      t.trace("next").close();
+      return writer.spans().stream().anyMatch(s -> s.name().equals("root"));
+    });
+    assertThat(writer.spans()).extracting(Span::name).doesNotContain("forgotten");
+
+    WeakReference<Span> ref = new WeakReference<>(forgotten);
+    forgotten = null;
+    root = null;
+    writer.chunks.clear();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+      System.gc();
+      return ref.get() == null;
+    });
+  }
+
+  @Test
+  void flushSendsFinishedSpansOfTracesWaitingForLateChildren() {
+    Span root = tracer.trace("root");
+    Span late = tracer.startSpan("late", null, root.context());
+    root.close();
+    tracer.flush(Duration.ofSeconds(1));
+    assertThat(writer.spans()).extracting(Span::name).containsExactly("root");
+    late.finish();
+    assertThat(writer.spans()).extracting(Span::name).containsExactly("root", "late");
+  }
+
+  @Test
+  void userPriorityOverridesTheSampler() {
+    try (Span span = tracer.trace("keep.me")) {
+      span.setSamplingPriority(SamplingPriority.USER_KEEP);
+      assertThat(span.context().propagatedTags()).containsEntry("_dd.p.dm", "-4");
+    }
+    assertThat(writer.span("keep.me").metrics()).containsEntry("_sampling_priority_v1", SamplingPriority.USER_KEEP);
+  }
+
+  @Test
+  void describeUsesTheStepSevenLayout() {
+    try (Span span = tracer.trace("beer.query", "db")) {
+      span.setResource("SELECT 1").setType("sql").setTag("rows", "1");
+    }
+    String text = writer.span("beer.query").describe();
+    assertThat(text.lines().map(l -> l.split(" ")[0]).toList()).startsWith(
+        "name", "id", "trace_id", "parent_id", "service", "resource", "type", "start", "end", "duration", "error", "tags");
+    assertThat(text).contains("service db", "resource SELECT 1", "parent_id None", "    rows: 1");
+  }
+
+  @Test
+  void disabledTracingStillTracesInProcessButSendsNothing() {
+    Tracer off = Tracer.create(TracerConfig.builder().enabled(false).logsInjection(false).build());
+    try (Span span = off.trace("local")) {
+      assertThat(off.activeSpan()).isSameAs(span);
+    }
+    assertThat(off.writer().counters().tracesSent()).isZero();
+    off.close();
+  }
+
+  @Test
+  void activateCarriesASpanAcrossAScope() {
+    Span span = tracer.startSpan("background", null, null);
+    try (Scope scope = tracer.activate(span)) {
+      assertThat(tracer.activeSpan()).isSameAs(span);
+      assertThat(scope.span()).isSameAs(span);
+    }
+    span.finish();
+    assertThat(tracer.activeSpan()).isNull();
+  }
+}

@@ -1,0 +1,84 @@
+package io.donuttracing.tracing.sampling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SamplerTest {
+
+  /** trace_id * 1111111111111111111 mod 2^64, compared unsigned with rate * 2^64. */
+  @ParameterizedTest(name = "trace {0} at rate {1} -> keep {2}")
+  @CsvSource({
+      "1, 0.5, true",                      // product 1111111111111111111 < 2^63
+      "9, 0.5, false",                     // 9 * K = 9999999999999999999 > 2^63
+      "9, 0.6, true",                      // ... < 0.6 * 2^64 = 11068046444225730969.6
+      "12345678901234567890, 1.0, true",
+      "12345678901234567890, 0.0, false",
+      "17, 0.0, false",
+      "17, 1.0, true",
+  })
+  void deterministicKeepRule(String traceId, double rate, boolean keep) {
+    assertThat(Sampler.keep(Long.parseUnsignedLong(traceId), rate)).isEqualTo(keep);
+  }
+
+  @Test
+  void keepRuleMatchesBigIntegerArithmetic() {
+    java.math.BigInteger two64 = java.math.BigInteger.ONE.shiftLeft(64);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    for (int i = 0; i < 10_000; i++) {
+      long id = random.nextLong();
+      double rate = random.nextDouble();
+      java.math.BigInteger product = new java.math.BigInteger(Long.toUnsignedString(id))
+          .multiply(java.math.BigInteger.valueOf(Sampler.KNUTH_FACTOR)).mod(two64);
+      boolean expected = new java.math.BigDecimal(product)
+          .compareTo(new java.math.BigDecimal(rate).multiply(new java.math.BigDecimal(two64))) < 0;
+      assertThat(Sampler.keep(id, rate)).as("id %s rate %s", Long.toUnsignedString(id), rate).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void keepRateIsRoughlyTheRate() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+    int kept = 0;
+    for (int i = 0; i < 100_000; i++) {
+      kept += Sampler.keep(random.nextLong(), 0.25) ? 1 : 0;
+    }
+    assertThat(kept).isBetween(24_000, 26_000);
+  }
+
+  @Test
+  void beforeTheAgentAnswersEverythingIsKeptWithDecisionMakerMinusZero() {
+    Sampler.Decision d = new Sampler(null).decide(9, "web", "dev");
+    assertThat(d.priority).isEqualTo(SamplingPriority.AUTO_KEEP);
+    assertThat(d.mechanism).isEqualTo("-0");
+  }
+
+  @Test
+  void agentRatesByServiceAndEnvWithTheDefaultKeyAsFallback() {
+    Sampler sampler = new Sampler(null);
+    sampler.updateAgentRates(Map.of("service:web,env:dev", 0.5, "service:,env:", 0.0));
+    Sampler.Decision kept = sampler.decide(1, "web", "dev");
+    Sampler.Decision dropped = sampler.decide(9, "web", "dev");
+    Sampler.Decision other = sampler.decide(1, "db", "dev");
+    assertThat(kept.priority).isEqualTo(SamplingPriority.AUTO_KEEP);
+    assertThat(kept.mechanism).isEqualTo("-1");
+    assertThat(kept.rateMetric).isEqualTo("_dd.agent_psr");
+    assertThat(kept.rate).isEqualTo(0.5);
+    assertThat(dropped.priority).isEqualTo(SamplingPriority.AUTO_REJECT);
+    assertThat(other.priority).isEqualTo(SamplingPriority.AUTO_REJECT);
+  }
+
+  @Test
+  void aSampleRateRuleGivesUserPrioritiesAndWinsOverTheAgent() {
+    Sampler sampler = new Sampler(0.5);
+    sampler.updateAgentRates(Map.of("service:,env:", 0.0));
+    assertThat(sampler.decide(1, "web", null).priority).isEqualTo(SamplingPriority.USER_KEEP);
+    assertThat(sampler.decide(9, "web", null).priority).isEqualTo(SamplingPriority.USER_REJECT);
+    assertThat(sampler.decide(1, "web", null).mechanism).isEqualTo("-3");
+    assertThat(sampler.decide(1, "web", null).rateMetric).isEqualTo("_dd.rule_psr");
+    assertThat(new Sampler(0.0).decide(1, "web", null).priority).isEqualTo(SamplingPriority.USER_REJECT);
+  }
+}
