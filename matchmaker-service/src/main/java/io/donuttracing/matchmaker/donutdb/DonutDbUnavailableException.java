@@ -1,5 +1,6 @@
 package io.donuttracing.matchmaker.donutdb;
 
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -11,7 +12,8 @@ public class DonutDbUnavailableException extends ApiException {
 
     DonutDbUnavailableException(StringRedisTemplate redis, RuntimeException cause) {
         super(HttpStatus.SERVICE_UNAVAILABLE, "redis unavailable",
-                "DonutDB (Redis at " + where(redis.getConnectionFactory()) + ") is unreachable: " + cause.getMessage(),
+                "DonutDB (Redis at " + where(redis.getConnectionFactory()) + ") is unreachable: "
+                        + NestedExceptionUtils.getMostSpecificCause(cause).getMessage(),
                 cause);
     }
 
