@@ -1,0 +1,259 @@
+package io.donuttracing.tracing.writer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.donuttracing.tracing.FakeAgent;
+import io.donuttracing.tracing.Ids;
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.Tracer;
+import io.donuttracing.tracing.TracerConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The writer against a real HTTP server on loopback that decodes what it receives. */
+class AgentWriterTest {
+  final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  Tracer tracer(TracerConfig.Builder config) {
+    Tracer tracer = Tracer.create(config.logsInjection(false).build());
+    toClose.add(tracer);
+    return tracer;
+  }
+
+  FakeAgent agent() {
+    FakeAgent agent = FakeAgent.start();
+    toClose.add(agent);
+    return agent;
+  }
+
+  @Test
+  void sendsMsgpackV04WithTheAgentsHeadersAndEveryField() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().service("matchmaker").env("test").version("1.2").agentUrl(agent.url()));
+    Span root;
+    Span child;
+    try (Span r = tracer.trace("servlet.request")) {
+      root = r;
+      r.setResource("GET /pair/beer").setType("web").setTag("http.status_code", "200");
+      try (Span c = tracer.trace("h2.query", "db")) {
+        child = c;
+        c.setResource("SELECT 1").setType("sql").setTag("rows", 3L);
+      }
+    }
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(agent.requests).hasSize(1);
+    FakeAgent.Request request = agent.requests.get(0);
+    assertThat(request.method).isEqualTo("PUT");
+    assertThat(request.path).isEqualTo("/v0.4/traces");
+    assertThat(request.header("Content-Type")).isEqualTo("application/msgpack");
+    assertThat(request.header("X-Datadog-Trace-Count")).isEqualTo("1");
+    assertThat(request.header("Datadog-Meta-Lang")).isEqualTo("java");
+    assertThat(request.header("Datadog-Meta-Lang-Version")).isEqualTo(System.getProperty("java.version"));
+    assertThat(request.header("Datadog-Meta-Tracer-Version")).isEqualTo(Tracer.VERSION);
+    assertThat(request.traces).hasSize(1);
+    List<Map<String, Object>> spans = request.traces.get(0);
+    assertThat(spans).hasSize(2);
+
+    Map<String, Object> db = spans.get(0); // finished first, so the chunk root
+    assertThat(db).containsEntry("service", "db").containsEntry("name", "h2.query").containsEntry("resource", "SELECT 1")
+        .containsEntry("type", "sql").containsEntry("error", 0L)
+        .containsEntry("trace_id", root.traceId()).containsEntry("span_id", child.spanId())
+        .containsEntry("parent_id", root.spanId()).containsEntry("start", child.startEpochNanos())
+        .containsEntry("duration", child.durationNanos());
+    assertThat((Map<String, Object>) db.get("meta")).containsEntry("env", "test").doesNotContainKey("version")
+        .containsEntry("_dd.p.tid", Ids.hex(root.traceIdHigh())).containsEntry("_dd.p.dm", "-0");
+    assertThat((Map<String, Object>) db.get("metrics")).containsEntry("rows", 3L).containsEntry("_sampling_priority_v1", 1L);
+
+    Map<String, Object> web = spans.get(1);
+    assertThat(web).containsEntry("service", "matchmaker").containsEntry("parent_id", 0L).containsEntry("type", "web");
+    assertThat((Map<String, Object>) web.get("meta")).containsEntry("env", "test").containsEntry("version", "1.2")
+        .containsEntry("http.status_code", "200");
+    assertThat((Map<String, Object>) web.get("metrics")).containsEntry("_dd.agent_psr", 1.0);
+
+    WriterCounters counters = tracer.writer().counters();
+    assertThat(counters.tracesSent()).isEqualTo(1);
+    assertThat(counters.spansSent()).isEqualTo(2);
+    assertThat(counters.requestsSent()).isEqualTo(1);
+  }
+
+  @Test
+  void unsignedIdsSurviveTheWireAndSpansWithoutTypeSendNil() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()));
+    List<Span> spans = new ArrayList<>();
+    while (spans.stream().noneMatch(s -> s.spanId() < 0)) { // ids are random: make sure one has the top bit set
+      Span s = tracer.trace("plain");
+      s.close();
+      spans.add(s);
+    }
+    tracer.flush(Duration.ofSeconds(10));
+    assertThat(agent.spans()).hasSize(spans.size());
+    for (int i = 0; i < spans.size(); i++) {
+      Map<String, Object> sent = agent.spans().get(i);
+      assertThat(sent.get("span_id")).isEqualTo(spans.get(i).spanId());
+      assertThat(sent).containsEntry("type", null).containsEntry("resource", "plain");
+    }
+  }
+
+  @Test
+  void batchesManyTracesPerRequestAndCountsThemInTheHeader() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).flushInterval(Duration.ofSeconds(30)));
+    for (int i = 0; i < 300; i++) {
+      try (Span s = tracer.trace("t" + i)) {
+        tracer.trace("child").close();
+      }
+    }
+    tracer.flush(Duration.ofSeconds(10));
+    assertThat(agent.traceCount()).isEqualTo(300);
+    assertThat(agent.requests.size()).isLessThanOrEqualTo(3); // one flush drains the queue into one request
+    for (FakeAgent.Request r : agent.requests) {
+      assertThat(r.header("X-Datadog-Trace-Count")).isEqualTo(Integer.toString(r.traces.size()));
+    }
+  }
+
+  @Test
+  void sendsAtLeastOnceASecondWithoutBeingAsked() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()));
+    tracer.trace("lonely").close();
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.traceCount() == 1);
+  }
+
+  @Test
+  void readsRateByServiceIntoTheSampler() {
+    FakeAgent agent = agent();
+    agent.answer = "{\"rate_by_service\":{\"service:web,env:prod\":0.25,\"service:,env:\":1}}";
+    Tracer tracer = tracer(TracerConfig.builder().service("web").env("prod").agentUrl(agent.url()));
+    tracer.trace("first").close();
+    tracer.flush(Duration.ofSeconds(10));
+    assertThat(tracer.sampler().agentRates()).containsEntry("service:web,env:prod", 0.25).containsEntry("service:,env:", 1.0);
+    Span next = tracer.trace("second");
+    next.close();
+    assertThat(next.metrics()).containsEntry("_dd.agent_psr", 0.25);
+  }
+
+  @Test
+  void protocol03SendsJson() {
+    FakeAgent agent = agent();
+    agent.answer = "OK";
+    Tracer tracer = tracer(TracerConfig.builder().service("web").agentUrl(agent.url()).protocolVersion("0.3"));
+    try (Span s = tracer.trace("json.span")) {
+      s.setTag("quote", "say \"hi\"\n");
+    }
+    tracer.flush(Duration.ofSeconds(10));
+    FakeAgent.Request r = agent.requests.get(0);
+    assertThat(r.path).isEqualTo("/v0.3/traces");
+    assertThat(r.header("Content-Type")).isEqualTo("application/json");
+    String body = new String(r.body, StandardCharsets.UTF_8);
+    assertThat(body).startsWith("[[{\"service\":\"web\",\"name\":\"json.span\"").contains("\"quote\":\"say \\\"hi\\\"\\n\"");
+    assertThat(tracer.writer().counters().tracesSent()).isEqualTo(1);
+  }
+
+  @Test
+  void agentDownDropsAndCountsWithoutBlockingThenResumesWhenItComesBack() {
+    int port = FakeAgent.freePort();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl("http://127.0.0.1:" + port).queueSize(16)
+        .agentTimeout(Duration.ofSeconds(2)));
+    int written = 2000;
+    int maxQueued = 0;
+    for (int i = 0; i < written; i++) {
+      tracer.trace("during.outage").close(); // returns at once: the writer only offers to the queue
+      maxQueued = Math.max(maxQueued, tracer.writer().counters().queued());
+    }
+    assertThat(maxQueued).isLessThanOrEqualTo(16); // memory stays bounded
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      WriterCounters c = tracer.writer().counters();
+      return c.tracesDroppedQueueFull() + c.tracesDroppedSendFailed() == written;
+    });
+    WriterCounters down = tracer.writer().counters();
+    assertThat(down.tracesDroppedSendFailed()).isPositive();
+    assertThat(down.tracesDroppedQueueFull()).isPositive();
+    assertThat(down.requestsFailed()).isPositive();
+    assertThat(down.tracesSent()).isZero();
+
+    FakeAgent agent = FakeAgent.start(port);
+    toClose.add(agent);
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      tracer.trace("after.recovery").close();
+      return tracer.writer().counters().tracesSent() > 0;
+    });
+    assertThat(agent.spans()).extracting(s -> s.get("name")).contains("after.recovery");
+  }
+
+  @Test
+  void slowAgentFillsTheBoundedQueueAndTheRestIsDroppedAndCounted() {
+    FakeAgent agent = agent();
+    agent.gate = new CountDownLatch(1);
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(8)
+        .agentTimeout(Duration.ofSeconds(30)));
+    tracer.trace("first").close();
+    new Thread(() -> tracer.flush(Duration.ofSeconds(30))).start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.inFlight.get() == 1); // the sender is stuck in a request
+
+    for (int i = 0; i < 1000; i++) {
+      tracer.trace("while.slow").close();
+    }
+    WriterCounters stuck = tracer.writer().counters();
+    assertThat(stuck.queued()).isEqualTo(8);
+    assertThat(stuck.tracesDroppedQueueFull()).isEqualTo(992);
+    assertThat(stuck.spansDroppedQueueFull()).isEqualTo(992);
+
+    agent.gate.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> tracer.writer().counters().tracesSent() == 9);
+    tracer.trace("after").close();
+    tracer.flush(Duration.ofSeconds(10));
+    assertThat(tracer.writer().counters().tracesSent()).isEqualTo(10);
+  }
+
+  @Test
+  void errorStatusesCountAsFailedSends() {
+    FakeAgent agent = agent();
+    agent.status = 400;
+    agent.answer = "bad payload";
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()));
+    tracer.trace("rejected").close();
+    tracer.flush(Duration.ofSeconds(10));
+    WriterCounters c = tracer.writer().counters();
+    assertThat(c.tracesDroppedSendFailed()).isEqualTo(1);
+    assertThat(c.requestsFailed()).isEqualTo(1);
+    assertThat(c.tracesSent()).isZero();
+  }
+
+  @Test
+  void closeSendsWhatIsQueued() {
+    FakeAgent agent = agent();
+    Tracer tracer = Tracer.create(TracerConfig.builder().agentUrl(agent.url()).logsInjection(false)
+        .flushInterval(Duration.ofSeconds(60)).build());
+    for (int i = 0; i < 5; i++) {
+      tracer.trace("before.close").close();
+    }
+    tracer.close();
+    assertThat(agent.traceCount()).isEqualTo(5);
+    tracer.trace("after.close").close();
+    assertThat(tracer.writer().counters().tracesDroppedQueueFull()).isEqualTo(1);
+  }
+
+  @Test
+  void parsesRatesLeniently() {
+    assertThat(AgentWriter.parseRates("OK")).isNull();
+    assertThat(AgentWriter.parseRates("{\"rate_by_service\":{}}")).isEmpty();
+    assertThat(AgentWriter.parseRates("{\"rate_by_service\": {\"service:a,env:b\": 0.5, \"service:,env:\": 1e0}}"))
+        .containsEntry("service:a,env:b", 0.5).containsEntry("service:,env:", 1.0);
+  }
+}
