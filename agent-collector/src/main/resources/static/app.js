@@ -1,0 +1,433 @@
+// Donut Tracing collector page. Plain JS, no build step, no network but this collector's API.
+// Span data is untrusted: everything shown goes through text nodes (textContent), never innerHTML.
+(function () {
+  'use strict';
+
+  const app = document.getElementById('app');
+  const REFRESH_MS = 5000;
+  let timer = null;
+  let selectedSpan = null;
+  let renderToken = 0;
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  /** Creates an element; attrs are set as properties/attributes, children strings become text nodes. */
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    if (attrs) {
+      for (const [k, v] of Object.entries(attrs)) {
+        if (v === undefined || v === null) continue;
+        if (k === 'class') e.className = v;
+        else if (k === 'text') e.textContent = v;
+        else if (k === 'onclick') e.addEventListener('click', v);
+        else if (k === 'dataset') Object.assign(e.dataset, v);
+        else e.setAttribute(k, String(v));
+      }
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      e.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+    }
+    return e;
+  }
+
+  function svg(tag, attrs, text) {
+    const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function fmtDur(ns) {
+    ns = Number(ns) || 0;
+    if (ns >= 1e9) return (ns / 1e9).toFixed(ns >= 1e10 ? 1 : 2) + ' s';
+    if (ns >= 1e6) return (ns / 1e6).toFixed(ns >= 1e8 ? 0 : ns >= 1e7 ? 1 : 2) + ' ms';
+    if (ns >= 1e3) return (ns / 1e3).toFixed(ns >= 1e5 ? 0 : 1) + ' µs';
+    return ns + ' ns';
+  }
+
+  function fmtTime(ns) {
+    const d = new Date(Number(ns) / 1e6);
+    return isNaN(d.getTime()) ? String(ns) : d.toLocaleTimeString() + ' · ' + d.toLocaleDateString();
+  }
+
+  function fmtNum(n) {
+    return Number(n || 0).toLocaleString();
+  }
+
+  const PALETTE = ['#5c6bc0', '#26a69a', '#ef6c00', '#ab47bc', '#c0ca33', '#ec407a', '#29b6f6', '#8d6e63',
+    '#66bb6a', '#ffa726', '#7e57c2', '#26c6da'];
+  const assigned = new Map();
+
+  /** A colour per service name: distinct palette colours in order of first appearance, then by hash. */
+  function colour(name) {
+    if (!assigned.has(name)) {
+      if (assigned.size < PALETTE.length) {
+        assigned.set(name, PALETTE[assigned.size]);
+      } else {
+        let h = 0;
+        for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
+        assigned.set(name, 'hsl(' + (h % 360) + ', 55%, 55%)');
+      }
+    }
+    return assigned.get(name);
+  }
+
+  function dot(service) {
+    const d = el('span', { class: 'dot' });
+    d.style.backgroundColor = colour(service);
+    return d;
+  }
+
+  async function api(path) {
+    const r = await fetch(path, { headers: { Accept: 'application/json' } });
+    if (r.status === 404) return null;
+    if (!r.ok) throw new Error(path + ' → HTTP ' + r.status);
+    return r.json();
+  }
+
+  function enc(s) {
+    return encodeURIComponent(s);
+  }
+
+  function replace(...nodes) {
+    app.replaceChildren(...nodes);
+  }
+
+  function empty(text) {
+    return el('p', { class: 'empty' }, text);
+  }
+
+  function link(href, text) {
+    return el('a', { href: href }, text);
+  }
+
+  // ---- routing ----------------------------------------------------------------------------------
+
+  function route() {
+    const hash = location.hash || '#/';
+    const parts = hash.slice(1).split('?');
+    const path = parts[0];
+    const query = new URLSearchParams(parts[1] || '');
+    let m;
+    if ((m = path.match(/^\/trace\/([^/]+)$/))) return { view: 'trace', id: decodeURIComponent(m[1]) };
+    if ((m = path.match(/^\/service\/(.+)$/))) return { view: 'service', service: decodeURIComponent(m[1]), query };
+    if (path === '/traces') return { view: 'traces', query };
+    return { view: 'services', query };
+  }
+
+  async function render(auto) {
+    const token = ++renderToken;
+    const r = route();
+    try {
+      let nodes;
+      if (r.view === 'trace') nodes = await traceView(r.id);
+      else if (r.view === 'service') nodes = await serviceView(r.service, r.query);
+      else if (r.view === 'traces') nodes = await tracesView(r.query);
+      else nodes = await servicesView();
+      if (token !== renderToken) return;
+      const scroll = window.scrollY;
+      replace(...nodes);
+      if (auto) window.scrollTo(0, scroll);
+    } catch (e) {
+      if (token !== renderToken) return;
+      replace(el('div', { class: 'panel' }, empty('The collector did not answer: ' + e.message)));
+    }
+    document.getElementById('foot').textContent = 'Updated ' + new Date().toLocaleTimeString();
+  }
+
+  function schedule() {
+    if (timer) clearInterval(timer);
+    timer = setInterval(() => {
+      if (document.getElementById('auto-refresh').checked && !document.hidden && !filtersFocused() && route().view !== 'trace') render(true);
+    }, REFRESH_MS);
+  }
+
+  function filtersFocused() {
+    const a = document.activeElement;
+    return a && a.closest && a.closest('.filters') !== null;
+  }
+
+  // ---- services ---------------------------------------------------------------------------------
+
+  async function servicesView() {
+    const data = await api('/api/services');
+    const services = (data && data.services) || [];
+    const nodes = [el('h1', null, 'Services')];
+    if (services.length === 0) {
+      nodes.push(el('div', { class: 'panel' },
+        empty('No services yet. Point a tracer at this collector (DD_TRACE_AGENT_URL=http://127.0.0.1:8126) and send a request.')));
+    } else {
+      const rows = services.map(s => el('tr', {
+        class: 'clickable service-row', dataset: { service: s.name },
+        onclick: () => { location.hash = '#/service/' + enc(s.name); }
+      },
+        el('td', null, dot(s.name), link('#/service/' + enc(s.name), s.name)),
+        el('td', { class: 'num' }, fmtNum(s.hits)),
+        el('td', { class: 'num' + (s.errors > 0 ? ' err' : '') }, fmtNum(s.errors)),
+        el('td', { class: 'num' }, s.hits ? (100 * s.errors / s.hits).toFixed(1) + ' %' : '–'),
+        el('td', { class: 'num' }, s.hits ? fmtDur(s.p50) : '–'),
+        el('td', { class: 'num' }, s.hits ? fmtDur(s.p95) : '–'),
+        el('td', { class: 'num' }, s.hits ? fmtDur(s.p99) : '–'),
+        el('td', { class: 'num' }, s.stored_spans !== undefined ? fmtNum(s.stored_spans) : '0')));
+      nodes.push(el('div', { class: 'panel' }, el('table', { id: 'services-table' },
+        el('thead', null, el('tr', null, el('th', null, 'Service'), el('th', { class: 'num' }, 'Hits'),
+          el('th', { class: 'num' }, 'Errors'), el('th', { class: 'num' }, 'Error rate'), el('th', { class: 'num' }, 'p50'),
+          el('th', { class: 'num' }, 'p95'), el('th', { class: 'num' }, 'p99'), el('th', { class: 'num' }, 'Stored spans'))),
+        el('tbody', null, rows))));
+    }
+    nodes.push(el('h2', null, 'Recent traces'));
+    nodes.push(...await traceList(new URLSearchParams('limit=20'), false));
+    return nodes;
+  }
+
+  // ---- one service ----------------------------------------------------------------------------------
+
+  async function serviceView(service, query) {
+    const resource = query.get('resource') || '';
+    const [res, ts] = await Promise.all([
+      api('/api/services/' + enc(service) + '/resources'),
+      api('/api/services/' + enc(service) + '/timeseries' + (resource ? '?resource=' + enc(resource) : ''))
+    ]);
+    const nodes = [
+      el('div', { class: 'crumbs' }, link('#/', 'Services'), ' / ', service),
+      el('h1', null, dot(service), service)
+    ];
+    const resources = (res && res.resources) || [];
+    nodes.push(el('h2', null, 'Latency over time' + (resource ? ' · ' + resource : ' · entry points')));
+    nodes.push(el('div', { class: 'panel' }, chart((ts && ts.points) || [])));
+    nodes.push(el('h2', null, 'Resources'));
+    if (resources.length === 0) {
+      nodes.push(el('div', { class: 'panel' }, empty('No statistics for this service in the last 30 minutes.')));
+    } else {
+      const rows = resources.map(r => el('tr', {
+        class: 'clickable resource-row' + (r.resource === resource ? ' selected' : ''),
+        onclick: () => { location.hash = '#/service/' + enc(service) + '?resource=' + enc(r.resource); }
+      },
+        el('td', { class: 'mono' }, r.resource),
+        el('td', null, r.name),
+        el('td', { class: 'num' }, fmtNum(r.hits)),
+        el('td', { class: 'num' + (r.errors > 0 ? ' err' : '') }, fmtNum(r.errors)),
+        el('td', { class: 'num' }, fmtDur(r.p50)),
+        el('td', { class: 'num' }, fmtDur(r.p95)),
+        el('td', { class: 'num' }, fmtDur(r.p99)),
+        el('td', { class: 'num' }, fmtDur(r.max))));
+      nodes.push(el('div', { class: 'panel' }, el('table', { id: 'resources-table' },
+        el('thead', null, el('tr', null, el('th', null, 'Resource'), el('th', null, 'Operation'),
+          el('th', { class: 'num' }, 'Hits'), el('th', { class: 'num' }, 'Errors'), el('th', { class: 'num' }, 'p50'),
+          el('th', { class: 'num' }, 'p95'), el('th', { class: 'num' }, 'p99'), el('th', { class: 'num' }, 'Max'))),
+        el('tbody', null, rows))));
+    }
+    nodes.push(el('h2', null, 'Traces'));
+    const q = new URLSearchParams(query);
+    q.set('service', service);
+    nodes.push(...await traceList(q, true));
+    return nodes;
+  }
+
+  /** An SVG line chart of p50/p95/p99 per 10 s bucket. */
+  function chart(points) {
+    if (points.length === 0) return empty('No latency data yet.');
+    const W = 900, H = 220, L = 64, R = 12, T = 22, B = 28;
+    const s = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img' });
+    s.appendChild(svg('title', {}, 'Latency percentiles over time'));
+    const t0 = points[0].time, t1 = points[points.length - 1].time;
+    const maxY = Math.max(1, ...points.map(p => p.p99));
+    const x = t => L + (t1 === t0 ? (W - L - R) / 2 : (t - t0) / (t1 - t0) * (W - L - R));
+    const y = v => T + (1 - v / maxY) * (H - T - B);
+    s.appendChild(svg('line', { class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B }));
+    s.appendChild(svg('line', { class: 'axis', x1: L, y1: T, x2: L, y2: H - B }));
+    for (const f of [0, 0.5, 1]) {
+      s.appendChild(svg('text', { x: L - 6, y: y(maxY * f) + 4, 'text-anchor': 'end' }, f === 0 ? '0' : fmtDur(maxY * f)));
+    }
+    s.appendChild(svg('text', { x: L, y: H - 8 }, new Date(t0 / 1e6).toLocaleTimeString()));
+    s.appendChild(svg('text', { x: W - R, y: H - 8, 'text-anchor': 'end' }, new Date(t1 / 1e6).toLocaleTimeString()));
+    const series = [['p50', '#2e7d32'], ['p95', '#f9a825'], ['p99', '#c2185b']];
+    series.forEach(([key, col], i) => {
+      const pts = points.map(p => x(p.time).toFixed(1) + ',' + y(p[key]).toFixed(1)).join(' ');
+      s.appendChild(svg('polyline', { points: pts, fill: 'none', stroke: col, 'stroke-width': 2 }));
+      for (const p of points) {
+        const c = svg('circle', { cx: x(p.time).toFixed(1), cy: y(p[key]).toFixed(1), r: 2.5, fill: col });
+        c.appendChild(svg('title', {}, key + ' ' + fmtDur(p[key]) + ' · ' + fmtNum(p.hits) + ' hits'));
+        s.appendChild(c);
+      }
+      s.appendChild(svg('rect', { x: W - R - 190 + i * 62, y: T - 8, width: 10, height: 10, fill: col }));
+      s.appendChild(svg('text', { x: W - R - 176 + i * 62, y: T + 1 }, key));
+    });
+    return s;
+  }
+
+  // ---- trace list -----------------------------------------------------------------------------------
+
+  async function tracesView(query) {
+    return [el('h1', null, 'Traces'), ...await traceList(query, true)];
+  }
+
+  async function traceList(query, withFilters) {
+    const q = new URLSearchParams();
+    for (const k of ['service', 'resource', 'minDurationMs', 'error', 'limit']) {
+      if (query.get(k)) q.set(k, query.get(k));
+    }
+    if (!q.get('limit')) q.set('limit', '50');
+    const [data, svcs] = await Promise.all([api('/api/traces?' + q), withFilters ? api('/api/services') : null]);
+    const traces = (data && data.traces) || [];
+    const nodes = [];
+    if (withFilters) nodes.push(filters(query, ((svcs && svcs.services) || []).map(s => s.name)));
+    if (traces.length === 0) {
+      nodes.push(el('div', { class: 'panel' }, empty(q.toString() === 'limit=50' || q.toString() === 'limit=20'
+        ? 'No traces stored yet.' : 'No stored trace matches these filters.')));
+      return nodes;
+    }
+    const rows = traces.map(t => {
+      const root = t.root || {};
+      return el('tr', {
+        class: 'clickable trace-row', dataset: { traceId: t.trace_id },
+        onclick: () => { location.hash = '#/trace/' + t.trace_id; }
+      },
+        el('td', { class: 'num' }, fmtTime(t.start)),
+        el('td', null, dot(root.service || ''), root.service || ''),
+        el('td', { class: 'mono' }, link('#/trace/' + t.trace_id, root.resource || root.name || '(no resource)')),
+        el('td', null, t.services.map(s => el('span', { class: 'badge' }, s))),
+        el('td', { class: 'num' }, fmtNum(t.span_count)),
+        el('td', { class: 'num' }, fmtDur(t.duration)),
+        el('td', null, t.error ? el('span', { class: 'badge error' }, t.error_count + ' error' + (t.error_count > 1 ? 's' : '')) : el('span', { class: 'ok' }, 'ok')));
+    });
+    nodes.push(el('div', { class: 'panel' }, el('table', { id: 'traces-table' },
+      el('thead', null, el('tr', null, el('th', { class: 'num' }, 'Time'), el('th', null, 'Service'),
+        el('th', null, 'Resource'), el('th', null, 'Services'), el('th', { class: 'num' }, 'Spans'),
+        el('th', { class: 'num' }, 'Duration'), el('th', null, 'Status'))),
+      el('tbody', null, rows))));
+    return nodes;
+  }
+
+  function filters(query, services) {
+    const current = route();
+    const service = el('select', { id: 'filter-service', name: 'service' }, el('option', { value: '' }, 'any'));
+    for (const s of services) {
+      const o = el('option', { value: s }, s);
+      if (s === (query.get('service') || (current.view === 'service' ? current.service : ''))) o.selected = true;
+      service.appendChild(o);
+    }
+    if (current.view === 'service') service.disabled = true;
+    const resource = el('input', { id: 'filter-resource', name: 'resource', type: 'text', placeholder: 'exact resource' });
+    resource.value = query.get('resource') || '';
+    const minDur = el('input', { id: 'filter-min', name: 'minDurationMs', type: 'number', min: '0', step: 'any', placeholder: 'ms' });
+    minDur.value = query.get('minDurationMs') || '';
+    const error = el('select', { id: 'filter-error', name: 'error' },
+      el('option', { value: '' }, 'any'), el('option', { value: 'true' }, 'with errors'), el('option', { value: 'false' }, 'without errors'));
+    error.value = query.get('error') || '';
+    const limit = el('select', { id: 'filter-limit', name: 'limit' },
+      ...['20', '50', '100', '500'].map(v => el('option', { value: v }, v)));
+    limit.value = query.get('limit') || '50';
+    const form = el('form', { class: 'filters' },
+      el('label', null, 'Service', service), el('label', null, 'Resource', resource),
+      el('label', null, 'Min duration (ms)', minDur), el('label', null, 'Errors', error),
+      el('label', null, 'Show', limit), el('button', { type: 'submit' }, 'Filter'));
+    form.addEventListener('submit', ev => {
+      ev.preventDefault();
+      const q = new URLSearchParams();
+      if (current.view !== 'service' && service.value) q.set('service', service.value);
+      if (resource.value) q.set('resource', resource.value);
+      if (minDur.value) q.set('minDurationMs', minDur.value);
+      if (error.value) q.set('error', error.value);
+      if (limit.value !== '50') q.set('limit', limit.value);
+      const base = current.view === 'service' ? '#/service/' + enc(current.service) : '#/traces';
+      location.hash = base + (q.toString() ? '?' + q : '');
+    });
+    return form;
+  }
+
+  // ---- one trace ------------------------------------------------------------------------------------
+
+  async function traceView(id) {
+    const t = await api('/api/traces/' + enc(id));
+    const crumbs = el('div', { class: 'crumbs' }, link('#/traces', 'Traces'), ' / ', id);
+    if (!t) {
+      return [crumbs, el('div', { class: 'panel' }, empty('No trace ' + id + ' in the store (it may have been evicted).'))];
+    }
+    const spans = t.spans;
+    const total = Math.max(1, t.duration);
+    const services = [...new Set(spans.map(s => s.service))];
+    const errors = spans.filter(s => s.error).length;
+    const head = el('div', { class: 'trace-head' },
+      el('h1', null, (spans[0] && (spans[0].resource || spans[0].name)) || 'Trace'),
+      el('span', { class: 'meta' }, fmtDur(t.duration) + ' · ' + spans.length + ' spans · ' + services.length +
+        ' service' + (services.length > 1 ? 's' : '') + ' · ' + fmtTime(t.start)),
+      errors ? el('span', { class: 'badge error' }, errors + ' error' + (errors > 1 ? 's' : '')) : null,
+      link('/api/traces/' + enc(t.trace_id) + '?format=text', 'as text'));
+    const legend = el('div', { class: 'legend' }, services.map(s => el('span', null, dot(s), s)));
+    const ruler = el('div', { class: 'ruler' }, el('div', { class: 'span-label' }, 'trace ' + t.trace_id),
+      el('div', { class: 'ticks' }, [0, 0.25, 0.5, 0.75, 1].map(f => {
+        const tk = el('span', { class: 'tick' + (f === 0 ? ' first' : f === 1 ? ' last' : '') }, f === 0 ? '0' : fmtDur(total * f));
+        tk.style.left = f === 0 ? '4px' : f === 1 ? 'calc(100% - 6px)' : (f * 100) + '%';
+        return tk;
+      })));
+    const details = el('div', { class: 'details', id: 'span-details' });
+    const wf = el('div', { class: 'waterfall', id: 'waterfall' }, ruler);
+    let selectedRow = null;
+    spans.forEach(s => {
+      const left = Math.min(100, Math.max(0, s.start_offset / total * 100));
+      const width = Math.max(0.15, Math.min(100 - left, s.duration / total * 100));
+      const bar = el('div', { class: 'span-bar' + (s.error ? ' error' : '') });
+      bar.style.left = left + '%';
+      bar.style.width = width + '%';
+      bar.style.backgroundColor = colour(s.service);
+      const dur = el('span', { class: 'span-dur' }, fmtDur(s.duration));
+      if (left + width <= 88) {
+        dur.style.left = (left + width + 0.5) + '%';
+      } else if (width >= 10) {
+        dur.classList.add('inside');
+        dur.style.right = (100 - left - width + 0.6) + '%';
+      } else {
+        dur.style.right = (100 - left + 0.5) + '%';
+      }
+      const label = el('div', { class: 'span-label' },
+        el('span', { class: 'svc' }, s.service), ' ', el('span', { class: 'op' }, s.name),
+        el('span', { class: 'res' }, s.resource));
+      label.style.paddingLeft = (8 + Math.min(s.depth, 30) * 14) + 'px';
+      label.title = s.service + ' · ' + s.name + ' · ' + s.resource;
+      const row = el('div', { class: 'span-row', dataset: { spanId: s.span_id } }, label, el('div', { class: 'span-track' }, bar, dur));
+      row.addEventListener('click', () => {
+        if (selectedRow) selectedRow.classList.remove('selected');
+        row.classList.add('selected');
+        selectedRow = row;
+        selectedSpan = s.span_id;
+        showSpan(details, s);
+      });
+      if (selectedSpan === s.span_id) { row.classList.add('selected'); selectedRow = row; showSpan(details, s); }
+      wf.appendChild(row);
+    });
+    if (!selectedRow) details.appendChild(el('div', { class: 'panel' }, empty('Click a span to see all its fields and tags.')));
+    return [crumbs, head, legend, wf, details];
+  }
+
+  function showSpan(container, s) {
+    const field = (k, v, cls) => el('tr', { class: 'field-row' }, el('td', null, k), el('td', { class: cls || 'mono' }, String(v)));
+    const fields = el('table', { id: 'span-fields' }, el('tbody', null,
+      field('service', s.service), field('name', s.name), field('resource', s.resource), field('type', s.type || '–'),
+      field('trace_id', s.trace_id), field('span_id', s.span_id), field('parent_id', s.parent_id),
+      field('start', fmtTime(s.start) + '  (' + s.start + ' ns)'), field('start offset', fmtDur(s.start_offset)),
+      field('duration', fmtDur(s.duration) + '  (' + s.duration + ' ns)'),
+      field('error', s.error ? 'yes (' + s.error + ')' : 'no', s.error ? 'err' : 'ok'),
+      field('top level', s.top_level ? 'yes' : 'no')));
+    const tagRows = Object.entries(s.meta || {}).sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) =>
+      el('tr', { class: 'tag-row' }, el('td', { class: 'tag-key mono' }, k), el('td', { class: 'tag-value mono' }, v)));
+    const metricRows = Object.entries(s.metrics || {}).sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) =>
+      el('tr', { class: 'metric-row' }, el('td', { class: 'metric-key mono' }, k), el('td', { class: 'metric-value mono' }, String(v))));
+    container.replaceChildren(el('div', { class: 'panel' },
+      el('h2', null, 'Span ', s.service, ' · ', s.name), fields,
+      el('h2', null, 'Tags (meta)'), tagRows.length ? el('table', { id: 'span-tags' }, el('tbody', null, tagRows)) : empty('No tags.'),
+      el('h2', null, 'Metrics'), metricRows.length ? el('table', { id: 'span-metrics' }, el('tbody', null, metricRows)) : empty('No metrics.')));
+  }
+
+  // ---- start --------------------------------------------------------------------------------------
+
+  document.getElementById('goto').addEventListener('submit', ev => {
+    ev.preventDefault();
+    const v = document.getElementById('goto-id').value.trim();
+    if (v) location.hash = '#/trace/' + enc(v);
+  });
+  window.addEventListener('hashchange', () => { selectedSpan = null; render(false); window.scrollTo(0, 0); });
+  render(false);
+  schedule();
+})();

@@ -1,0 +1,160 @@
+package io.donuttracing.collector.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.donuttracing.collector.CollectorTestBase;
+import io.donuttracing.collector.TestPayloads;
+import io.donuttracing.collector.TestPayloads.S;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The web page in a real headless Chromium (Debian's chromium and chromium-driver, driven by Selenium
+ * with explicit paths, so Selenium Manager never downloads anything).
+ */
+class WebPageTest extends CollectorTestBase {
+    private static final String CHROMIUM = System.getProperty("chromium.binary", "/usr/bin/chromium");
+    private static final String CHROMEDRIVER = System.getProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
+    private static final String XSS = "<img src=x onerror=alert(1)>";
+    private static WebDriver driver;
+    private static Path profile;
+
+    @BeforeAll
+    static void startBrowser() throws Exception {
+        Assumptions.assumeTrue(new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute(),
+                "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+        profile = Files.createTempDirectory("collector-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1400,1000", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+    }
+
+    @AfterAll
+    static void stopBrowser() throws Exception {
+        if (driver != null) {
+            driver.quit();
+        }
+        if (profile != null) {
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            }
+        }
+    }
+
+    @Test
+    void showsTheServiceOpensTheTraceAndShowsASpansTagsAsText() throws Exception {
+        long traceId = newId();
+        long now = System.currentTimeMillis() * 1_000_000L;
+        S root = new S(traceId, 1, 0).service("web-matchmaker").name("servlet.request").resource("GET /pair/beer")
+                .start(now - 250_000_000L).duration(210_000_000L).meta("http.status_code", "200")
+                .meta("span.kind", "server").meta("evil", XSS).metric("_sampling_priority_v1", 1);
+        S query = new S(traceId, 2, 1).service("web-matchmaker").name("h2.query").type("sql")
+                .resource("SELECT * FROM beer WHERE name = 'ipa'").start(now - 240_000_000L).duration(3_000_000L)
+                .meta("span.kind", "client");
+        S taste = new S(traceId, 3, 1).service("web-taster").name("servlet.request").resource("GET /taste")
+                .start(now - 200_000_000L).duration(40_000_000L).error(1).meta("error.msg", "too sweet")
+                .meta("span.kind", "server");
+        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(List.of(List.of(root, query, taste))))
+                .statusCode()).isEqualTo(200);
+
+        driver.get("http://127.0.0.1:" + port + "/");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElement(By.cssSelector("tr.service-row[data-service='web-matchmaker']")).getText())
+                        .contains("web-matchmaker"));
+
+        // the service page: its resources with percentiles, and its traces
+        driver.findElement(By.cssSelector("tr.service-row[data-service='web-matchmaker'] a")).click();
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(driver.findElement(By.id("resources-table")).getText()).contains("GET /pair/beer", "SELECT * FROM beer WHERE name = ?");
+            assertThat(driver.findElement(By.cssSelector("svg.chart"))).isNotNull();
+        });
+
+        driver.findElement(By.cssSelector("tr.trace-row[data-trace-id='" + traceId + "'] a")).click();
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElements(By.cssSelector("#waterfall .span-row"))).hasSize(3));
+        assertThat(driver.findElement(By.id("waterfall")).getText()).contains("web-taster", "GET /taste");
+
+        // click the root span: all its fields and tags, the hostile one as plain text
+        await().atMost(Duration.ofSeconds(10)).ignoreException(StaleElementReferenceException.class).untilAsserted(() -> {
+            driver.findElement(By.cssSelector("#waterfall .span-row[data-span-id='1']")).click();
+            assertThat(driver.findElement(By.id("span-tags")).isDisplayed()).isTrue();
+        });
+        Map<String, String> tags = driver.findElements(By.cssSelector("#span-tags tr.tag-row")).stream().collect(
+                Collectors.toMap(r -> r.findElement(By.className("tag-key")).getText(),
+                        r -> r.findElement(By.className("tag-value")).getText()));
+        assertThat(tags).containsEntry("http.status_code", "200").containsEntry("span.kind", "server")
+                .containsEntry("evil", XSS);
+        assertThat(driver.findElement(By.id("span-fields")).getText()).contains("GET /pair/beer", Long.toString(traceId));
+        assertThat(driver.findElement(By.id("span-metrics")).getText()).contains("_sampling_priority_v1");
+        // shown as text, and nothing ran: no <img> element anywhere, no alert
+        assertThat(driver.findElements(By.cssSelector("#app img"))).isEmpty();
+        assertThat(((JavascriptExecutor) driver).executeScript(
+                "return [...document.querySelectorAll('.tag-value')].some(e => e.children.length > 0)")).isEqualTo(false);
+        assertNoAlert();
+
+        Path shot = Path.of("target", "web-page-trace.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+
+        // the error span shows its error
+        driver.findElement(By.cssSelector("#waterfall .span-row[data-span-id='3']")).click();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElement(By.id("span-fields")).getText()).contains("yes"));
+        assertThat(driver.findElement(By.id("span-tags")).getText()).contains("too sweet");
+    }
+
+    @Test
+    void filtersAndEmptyStatesAreInWords() throws Exception {
+        driver.get("http://127.0.0.1:" + port + "/#/traces?service=nobody-has-this-service");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElement(By.id("app")).getText()).contains("No stored trace matches these filters."));
+        driver.get("http://127.0.0.1:" + port + "/#/trace/123456789012345");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElement(By.id("app")).getText()).contains("No trace 123456789012345 in the store"));
+        driver.get("http://127.0.0.1:" + port + "/#/service/nobody-has-this-service");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElement(By.id("app")).getText()).contains("No latency data yet.", "No statistics"));
+        assertNoAlert();
+    }
+
+    private static void assertNoAlert() {
+        try {
+            String text = driver.switchTo().alert().getText();
+            throw new AssertionError("an alert ran: " + text);
+        } catch (NoAlertPresentException expected) {
+            // good: nothing ran
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static String text(WebElement e) {
+        return e.getText();
+    }
+}
