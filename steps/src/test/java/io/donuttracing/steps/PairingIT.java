@@ -31,10 +31,13 @@ class PairingIT {
     static final int REDIS_PORT = Repo.freePort();
     static final int TASTER_PORT = Repo.freePort();
     static final int MATCHMAKER_PORT = Repo.freePort();
+    static final int IMPATIENT_MATCHMAKER_PORT = Repo.freePort();
 
     static RedisServer redis;
     static Process taster;
     static Process matchmaker;
+    /** Gives the taster 20 ms, half of what it takes to score a pair. */
+    static Process impatientMatchmaker;
 
     @BeforeAll
     static void start() throws IOException {
@@ -48,13 +51,19 @@ class PairingIT {
                 "MATCHMAKER_PORT", Integer.toString(MATCHMAKER_PORT),
                 "TASTER_URL", "http://127.0.0.1:" + TASTER_PORT,
                 "REDIS_URL", "redis://127.0.0.1:" + REDIS_PORT));
+        impatientMatchmaker = java("matchmaker-service", Map.of(
+                "MATCHMAKER_PORT", Integer.toString(IMPATIENT_MATCHMAKER_PORT),
+                "TASTER_URL", "http://127.0.0.1:" + TASTER_PORT,
+                "TASTER_TIMEOUT", "20ms",
+                "REDIS_URL", "redis://127.0.0.1:" + REDIS_PORT));
         awaitHealthy(taster, TASTER_PORT);
         awaitHealthy(matchmaker, MATCHMAKER_PORT);
+        awaitHealthy(impatientMatchmaker, IMPATIENT_MATCHMAKER_PORT);
     }
 
     @AfterAll
     static void stop() throws IOException, InterruptedException {
-        for (Process process : new Process[] {matchmaker, taster}) {
+        for (Process process : new Process[] {impatientMatchmaker, matchmaker, taster}) {
             if (process != null) {
                 process.destroy();
                 if (!process.waitFor(20, TimeUnit.SECONDS)) {
@@ -98,6 +107,16 @@ class PairingIT {
 
     @Test
     @Order(4)
+    void candidatesWhoseTastingTimesOutAreSkipped() {
+        HttpResponse<String> response = Repo.get(IMPATIENT_MATCHMAKER_PORT, "/pair/beer?name=ipa");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).startsWith("{\"error\":\"taster unavailable\",\"detail\":\"no taster call succeeded "
+                + "(4 tried at http://127.0.0.1:" + TASTER_PORT + "): ").contains("timed out");
+    }
+
+    @Test
+    @Order(5)
     void aStoppedTasterIs503() throws InterruptedException {
         taster.destroy();
         assertThat(taster.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -110,7 +129,7 @@ class PairingIT {
     }
 
     private static Process java(String module, Map<String, String> env) throws IOException {
-        Path log = Repo.ROOT.resolve("steps/target/pairing-it-" + module + ".log");
+        Path log = Files.createTempFile(Repo.ROOT.resolve("steps/target"), "pairing-it-" + module + "-", ".log");
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", Repo.jar(module).toString())

@@ -1,6 +1,7 @@
 package io.donuttracing.steps;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +10,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +73,23 @@ class WorkshopScriptIT {
     }
 
     @Test
+    void upInTheForegroundStreamsPrefixedLogsAndStopsEverythingWhenInterrupted() throws Exception {
+        Path output = runDir.resolve("up.out");
+        Process up = builder("up").redirectOutput(output.toFile()).start();
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Files.readString(output).contains("Ctrl-C stops everything"));
+        List<Long> pids = SERVICES.stream().map(this::pid).toList();
+
+        up.destroy();
+
+        assertThat(up.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(Files.readString(output)).containsPattern("(?m)^matchmaker +\\| ").containsPattern("(?m)^taster +\\| ")
+                .contains("stopped matchmaker").contains("stopped taster");
+        assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
+        assertThat(List.of(redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+    }
+
+    @Test
     void aTakenPortIsNamedWithTheVariableThatMovesIt() throws IOException {
         try (ServerSocket squatter = new ServerSocket(matchmakerPort, 1, InetAddress.getLoopbackAddress())) {
             Result up = workshop("up", "--detach");
@@ -89,8 +109,8 @@ class WorkshopScriptIT {
         }
     }
 
-    private Result workshop(String... args) {
-        var command = new java.util.ArrayList<>(List.of(Repo.ROOT.resolve("workshop").toString()));
+    private ProcessBuilder builder(String... args) {
+        var command = new ArrayList<>(List.of(Repo.ROOT.resolve("workshop").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.ROOT.toFile()).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
@@ -100,8 +120,12 @@ class WorkshopScriptIT {
         env.put("REDIS_PORT", Integer.toString(redisPort));
         env.put("TASTER_PORT", Integer.toString(tasterPort));
         env.put("MATCHMAKER_PORT", Integer.toString(matchmakerPort));
+        return builder;
+    }
+
+    private Result workshop(String... args) {
         try {
-            Process process = builder.start();
+            Process process = builder(args).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("./workshop %s finished", String.join(" ", args)).isTrue();
             return new Result(process.exitValue(), output);
