@@ -1,6 +1,7 @@
 package io.donuttracing.matchmaker.beer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -17,10 +18,10 @@ class BeerRepositoryTest {
         assertThat(beers.findAllByOrderById())
                 .extracting(Beer::getName, Beer::getBrewer, Beer::getHops)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("ipa", "Lagunitas Brewing Company", 7),
-                        org.assertj.core.groups.Tuple.tuple("lager", "Brooklyn Brewery", 5),
-                        org.assertj.core.groups.Tuple.tuple("pilsner", "Pilsner Urquell", 4),
-                        org.assertj.core.groups.Tuple.tuple("stout", "Guinness", 8));
+                        tuple("ipa", "Lagunitas Brewing Company", 7),
+                        tuple("lager", "Brooklyn Brewery", 5),
+                        tuple("pilsner", "Pilsner Urquell", 4),
+                        tuple("stout", "Guinness", 8));
     }
 
     @Test
