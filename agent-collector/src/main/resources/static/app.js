@@ -55,22 +55,15 @@
     return Number(n || 0).toLocaleString();
   }
 
+  // 13 distinct colours; the workshop's services (matchmaker, taster, redis, db) land on different ones
   const PALETTE = ['#5c6bc0', '#26a69a', '#ef6c00', '#ab47bc', '#c0ca33', '#ec407a', '#29b6f6', '#8d6e63',
-    '#66bb6a', '#ffa726', '#7e57c2', '#26c6da'];
-  const assigned = new Map();
+    '#66bb6a', '#ffa726', '#7e57c2', '#26c6da', '#d4a017'];
 
-  /** A colour per service name: distinct palette colours in order of first appearance, then by hash. */
+  /** A stable colour per service name, the same on every page. */
   function colour(name) {
-    if (!assigned.has(name)) {
-      if (assigned.size < PALETTE.length) {
-        assigned.set(name, PALETTE[assigned.size]);
-      } else {
-        let h = 0;
-        for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-        assigned.set(name, 'hsl(' + (h % 360) + ', 55%, 55%)');
-      }
-    }
-    return assigned.get(name);
+    let h = 0;
+    for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
+    return PALETTE[h % PALETTE.length];
   }
 
   function dot(service) {
