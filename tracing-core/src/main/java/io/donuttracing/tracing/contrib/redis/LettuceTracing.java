@@ -4,6 +4,7 @@ import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.SpanContext;
 import io.donuttracing.tracing.Tracer;
 import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CompleteableCommand;
 import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.tracing.TraceContext;
 import io.lettuce.core.tracing.TraceContextProvider;
@@ -12,6 +13,7 @@ import io.lettuce.core.tracing.Tracing;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Traces every command of a Lettuce Redis client through Lettuce's own tracing hook
@@ -32,6 +34,7 @@ import java.util.Locale;
  */
 public final class LettuceTracing implements Tracing {
   private static final int MAX_RAW_COMMAND = 1000;
+  private static final Pattern ARGUMENT = Pattern.compile("(?:key|value)<(.*?)>(?= |$)");
 
   private final Tracer tracer;
   private final String service;
@@ -125,6 +128,19 @@ public final class LettuceTracing implements Tracing {
         span.setTag("out.host", host);
         span.setTag("out.port", port);
       }
+      Span started = span;
+      if (command instanceof CompleteableCommand) {
+        // Lettuce leaves finishing to the span: finish it when the command completes, on the I/O thread.
+        ((CompleteableCommand<?>) command).onComplete((result, failure) -> {
+          if (failure != null) {
+            started.recordException(failure);
+          } else if (command.getOutput() != null && command.getOutput().getError() != null) {
+            started.setError(true);
+            started.setTag("error.msg", command.getOutput().getError());
+          }
+          started.finish();
+        });
+      }
       return this;
     }
 
@@ -168,7 +184,7 @@ public final class LettuceTracing implements Tracing {
     @Override
     public void finish() {
       if (span != null) {
-        span.finish();
+        span.finish(); // Lettuce calls this only for commands it could not complete normally
       }
     }
   }
@@ -180,7 +196,8 @@ public final class LettuceTracing implements Tracing {
     if (name.equals("AUTH")) {
       return "AUTH ?";
     }
-    String text = name + " " + args.toCommandString();
+    // Lettuce writes "key<k> value<v>"; the agent expects the plain "GET k" form
+    String text = name + " " + ARGUMENT.matcher(args.toCommandString()).replaceAll("$1");
     return text.length() > MAX_RAW_COMMAND ? text.substring(0, MAX_RAW_COMMAND) + "..." : text.trim();
   }
 }
