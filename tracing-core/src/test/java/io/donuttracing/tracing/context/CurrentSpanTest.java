@@ -21,12 +21,13 @@ class CurrentSpanTest {
   final RecordingWriter writer = new RecordingWriter();
   final Tracer tracer = RecordingWriter.tracer(writer);
   final ExecutorService pool = Executors.newSingleThreadExecutor();
+  final ScopeListener listenerBefore = CurrentSpan.listener();
 
   @AfterEach
   void stop() throws InterruptedException {
     pool.shutdown();
     assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
-    CurrentSpan.setListener(null);
+    CurrentSpan.setListener(listenerBefore);
   }
 
   @Test
