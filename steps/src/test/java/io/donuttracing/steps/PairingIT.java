@@ -31,12 +31,15 @@ class PairingIT {
     static final int REDIS_PORT = Repo.freePort();
     static final int TASTER_PORT = Repo.freePort();
     static final int MATCHMAKER_PORT = Repo.freePort();
+    static final int SLOW_TASTER_PORT = Repo.freePort();
     static final int IMPATIENT_MATCHMAKER_PORT = Repo.freePort();
 
     static RedisServer redis;
     static Process taster;
     static Process matchmaker;
-    /** Gives the taster 20 ms, half of what it takes to score a pair. */
+    /** Takes a second to score a pair... */
+    static Process slowTaster;
+    /** ...while this matchmaker gives it 100 ms. */
     static Process impatientMatchmaker;
 
     @BeforeAll
@@ -51,19 +54,23 @@ class PairingIT {
                 "MATCHMAKER_PORT", Integer.toString(MATCHMAKER_PORT),
                 "TASTER_URL", "http://127.0.0.1:" + TASTER_PORT,
                 "REDIS_URL", "redis://127.0.0.1:" + REDIS_PORT));
+        slowTaster = java("taster-service", Map.of(
+                "TASTER_PORT", Integer.toString(SLOW_TASTER_PORT),
+                "TASTER_DELAY_MS", "1000"));
         impatientMatchmaker = java("matchmaker-service", Map.of(
                 "MATCHMAKER_PORT", Integer.toString(IMPATIENT_MATCHMAKER_PORT),
-                "TASTER_URL", "http://127.0.0.1:" + TASTER_PORT,
-                "TASTER_TIMEOUT", "20ms",
+                "TASTER_URL", "http://127.0.0.1:" + SLOW_TASTER_PORT,
+                "TASTER_TIMEOUT", "100ms",
                 "REDIS_URL", "redis://127.0.0.1:" + REDIS_PORT));
         awaitHealthy(taster, TASTER_PORT);
         awaitHealthy(matchmaker, MATCHMAKER_PORT);
+        awaitHealthy(slowTaster, SLOW_TASTER_PORT);
         awaitHealthy(impatientMatchmaker, IMPATIENT_MATCHMAKER_PORT);
     }
 
     @AfterAll
     static void stop() throws IOException, InterruptedException {
-        for (Process process : new Process[] {impatientMatchmaker, matchmaker, taster}) {
+        for (Process process : new Process[] {impatientMatchmaker, slowTaster, matchmaker, taster}) {
             if (process != null) {
                 process.destroy();
                 if (!process.waitFor(20, TimeUnit.SECONDS)) {
@@ -112,7 +119,7 @@ class PairingIT {
 
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(response.body()).startsWith("{\"error\":\"taster unavailable\",\"detail\":\"no taster call succeeded "
-                + "(4 tried at http://127.0.0.1:" + TASTER_PORT + "): ").contains("timed out");
+                + "(4 tried at http://127.0.0.1:" + SLOW_TASTER_PORT + "): ").contains("Read timed out");
     }
 
     @Test

@@ -77,7 +77,8 @@ class WorkshopScriptIT {
         Path output = runDir.resolve("up.out");
         Process up = builder("up").redirectOutput(output.toFile()).start();
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
-                .until(() -> Files.readString(output).contains("Ctrl-C stops everything"));
+                .until(() -> !up.isAlive() || Files.readString(output).contains("Ctrl-C stops everything"));
+        assertThat(up.isAlive()).as(Files.readString(output)).isTrue();
         List<Long> pids = SERVICES.stream().map(this::pid).toList();
 
         up.destroy();
