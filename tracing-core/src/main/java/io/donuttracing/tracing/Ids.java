@@ -28,10 +28,15 @@ public final class Ids {
   /** 16 lower-case hex digits, zero-padded. */
   public static String hex(long id) {
     char[] out = new char[16];
-    for (int i = 15; i >= 0; i--) {
+    hex(id, out, 0);
+    return new String(out);
+  }
+
+  /** Writes 16 lower-case hex digits of {@code id} into {@code out} at {@code offset}. */
+  public static void hex(long id, char[] out, int offset) {
+    for (int i = offset + 15; i >= offset; i--) {
       out[i] = HEX[(int) (id & 0xF)];
       id >>>= 4;
     }
-    return new String(out);
   }
 }

@@ -51,8 +51,8 @@ public final class SpanContext {
     this.spanId = spanId;
     this.samplingPriority = samplingPriority;
     this.origin = origin;
-    this.propagatedTags = propagatedTags == null ? Map.of() : Map.copyOf(propagatedTags);
-    this.spanTags = spanTags == null ? Map.of() : Map.copyOf(spanTags);
+    this.propagatedTags = propagatedTags == null || propagatedTags.isEmpty() ? Map.of() : Map.copyOf(propagatedTags);
+    this.spanTags = spanTags == null || spanTags.isEmpty() ? Map.of() : Map.copyOf(spanTags);
     this.w3cVendorState = w3cVendorState;
     this.localTrace = localTrace;
     this.localService = localService;
@@ -107,7 +107,10 @@ public final class SpanContext {
 
   /** The trace id as 32 lower-case hex digits, as W3C {@code traceparent} writes it. */
   public String traceIdHex() {
-    return Ids.hex(traceIdHigh) + Ids.hex(traceIdLow);
+    char[] out = new char[32];
+    Ids.hex(traceIdHigh, out, 0);
+    Ids.hex(traceIdLow, out, 16);
+    return new String(out);
   }
 
   /** The span id as 16 lower-case hex digits. */

@@ -90,9 +90,13 @@ public final class DatadogPropagator implements Propagator {
       if (origin != null && origin.isEmpty()) {
         origin = null;
       }
+      String tags = getter.get(carrier, TAGS);
+      if (tags == null || tags.isEmpty()) {
+        return new SpanContext(0, traceId, parentId, priority, origin, null, null, null);
+      }
       Map<String, String> propagated = new HashMap<>();
       Map<String, String> spanTags = new HashMap<>();
-      long traceIdHigh = decodeTags(getter.get(carrier, TAGS), propagated, spanTags);
+      long traceIdHigh = decodeTags(tags, propagated, spanTags);
       return new SpanContext(traceIdHigh, traceId, parentId, priority, origin, propagated, spanTags, null);
     } catch (RuntimeException e) {
       return null; // a carrier's getter failed: treat as no context, never break the request
@@ -110,7 +114,11 @@ public final class DatadogPropagator implements Propagator {
     }
     long high = 0;
     String badTid = null;
-    for (String member : header.split(",", -1)) {
+    for (int from = 0; from <= header.length(); ) {
+      int comma = header.indexOf(',', from);
+      int end = comma < 0 ? header.length() : comma;
+      String member = header.substring(from, end);
+      from = end + 1;
       int eq = member.indexOf('=');
       if (eq <= 0 || eq == member.length() - 1 || !validKey(member, eq) || !validValue(member, eq + 1)) {
         propagated.clear();

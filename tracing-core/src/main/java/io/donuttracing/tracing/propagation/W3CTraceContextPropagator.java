@@ -47,12 +47,25 @@ public final class W3CTraceContextPropagator implements Propagator {
 
   /** {@code 00-<trace>-<span>-<flags>}, as used in {@code traceparent} and the {@code traceresponse} header. */
   public static String traceparent(SpanContext context, boolean sampled) {
-    return "00-" + Ids.hex(context.traceIdHigh()) + Ids.hex(context.traceIdLow()) + '-' + Ids.hex(context.spanId())
-        + (sampled ? "-01" : "-00");
+    char[] out = new char[55];
+    out[0] = '0';
+    out[1] = '0';
+    out[2] = '-';
+    Ids.hex(context.traceIdHigh(), out, 3);
+    Ids.hex(context.traceIdLow(), out, 19);
+    out[35] = '-';
+    Ids.hex(context.spanId(), out, 36);
+    out[52] = '-';
+    out[53] = '0';
+    out[54] = sampled ? '1' : '0';
+    return new String(out);
   }
 
   /** tracestate values may not hold ',', ';', '=' or '~'; Datadog writes '=' as '~'. */
   private static String sanitize(String s, boolean value) {
+    if (isClean(s, value)) {
+      return s;
+    }
     StringBuilder sb = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -65,6 +78,16 @@ public final class W3CTraceContextPropagator implements Propagator {
       }
     }
     return sb.toString();
+  }
+
+  private static boolean isClean(String s, boolean value) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == ',' || c == ';' || c == '=' || c == '~' || (!value && c == ':')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -94,27 +117,33 @@ public final class W3CTraceContextPropagator implements Propagator {
       }
       boolean sampled = (Hex.parseHex(tp, 53, 2) & 1) == 1;
 
-      Map<String, String> propagated = new HashMap<>();
-      Map<String, String> spanTags = new HashMap<>();
-      StringBuilder others = new StringBuilder();
+      Map<String, String> propagated = null;
+      Map<String, String> spanTags = null;
+      StringBuilder others = null;
       int ddPriority = SamplingPriority.UNSET;
       String origin = null;
       String state = getter.get(carrier, TRACESTATE);
       if (state != null) {
         int members = 0;
-        for (String raw : state.split(",")) {
-          String member = raw.trim();
+        for (int from = 0; from <= state.length(); ) {
+          int comma = state.indexOf(',', from);
+          int end = comma < 0 ? state.length() : comma;
+          String member = state.substring(from, end).trim();
+          from = end + 1;
           if (member.isEmpty() || ++members > MAX_MEMBERS) {
             continue;
           }
-          if (member.startsWith("dd=")) {
-            for (String field : member.substring(3).split(";")) {
-              int colon = field.indexOf(':');
-              if (colon <= 0) {
-                continue;
-              }
-              String k = field.substring(0, colon);
-              String v = field.substring(colon + 1);
+          if (!member.startsWith("dd=")) {
+            others = others == null ? new StringBuilder(member) : others.append(',').append(member);
+            continue;
+          }
+          for (int f = 3; f < member.length(); ) {
+            int semi = member.indexOf(';', f);
+            int fieldEnd = semi < 0 ? member.length() : semi;
+            int colon = member.indexOf(':', f);
+            if (colon > f && colon < fieldEnd) {
+              String k = member.substring(f, colon);
+              String v = member.substring(colon + 1, fieldEnd);
               if (k.equals("s")) {
                 int p = Hex.parseSmallInt(v);
                 ddPriority = p == Integer.MIN_VALUE ? SamplingPriority.UNSET : p;
@@ -122,17 +151,16 @@ public final class W3CTraceContextPropagator implements Propagator {
                 origin = v.replace('~', '=');
               } else if (k.equals("p")) {
                 if (v.length() == 16 && Hex.isLowerHex(v, 0, 16)) {
-                  spanTags.put("_dd.parent_id", v);
+                  spanTags = Map.of("_dd.parent_id", v);
                 }
               } else if (k.startsWith("t.") && k.length() > 2 && !k.equals("t.tid")) {
+                if (propagated == null) {
+                  propagated = new HashMap<>();
+                }
                 propagated.put("_dd.p." + k.substring(2), v.replace('~', '='));
               }
             }
-          } else {
-            if (others.length() > 0) {
-              others.append(',');
-            }
-            others.append(member);
+            f = fieldEnd + 1;
           }
         }
       }
@@ -140,14 +168,17 @@ public final class W3CTraceContextPropagator implements Propagator {
       if (sampled) {
         priority = ddPriority != SamplingPriority.UNSET && ddPriority > 0 ? ddPriority : SamplingPriority.AUTO_KEEP;
         if (ddPriority == SamplingPriority.UNSET || ddPriority <= 0) {
+          propagated = propagated == null ? new HashMap<>() : propagated;
           propagated.put("_dd.p.dm", "-0");
         }
       } else {
         priority = ddPriority != SamplingPriority.UNSET && ddPriority <= 0 ? ddPriority : SamplingPriority.AUTO_REJECT;
-        propagated.remove("_dd.p.dm");
+        if (propagated != null) {
+          propagated.remove("_dd.p.dm");
+        }
       }
       return new SpanContext(high, low, parent, priority, origin, propagated, spanTags,
-          others.length() == 0 ? null : others.toString());
+          others == null ? null : others.toString());
     } catch (RuntimeException e) {
       return null;
     }
