@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,17 +78,22 @@ class WorkshopScriptIT {
         Path output = runDir.resolve("up.out");
         Process up = builder("up").redirectOutput(output.toFile()).start();
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
-                .until(() -> !up.isAlive() || Files.readString(output).contains("Ctrl-C stops everything"));
+                .until(() -> !up.isAlive() || streamed(Files.readString(output)));
         assertThat(up.isAlive()).as(Files.readString(output)).isTrue();
         List<Long> pids = SERVICES.stream().map(this::pid).toList();
 
         up.destroy();
 
         assertThat(up.waitFor(1, TimeUnit.MINUTES)).isTrue();
-        assertThat(Files.readString(output)).containsPattern("(?m)^matchmaker +\\| ").containsPattern("(?m)^taster +\\| ")
-                .contains("stopped matchmaker").contains("stopped taster");
+        assertThat(Files.readString(output)).contains("stopped matchmaker").contains("stopped taster").contains("stopped redis");
         assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
         assertThat(List.of(redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+    }
+
+    private static boolean streamed(String output) {
+        return output.contains("Ctrl-C stops everything")
+                && Pattern.compile("(?m)^taster +\\| .*Started TasterApplication").matcher(output).find()
+                && Pattern.compile("(?m)^matchmaker +\\| .*Started MatchmakerApplication").matcher(output).find();
     }
 
     @Test
