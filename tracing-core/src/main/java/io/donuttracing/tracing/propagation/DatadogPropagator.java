@@ -1,6 +1,5 @@
 package io.donuttracing.tracing.propagation;
 
-import io.donuttracing.tracing.Ids;
 import io.donuttracing.tracing.SpanContext;
 import io.donuttracing.tracing.sampling.SamplingPriority;
 import java.util.HashMap;
@@ -43,7 +42,10 @@ public final class DatadogPropagator implements Propagator {
   }
 
   static String encodeTags(SpanContext context) {
-    StringBuilder sb = new StringBuilder();
+    if (context.propagatedTags().isEmpty() && context.traceIdHigh() == 0) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder(64);
     for (Map.Entry<String, String> e : context.propagatedTags().entrySet()) {
       if (sb.length() > 0) {
         sb.append(',');
@@ -54,7 +56,11 @@ public final class DatadogPropagator implements Propagator {
       if (sb.length() > 0) {
         sb.append(',');
       }
-      sb.append("_dd.p.tid=").append(Ids.hex(context.traceIdHigh()));
+      sb.append("_dd.p.tid=");
+      long high = context.traceIdHigh();
+      for (int shift = 60; shift >= 0; shift -= 4) {
+        sb.append(Character.forDigit((int) (high >>> shift) & 0xF, 16));
+      }
     }
     return sb.length() > MAX_TAGS_LENGTH ? "" : sb.toString();
   }

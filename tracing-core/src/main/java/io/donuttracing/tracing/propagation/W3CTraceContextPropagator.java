@@ -27,17 +27,24 @@ public final class W3CTraceContextPropagator implements Propagator {
     int priority = context.samplingPriority();
     boolean sampled = priority == SamplingPriority.UNSET || priority > 0;
     setter.set(carrier, TRACEPARENT, traceparent(context, sampled));
-    StringBuilder dd = new StringBuilder(64).append("dd=");
+    StringBuilder dd = new StringBuilder(96).append("dd=");
     if (priority != SamplingPriority.UNSET) {
       dd.append("s:").append(priority).append(';');
     }
     if (context.origin() != null) {
       dd.append("o:").append(sanitize(context.origin(), true)).append(';');
     }
-    dd.append("p:").append(Ids.hex(context.spanId()));
+    dd.append("p:");
+    appendHex(dd, context.spanId());
     for (Map.Entry<String, String> e : context.propagatedTags().entrySet()) {
-      dd.append(";t.").append(sanitize(e.getKey().substring("_dd.p.".length()), false)).append(':')
-          .append(sanitize(e.getValue(), true));
+      String key = e.getKey();
+      dd.append(";t.");
+      if (isClean(key, false)) {
+        dd.append(key, "_dd.p.".length(), key.length());
+      } else {
+        dd.append(sanitize(key.substring("_dd.p.".length()), false));
+      }
+      dd.append(':').append(sanitize(e.getValue(), true));
     }
     if (context.w3cVendorState() != null && !context.w3cVendorState().isEmpty()) {
       dd.append(',').append(context.w3cVendorState());
@@ -59,6 +66,12 @@ public final class W3CTraceContextPropagator implements Propagator {
     out[53] = '0';
     out[54] = sampled ? '1' : '0';
     return new String(out);
+  }
+
+  private static void appendHex(StringBuilder sb, long id) {
+    for (int shift = 60; shift >= 0; shift -= 4) {
+      sb.append(Character.forDigit((int) (id >>> shift) & 0xF, 16));
+    }
   }
 
   /** tracestate values may not hold ',', ';', '=' or '~'; Datadog writes '=' as '~'. */
@@ -140,24 +153,26 @@ public final class W3CTraceContextPropagator implements Propagator {
           for (int f = 3; f < member.length(); ) {
             int semi = member.indexOf(';', f);
             int fieldEnd = semi < 0 ? member.length() : semi;
-            int colon = member.indexOf(':', f);
-            if (colon > f && colon < fieldEnd) {
-              String k = member.substring(f, colon);
-              String v = member.substring(colon + 1, fieldEnd);
-              if (k.equals("s")) {
-                int p = Hex.parseSmallInt(v);
+            if (fieldEnd - f > 2 && member.charAt(f + 1) == ':') {
+              char k = member.charAt(f);
+              if (k == 's') {
+                int p = Hex.parseSmallInt(member.substring(f + 2, fieldEnd));
                 ddPriority = p == Integer.MIN_VALUE ? SamplingPriority.UNSET : p;
-              } else if (k.equals("o")) {
-                origin = v.replace('~', '=');
-              } else if (k.equals("p")) {
-                if (v.length() == 16 && Hex.isLowerHex(v, 0, 16)) {
-                  spanTags = Map.of("_dd.parent_id", v);
+              } else if (k == 'o') {
+                origin = member.substring(f + 2, fieldEnd).replace('~', '=');
+              } else if (k == 'p') {
+                if (fieldEnd - f - 2 == 16 && Hex.isLowerHex(member, f + 2, 16)) {
+                  spanTags = Map.of("_dd.parent_id", member.substring(f + 2, fieldEnd));
                 }
-              } else if (k.startsWith("t.") && k.length() > 2 && !k.equals("t.tid")) {
+              }
+            } else if (member.startsWith("t.", f)) {
+              int colon = member.indexOf(':', f);
+              if (colon > f + 2 && colon < fieldEnd && !member.startsWith("t.tid:", f)) {
                 if (propagated == null) {
-                  propagated = new HashMap<>();
+                  propagated = new HashMap<>(4);
                 }
-                propagated.put("_dd.p." + k.substring(2), v.replace('~', '='));
+                propagated.put("_dd.p." + member.substring(f + 2, colon),
+                    member.substring(colon + 1, fieldEnd).replace('~', '='));
               }
             }
             f = fieldEnd + 1;
