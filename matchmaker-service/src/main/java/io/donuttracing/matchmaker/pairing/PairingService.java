@@ -12,6 +12,8 @@ import io.donuttracing.matchmaker.beer.BeerNotFoundException;
 import io.donuttracing.matchmaker.beer.BeerRepository;
 import io.donuttracing.matchmaker.donut.DonutRepository;
 import io.donuttracing.matchmaker.donutdb.DonutDb;
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.Tracer;
 
 /**
  * Finds the donut that goes best with a beer, the way the seed workshop did it: slowly, on purpose.
@@ -28,19 +30,29 @@ public class PairingService {
     private final DonutRepository donuts;
     private final DonutDb donutDb;
     private final TasterClient taster;
+    private final Tracer tracer;
 
-    PairingService(BeerRepository beers, DonutRepository donuts, DonutDb donutDb, TasterClient taster) {
+    PairingService(BeerRepository beers, DonutRepository donuts, DonutDb donutDb, TasterClient taster,
+            Tracer tracer) {
         this.beers = beers;
         this.donuts = donuts;
         this.donutDb = donutDb;
         this.taster = taster;
+        this.tracer = tracer;
     }
 
     public String bestMatch(String beerName) {
-        Beer beer = queryBeer(beerName);
-        queryAllDonuts();
+        Beer beer;
+        try (Span span = tracer.trace("beer.query", "db")) {
+            beer = queryBeer(beerName);
+        }
+        try (Span span = tracer.trace("donuts.query", "db")) {
+            queryAllDonuts();
+        }
         List<String> candidates = candidatesFor(beer);
-        return tasteEach(beer, candidates);
+        try (Span span = tracer.trace("match")) {
+            return tasteEach(beer, candidates);
+        }
     }
 
     Beer queryBeer(String name) {
