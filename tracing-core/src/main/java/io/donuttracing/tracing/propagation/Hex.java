@@ -1,6 +1,6 @@
 package io.donuttracing.tracing.propagation;
 
-/** Strict, allocation-free parsing of the id formats the headers use. Invalid input gives {@link #INVALID}-style results, never exceptions. */
+/** Strict, allocation-free parsing of the id formats the headers use. Callers validate first; nothing here throws on bad input. */
 final class Hex {
   private Hex() {}
 
@@ -50,10 +50,7 @@ final class Hex {
     return true;
   }
 
-  /**
-   * Parses an unsigned 64-bit decimal ("18446744073709551615" at most). Returns false through
-   * {@code out[0] == 0 && !ok}: callers use {@link #parseUnsignedDecimal(String)} and {@link #ok}.
-   */
+  /** Whether {@code s} is an unsigned 64-bit decimal: digits only, at most 18446744073709551615. */
   static boolean validUnsignedDecimal(String s) {
     int n = s.length();
     if (n == 0 || n > 20) {

@@ -15,6 +15,19 @@ import org.msgpack.core.MessagePack;
  * as negative numbers).
  */
 public final class MsgpackEncoder implements TraceEncoder {
+  private static final byte[] K_SERVICE = utf8("service");
+  private static final byte[] K_NAME = utf8("name");
+  private static final byte[] K_RESOURCE = utf8("resource");
+  private static final byte[] K_TRACE_ID = utf8("trace_id");
+  private static final byte[] K_SPAN_ID = utf8("span_id");
+  private static final byte[] K_PARENT_ID = utf8("parent_id");
+  private static final byte[] K_START = utf8("start");
+  private static final byte[] K_DURATION = utf8("duration");
+  private static final byte[] K_ERROR = utf8("error");
+  private static final byte[] K_META = utf8("meta");
+  private static final byte[] K_METRICS = utf8("metrics");
+  private static final byte[] K_TYPE = utf8("type");
+
   private final String env;
   private final String version;
   private final String service;
@@ -57,30 +70,30 @@ public final class MsgpackEncoder implements TraceEncoder {
 
   private void packSpan(Span span) throws IOException {
     packer.packMapHeader(12);
-    packer.packString("service");
+    key(K_SERVICE);
     packString(span.service());
-    packer.packString("name");
+    key(K_NAME);
     packString(span.name());
-    packer.packString("resource");
+    key(K_RESOURCE);
     packString(span.resource());
-    packer.packString("trace_id");
+    key(K_TRACE_ID);
     packUnsigned(span.traceId());
-    packer.packString("span_id");
+    key(K_SPAN_ID);
     packUnsigned(span.spanId());
-    packer.packString("parent_id");
+    key(K_PARENT_ID);
     packUnsigned(span.parentId());
-    packer.packString("start");
+    key(K_START);
     packer.packLong(span.startEpochNanos());
-    packer.packString("duration");
+    key(K_DURATION);
     packer.packLong(Math.max(0, span.durationNanos()));
-    packer.packString("error");
+    key(K_ERROR);
     packer.packInt(span.error());
 
     Map<String, String> meta = span.tags();
     boolean addEnv = env != null && !meta.containsKey("env");
     boolean addVersion = version != null && service.equals(span.service()) && !meta.containsKey("version");
     boolean addOrigin = span.origin() != null;
-    packer.packString("meta");
+    key(K_META);
     packer.packMapHeader(meta.size() + (addEnv ? 1 : 0) + (addVersion ? 1 : 0) + (addOrigin ? 1 : 0));
     for (Map.Entry<String, String> e : meta.entrySet()) {
       packer.packString(e.getKey());
@@ -100,7 +113,7 @@ public final class MsgpackEncoder implements TraceEncoder {
     }
 
     Map<String, Number> metrics = span.metrics();
-    packer.packString("metrics");
+    key(K_METRICS);
     packer.packMapHeader(metrics.size());
     for (Map.Entry<String, Number> e : metrics.entrySet()) {
       packer.packString(e.getKey());
@@ -111,8 +124,18 @@ public final class MsgpackEncoder implements TraceEncoder {
         packer.packLong(n.longValue());
       }
     }
-    packer.packString("type");
+    key(K_TYPE);
     packString(span.type());
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The 12 map keys are the same for every span: write their bytes, encoded once. */
+  private void key(byte[] utf8) throws IOException {
+    packer.packRawStringHeader(utf8.length);
+    packer.writePayload(utf8);
   }
 
   private void packString(String s) throws IOException {
