@@ -142,6 +142,8 @@ class PairingIT {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", Repo.jar(module).toString())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("DD_"));
+        builder.environment().put("DD_TRACE_ENABLED", "false"); // the pairing alone; TracingIT checks the traces
         builder.environment().putAll(env);
         return builder.start();
     }

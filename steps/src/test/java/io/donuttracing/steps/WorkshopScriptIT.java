@@ -24,17 +24,21 @@ import org.junit.jupiter.api.Test;
 /** Runs {@code ./workshop} as a learner does, on free ports and in its own run directory. */
 class WorkshopScriptIT {
 
-    private static final List<String> SERVICES = List.of("redis", "taster", "matchmaker");
+    private static final List<String> SERVICES = List.of("collector", "redis", "taster", "matchmaker");
 
-    Path runDir;
-    int redisPort = Repo.freePort();
-    int tasterPort = Repo.freePort();
-    int matchmakerPort = Repo.freePort();
+    Workshop workshop;
+    int collectorPort;
+    int redisPort;
+    int tasterPort;
+    int matchmakerPort;
 
     @BeforeEach
-    void runDir() throws IOException {
-        Files.createDirectories(Repo.ROOT.resolve("steps/target"));
-        runDir = Files.createTempDirectory(Repo.ROOT.resolve("steps/target"), "workshop-it-");
+    void runDir() {
+        workshop = new Workshop("workshop-it-");
+        collectorPort = workshop.collectorPort;
+        redisPort = workshop.redisPort;
+        tasterPort = workshop.tasterPort;
+        matchmakerPort = workshop.matchmakerPort;
     }
 
     @AfterEach
@@ -44,54 +48,61 @@ class WorkshopScriptIT {
 
     @Test
     void upDetachStartsEverythingAndDownLeavesNothingRunning() throws IOException {
+        assertThat(Repo.jar("agent-collector")).exists();
         assertThat(Repo.jar("taster-service")).exists();
         assertThat(Repo.jar("matchmaker-service")).exists();
 
-        Result up = workshop("up", "--detach");
+        Workshop.Result up = workshop("up", "--detach");
 
         assertThat(up.exitCode()).as(up.output()).isZero();
         assertThat(up.output())
                 .doesNotContain("building")
-                .contains("started an embedded redis-server on port " + redisPort)
-                .contains("taster      http://127.0.0.1:" + tasterPort)
-                .contains("matchmaker  http://127.0.0.1:" + matchmakerPort)
-                .contains("curl -s 'http://127.0.0.1:" + matchmakerPort + "/pair/beer?name=ipa'");
+                .containsSubsequence(
+                        "collector   http://127.0.0.1:" + collectorPort,
+                        "started an embedded redis-server on port " + redisPort,
+                        "taster      http://127.0.0.1:" + tasterPort,
+                        "matchmaker  http://127.0.0.1:" + matchmakerPort,
+                        "curl -s 'http://127.0.0.1:" + matchmakerPort + "/pair/beer?name=ipa'",
+                        "http://localhost:" + collectorPort + "/");
         assertThat(Repo.get(matchmakerPort, "/pair/beer?name=ipa").body())
                 .matches("\\{\"match\":\"(chocolate|bavarian|jelly|glazed)\"}");
         assertThat(workshop("status").output())
+                .containsPattern("collector +running +pid \\d+ +http://127.0.0.1:" + collectorPort)
                 .containsPattern("redis +running +pid \\d+ +redis://127.0.0.1:" + redisPort)
                 .containsPattern("taster +running +pid \\d+ +http://127.0.0.1:" + tasterPort)
                 .containsPattern("matchmaker +running +pid \\d+ +http://127.0.0.1:" + matchmakerPort);
-        List<Long> pids = SERVICES.stream().map(this::pid).toList();
+        List<Long> pids = SERVICES.stream().map(workshop::pid).toList();
 
-        Result down = workshop("down");
+        Workshop.Result down = workshop("down");
 
         assertThat(down.exitCode()).as(down.output()).isZero();
         assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
-        assertThat(List.of(redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
-        assertThat(workshop("status").output())
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+        assertThat(workshop("status").output()).containsPattern("collector +stopped")
                 .containsPattern("redis +stopped").containsPattern("taster +stopped").containsPattern("matchmaker +stopped");
     }
 
     @Test
     void upInTheForegroundStreamsPrefixedLogsAndStopsEverythingWhenInterrupted() throws Exception {
-        Path output = runDir.resolve("up.out");
-        Process up = builder("up").redirectOutput(output.toFile()).start();
+        Path output = workshop.runDir.resolve("up.out");
+        Process up = workshop.builder("up").redirectOutput(output.toFile()).start();
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
                 .until(() -> !up.isAlive() || streamed(Files.readString(output)));
         assertThat(up.isAlive()).as(Files.readString(output)).isTrue();
-        List<Long> pids = SERVICES.stream().map(this::pid).toList();
+        List<Long> pids = SERVICES.stream().map(workshop::pid).toList();
 
         up.destroy();
 
         assertThat(up.waitFor(1, TimeUnit.MINUTES)).isTrue();
-        assertThat(Files.readString(output)).contains("stopped matchmaker").contains("stopped taster").contains("stopped redis");
+        assertThat(Files.readString(output)).contains("stopped matchmaker").contains("stopped taster")
+                .contains("stopped redis").contains("stopped collector");
         assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
-        assertThat(List.of(redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
     }
 
     private static boolean streamed(String output) {
         return output.contains("Ctrl-C stops everything")
+                && Pattern.compile("(?m)^collector +\\| .*Started CollectorApplication").matcher(output).find()
                 && Pattern.compile("(?m)^taster +\\| .*Started TasterApplication").matcher(output).find()
                 && Pattern.compile("(?m)^matchmaker +\\| .*Started MatchmakerApplication").matcher(output).find();
     }
@@ -99,51 +110,23 @@ class WorkshopScriptIT {
     @Test
     void aTakenPortIsNamedWithTheVariableThatMovesIt() throws IOException {
         try (ServerSocket squatter = new ServerSocket(matchmakerPort, 1, InetAddress.getLoopbackAddress())) {
-            Result up = workshop("up", "--detach");
+            Workshop.Result up = workshop("up", "--detach");
 
             assertThat(up.exitCode()).isEqualTo(1);
             assertThat(up.output()).contains("port " + matchmakerPort + " is already in use, so matchmaker cannot start")
                     .contains("MATCHMAKER_PORT=<port> ./workshop up");
         }
+        try (ServerSocket squatter = new ServerSocket(collectorPort, 1, InetAddress.getLoopbackAddress())) {
+            Workshop.Result up = workshop("up", "--detach");
+
+            assertThat(up.exitCode()).isEqualTo(1);
+            assertThat(up.output()).contains("port " + collectorPort + " is already in use, so collector cannot start")
+                    .contains("DD_APM_RECEIVER_PORT=<port> ./workshop up");
+        }
         assertThat(List.of(redisPort, tasterPort)).noneMatch(Repo::listening);
     }
 
-    private long pid(String service) {
-        try {
-            return Long.parseLong(Files.readString(runDir.resolve(service + ".pid")).trim());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private ProcessBuilder builder(String... args) {
-        var command = new ArrayList<>(List.of(Repo.ROOT.resolve("workshop").toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.ROOT.toFile()).redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        env.remove("REDIS_URL");
-        env.remove("TASTER_URL");
-        env.put("WORKSHOP_RUN_DIR", runDir.toString());
-        env.put("REDIS_PORT", Integer.toString(redisPort));
-        env.put("TASTER_PORT", Integer.toString(tasterPort));
-        env.put("MATCHMAKER_PORT", Integer.toString(matchmakerPort));
-        return builder;
-    }
-
-    private Result workshop(String... args) {
-        try {
-            Process process = builder(args).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("./workshop %s finished", String.join(" ", args)).isTrue();
-            return new Result(process.exitValue(), output);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    record Result(int exitCode, String output) {
+    private Workshop.Result workshop(String... args) {
+        return workshop.run(args);
     }
 }
