@@ -1,6 +1,5 @@
 package io.donuttracing.tracing.sampling;
 
-import java.math.BigDecimal;
 import java.util.Map;
 
 /**
@@ -24,7 +23,6 @@ public final class Sampler {
   public static final long KNUTH_FACTOR = 1111111111111111111L;
 
   private static final String DEFAULT_KEY = "service:,env:";
-  private static final BigDecimal TWO_TO_64 = new BigDecimal("18446744073709551616");
 
   private final Double ruleRate;
   private final long ruleCutoff;
@@ -54,9 +52,14 @@ public final class Sampler {
     return Long.compareUnsigned(traceIdLow * KNUTH_FACTOR, cutoff) < 0;
   }
 
-  /** {@code rate * 2^64} as an unsigned long; only meaningful for 0 < rate < 1. */
-  private static long cutoff(double rate) {
-    return new BigDecimal(rate).multiply(TWO_TO_64).toBigInteger().longValue();
+  /**
+   * {@code rate * 2^64}, truncated, as an unsigned long; only meaningful for 0 < rate < 1. Exact without
+   * BigDecimal (this runs for every new trace once the agent sends a rate below 1): scaling by 2^64 only
+   * changes the exponent, and above 2^63 subtracting 2^63 is exact too.
+   */
+  static long cutoff(double rate) {
+    double scaled = Math.scalb(rate, 64);
+    return scaled < 0x1p63 ? (long) scaled : (long) (scaled - 0x1p63) ^ Long.MIN_VALUE;
   }
 
   /** The decision for a new trace whose root span has this service and env. */
