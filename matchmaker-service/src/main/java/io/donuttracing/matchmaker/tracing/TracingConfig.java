@@ -34,7 +34,7 @@ import io.donuttracing.tracing.contrib.servlet.TracingFilter;
  * trace to the taster.</li>
  * </ul>
  *
- * The manual spans ({@code beer.query}, {@code donuts.query}, {@code match}) are in
+ * The manual spans ({@code beer.query}, {@code match}) are in
  * {@code PairingService}. {@code dd.trace.enabled=false} ({@code DD_TRACE_ENABLED=false}) switches
  * tracing off: none of the integrations is installed and the tracer sends nothing, so the manual
  * spans cost next to nothing.
