@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,7 +41,6 @@ public final class AgentWriter implements TraceWriter {
   /** A batch is sent as soon as it holds this many spans. */
   public static final int MAX_BATCH_SPANS = 5000;
   private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
-  private static final List<Span> FLUSH_SIGNAL = new ArrayList<>(0);
   private static final Pattern RATE_BY_SERVICE = Pattern.compile("\"rate_by_service\"\\s*:\\s*\\{([^}]*)}");
   private static final Pattern RATE = Pattern.compile("\"([^\"]*)\"\\s*:\\s*([-+0-9.eE]+)");
 
@@ -51,6 +51,7 @@ public final class AgentWriter implements TraceWriter {
   private final Duration timeout;
   private final Consumer<Map<String, Double>> rateListener;
   private final ArrayBlockingQueue<List<Span>> queue;
+  private final int wakeAt;
   private final HttpClient http;
   private final Thread sender;
   private final Thread shutdownHook;
@@ -82,6 +83,7 @@ public final class AgentWriter implements TraceWriter {
     this.timeout = config.agentTimeout();
     this.rateListener = rateListener;
     this.queue = new ArrayBlockingQueue<>(config.queueSize());
+    this.wakeAt = Math.max(1, config.queueSize() / 2);
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
     this.sender = new Thread(this::run, "dd-trace-writer");
     this.sender.setDaemon(true);
@@ -96,13 +98,15 @@ public final class AgentWriter implements TraceWriter {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
       warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces): the agent is slow or down");
+    } else if (queue.size() >= wakeAt) {
+      LockSupport.unpark(sender); // half full: send now rather than at the next tick
     }
   }
 
   @Override
   public boolean flush(Duration wait) {
     long ticket = flushRequested.incrementAndGet();
-    queue.offer(FLUSH_SIGNAL); // if the queue is full the sender is awake anyway and sees the request
+    LockSupport.unpark(sender);
     long deadline = System.nanoTime() + wait.toNanos();
     synchronized (flushCompleted) {
       while (flushCompleted.get() < ticket) {
@@ -156,32 +160,35 @@ public final class AgentWriter implements TraceWriter {
 
   private void run() {
     List<List<Span>> batch = new ArrayList<>();
+    List<List<Span>> drained = new ArrayList<>();
     int batchSpans = 0;
     long deadline = System.nanoTime() + flushInterval.toNanos();
     while (!closed) {
       try {
+        // Sleep until the next tick unless write() finds the queue half full or flush() asks. Waiting on the
+        // queue itself would wake this thread for every trace, and the application would pay a context
+        // switch per request.
         long wait = deadline - System.nanoTime();
-        List<Span> chunk = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
-        if (chunk != null && chunk != FLUSH_SIGNAL) {
-          batch.add(chunk);
-          batchSpans += chunk.size();
+        if (wait > 0 && queue.size() < wakeAt && flushRequested.get() == flushCompleted.get()) {
+          LockSupport.parkNanos(this, wait);
+        }
+        if (Thread.interrupted() && closed) {
+          break;
         }
         long requested = flushRequested.get();
-        boolean flushNow = requested > flushCompleted.get();
-        if (flushNow) {
-          for (List<Span> c; (c = queue.poll()) != null; ) {
-            if (c != FLUSH_SIGNAL) {
-              batch.add(c);
-              batchSpans += c.size();
-              if (batchSpans >= MAX_BATCH_SPANS) {
-                send(batch, batchSpans);
-                batch = new ArrayList<>();
-                batchSpans = 0;
-              }
-            }
+        queue.drainTo(drained);
+        for (List<Span> chunk : drained) {
+          batch.add(chunk);
+          batchSpans += chunk.size();
+          if (batchSpans >= MAX_BATCH_SPANS) {
+            send(batch, batchSpans);
+            batch = new ArrayList<>();
+            batchSpans = 0;
           }
         }
-        if (flushNow || batchSpans >= MAX_BATCH_SPANS || System.nanoTime() - deadline >= 0) {
+        drained.clear();
+        boolean flushNow = requested > flushCompleted.get();
+        if (flushNow || System.nanoTime() - deadline >= 0) {
           if (!batch.isEmpty()) {
             send(batch, batchSpans);
             batch = new ArrayList<>();
@@ -195,23 +202,17 @@ public final class AgentWriter implements TraceWriter {
             flushCompleted.notifyAll();
           }
         }
-      } catch (InterruptedException e) {
-        if (!closed) {
-          Thread.currentThread().interrupt();
-        }
-        break;
       } catch (RuntimeException e) {
         // an encoding bug must not kill the only sender thread
         log.log(System.Logger.Level.ERROR, "dd-trace-writer: could not send a batch", e);
         batch = new ArrayList<>();
         batchSpans = 0;
+        drained.clear();
       }
     }
     for (List<Span> c; (c = queue.poll()) != null; ) {
-      if (c != FLUSH_SIGNAL) {
-        tracesDroppedFull.incrementAndGet();
-        spansDroppedFull.addAndGet(c.size());
-      }
+      tracesDroppedFull.incrementAndGet();
+      spansDroppedFull.addAndGet(c.size());
     }
   }
 
