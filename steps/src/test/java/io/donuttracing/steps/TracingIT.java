@@ -36,6 +36,7 @@ class TracingIT {
 
     /** Clocks of different processes (and Lettuce's I/O thread) may disagree this much. */
     static final long SKEW_NANOS = Duration.ofMillis(5).toNanos();
+    static final long REMOTE_END_SLACK_NANOS = Duration.ofMillis(100).toNanos();
 
     static final Set<String> ALL_FOUR = Set.of("matchmaker", "db", "redis", "taster");
 
@@ -253,13 +254,20 @@ class TracingIT {
                 .allSatisfy(s -> assertThat(trace.parentOf(s)).as("the parent of %s", s).isPresent());
     }
 
+    /**
+     * A span of this process ends before its parent; a server span of another process (the taster's
+     * {@code servlet.request} under the matchmaker's {@code http.request}) may end a little after it: the
+     * taster's filter closes its span after the response has left, and with the taster calls running
+     * concurrently, on two busy cores, its thread may wait a while for the CPU in between.
+     */
     static void assertEveryChildWithinItsParent(Trace trace) {
         for (Span child : trace.spans()) {
             trace.parentOf(child).ifPresent(parent -> {
+                boolean remote = child.name().equals("servlet.request") && parent.name().equals("http.request");
                 assertThat(child.start()).as("%s starts within %s", child, parent)
                         .isGreaterThanOrEqualTo(parent.start() - SKEW_NANOS);
                 assertThat(child.end()).as("%s ends within %s", child, parent)
-                        .isLessThanOrEqualTo(parent.end() + SKEW_NANOS);
+                        .isLessThanOrEqualTo(parent.end() + (remote ? REMOTE_END_SLACK_NANOS : SKEW_NANOS));
             });
         }
     }
