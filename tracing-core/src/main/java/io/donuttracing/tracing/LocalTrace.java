@@ -38,6 +38,7 @@ final class LocalTrace {
   private ArrayList<Span> finished = new ArrayList<>(4);
   private Span localRoot;
   volatile long rootFinishedTicks;
+  private String traceIdString;
 
   LocalTrace(Tracer tracer, long traceIdHigh, long traceIdLow, int samplingPriority, String origin,
       Map<String, String> propagatedTags, String w3cVendorState, long anchorEpochNanos, long anchorTicks) {
@@ -55,6 +56,15 @@ final class LocalTrace {
   /** Wall-clock time of a {@link System#nanoTime()} reading: one wall-clock reading per trace, no drift inside it. */
   long epochNanos(long ticks) {
     return anchorEpochNanos + (ticks - anchorTicks);
+  }
+
+  String traceIdString() {
+    String s = traceIdString;
+    if (s == null) {
+      s = Long.toUnsignedString(traceIdLow);
+      traceIdString = s; // a race only makes the same string twice
+    }
+    return s;
   }
 
   /** Called once, for the first span, before the trace is shared with other threads. */

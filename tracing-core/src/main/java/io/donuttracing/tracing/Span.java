@@ -50,6 +50,7 @@ public final class Span implements AutoCloseable {
   private Map<String, String> meta;
   private Map<String, Number> metrics;
   private volatile long durationNanos = UNFINISHED;
+  private String spanIdString;
   /** The scope {@link Tracer#trace} opened for this span; closed by {@link #close()}. */
   Scope scope;
 
@@ -78,6 +79,24 @@ public final class Span implements AutoCloseable {
   /** Unsigned, never 0. */
   public long spanId() {
     return spanId;
+  }
+
+  /**
+   * {@link #traceId()} in unsigned decimal, as log lines and the agent show it. Made once per trace: log
+   * correlation asks for it every time the active span changes.
+   */
+  public String traceIdString() {
+    return trace.traceIdString();
+  }
+
+  /** {@link #spanId()} in unsigned decimal; made once. */
+  public String spanIdString() {
+    String s = spanIdString;
+    if (s == null) {
+      s = Long.toUnsignedString(spanId);
+      spanIdString = s; // a race only makes the same string twice
+    }
+    return s;
   }
 
   /** The parent's span id; 0 for the root of a trace. */

@@ -144,7 +144,7 @@ public final class FakeAgent implements AutoCloseable {
   }
 
   @SuppressWarnings("unchecked")
-  static List<List<Map<String, Object>>> decode(byte[] body) throws IOException {
+  public static List<List<Map<String, Object>>> decode(byte[] body) throws IOException {
     try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(body)) {
       Object value = toJava(unpacker.unpackValue());
       List<List<Map<String, Object>>> traces = new ArrayList<>();

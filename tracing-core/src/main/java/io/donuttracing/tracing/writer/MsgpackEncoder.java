@@ -1,18 +1,26 @@
 package io.donuttracing.tracing.writer;
 
 import io.donuttracing.tracing.Span;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePacker;
 
 /**
  * The v0.4 intake format: msgpack, each span a map of 12 keys ({@code service, name, resource, trace_id,
  * span_id, parent_id, start, duration, error, meta, metrics, type}). Ids are unsigned 64-bit integers, so
  * ids with the top bit set are written as msgpack {@code uint64} (a plain {@code packLong} would write them
  * as negative numbers).
+ *
+ * <p>Encoding runs on the writer's thread, for every span the application makes, so it avoids garbage: the
+ * packer and its output buffer are reused from one batch to the next, and the UTF-8 bytes of the strings
+ * that repeat in every span (services, names, resources, tag keys and most tag values) are kept in a small
+ * cache. Not thread-safe: one encoder per writer thread.
  */
 public final class MsgpackEncoder implements TraceEncoder {
   private static final byte[] K_SERVICE = utf8("service");
@@ -31,7 +39,14 @@ public final class MsgpackEncoder implements TraceEncoder {
   private final String env;
   private final String version;
   private final String service;
-  private final MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+  /** Strings longer than this (SQL, stack traces) are encoded each time rather than cached. */
+  static final int MAX_CACHED_LENGTH = 256;
+  /** When the cache holds this many strings it starts over, so unbounded cardinality cannot grow it. */
+  static final int MAX_CACHED_STRINGS = 4096;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+  private final MessagePacker packer = MessagePack.newDefaultPacker(out);
+  private final Map<String, byte[]> utf8Cache = new HashMap<>();
   private final byte[] uint64 = new byte[9];
 
   /** @param env {@code env} tag for every span, or null; @param version for spans of {@code service}, or null */
@@ -54,7 +69,8 @@ public final class MsgpackEncoder implements TraceEncoder {
   @Override
   public byte[] encode(List<List<Span>> traces) {
     try {
-      packer.clear();
+      out.reset();
+      packer.clear(); // drops what a failed encoding may have left
       packer.packArrayHeader(traces.size());
       for (List<Span> trace : traces) {
         packer.packArrayHeader(trace.size());
@@ -62,7 +78,8 @@ public final class MsgpackEncoder implements TraceEncoder {
           packSpan(span);
         }
       }
-      return packer.toByteArray();
+      packer.flush();
+      return out.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e); // cannot happen: the packer writes to memory
     }
@@ -96,27 +113,27 @@ public final class MsgpackEncoder implements TraceEncoder {
     key(K_META);
     packer.packMapHeader(meta.size() + (addEnv ? 1 : 0) + (addVersion ? 1 : 0) + (addOrigin ? 1 : 0));
     for (Map.Entry<String, String> e : meta.entrySet()) {
-      packer.packString(e.getKey());
-      packer.packString(e.getValue());
+      packString(e.getKey());
+      packString(e.getValue());
     }
     if (addEnv) {
-      packer.packString("env");
-      packer.packString(env);
+      packString("env");
+      packString(env);
     }
     if (addVersion) {
-      packer.packString("version");
-      packer.packString(version);
+      packString("version");
+      packString(version);
     }
     if (addOrigin) {
-      packer.packString("_dd.origin");
-      packer.packString(span.origin());
+      packString("_dd.origin");
+      packString(span.origin());
     }
 
     Map<String, Number> metrics = span.metrics();
     key(K_METRICS);
     packer.packMapHeader(metrics.size());
     for (Map.Entry<String, Number> e : metrics.entrySet()) {
-      packer.packString(e.getKey());
+      packString(e.getKey());
       Number n = e.getValue();
       if (n instanceof Double || n instanceof Float) {
         packer.packDouble(n.doubleValue());
@@ -129,10 +146,10 @@ public final class MsgpackEncoder implements TraceEncoder {
   }
 
   private static byte[] utf8(String s) {
-    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** The 12 map keys are the same for every span: write their bytes, encoded once. */
+  /** Writes a string already encoded as UTF-8 (the 12 map keys, cached strings). */
   private void key(byte[] utf8) throws IOException {
     packer.packRawStringHeader(utf8.length);
     packer.writePayload(utf8);
@@ -141,8 +158,18 @@ public final class MsgpackEncoder implements TraceEncoder {
   private void packString(String s) throws IOException {
     if (s == null) {
       packer.packNil();
-    } else {
+    } else if (s.length() > MAX_CACHED_LENGTH) {
       packer.packString(s);
+    } else {
+      byte[] bytes = utf8Cache.get(s);
+      if (bytes == null) {
+        if (utf8Cache.size() >= MAX_CACHED_STRINGS) {
+          utf8Cache.clear();
+        }
+        bytes = utf8(s);
+        utf8Cache.put(s, bytes);
+      }
+      key(bytes);
     }
   }
 

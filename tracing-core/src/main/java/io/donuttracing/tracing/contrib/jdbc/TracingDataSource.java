@@ -3,6 +3,7 @@ package io.donuttracing.tracing.contrib.jdbc;
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import java.io.PrintWriter;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -34,12 +35,18 @@ import javax.sql.DataSource;
  * real objects.
  */
 public final class TracingDataSource implements DataSource {
-  private static final Class<?>[] CONNECTION = {Connection.class};
+  // Proxy.newProxyInstance looks up the proxy class on every call; a connection and a statement are made
+  // per query, so the four proxy classes' constructors are looked up once, here.
+  private static final Constructor<?> CONNECTION_PROXY = proxyConstructor(Connection.class);
+  private static final Constructor<?> STATEMENT_PROXY = proxyConstructor(Statement.class);
+  private static final Constructor<?> PREPARED_STATEMENT_PROXY = proxyConstructor(PreparedStatement.class);
+  private static final Constructor<?> CALLABLE_STATEMENT_PROXY = proxyConstructor(CallableStatement.class);
 
   private final DataSource delegate;
   private final Tracer tracer;
   private final String service;
   private volatile String database;
+  private volatile String spanName;
 
   public TracingDataSource(DataSource delegate, Tracer tracer) {
     this(delegate, tracer, "db");
@@ -67,11 +74,29 @@ public final class TracingDataSource implements DataSource {
   }
 
   private Connection wrap(Connection connection) throws SQLException {
-    if (database == null) {
-      database = databaseName(connection);
+    if (spanName == null) {
+      String db = databaseName(connection);
+      database = db;
+      spanName = db + ".query";
     }
-    return (Connection) Proxy.newProxyInstance(TracingDataSource.class.getClassLoader(), CONNECTION,
-        new ConnectionHandler(connection));
+    return (Connection) newProxy(CONNECTION_PROXY, new ConnectionHandler(connection));
+  }
+
+  private static Constructor<?> proxyConstructor(Class<?> type) {
+    try {
+      return Proxy.newProxyInstance(TracingDataSource.class.getClassLoader(), new Class<?>[] {type}, (p, m, a) -> null)
+          .getClass().getConstructor(InvocationHandler.class);
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(e); // every proxy class has this constructor
+    }
+  }
+
+  private static Object newProxy(Constructor<?> proxy, InvocationHandler handler) {
+    try {
+      return proxy.newInstance(handler);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** {@code jdbc:h2:mem:x} -> {@code h2}; {@code jdbc:postgresql://...} -> {@code postgresql}. */
@@ -112,10 +137,9 @@ public final class TracingDataSource implements DataSource {
       Object result = invokeDelegate(connection, method, args);
       if (result instanceof Statement) {
         String sql = args != null && args.length > 0 && args[0] instanceof String ? (String) args[0] : null;
-        Class<?> type = result instanceof CallableStatement ? CallableStatement.class
-            : result instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
-        return Proxy.newProxyInstance(TracingDataSource.class.getClassLoader(), new Class<?>[] {type},
-            new StatementHandler((Statement) result, sql, (Connection) proxy));
+        Constructor<?> type = result instanceof CallableStatement ? CALLABLE_STATEMENT_PROXY
+            : result instanceof PreparedStatement ? PREPARED_STATEMENT_PROXY : STATEMENT_PROXY;
+        return newProxy(type, new StatementHandler((Statement) result, sql, (Connection) proxy));
       }
       return result;
     }
@@ -153,7 +177,7 @@ public final class TracingDataSource implements DataSource {
       }
       String sql = args != null && args.length > 0 && args[0] instanceof String ? (String) args[0]
           : preparedSql != null ? preparedSql : batchSql;
-      try (Span span = tracer.trace(database + ".query", service)) {
+      try (Span span = tracer.trace(spanName, service)) {
         span.setType("sql");
         span.setResource(sql == null ? name : sql);
         span.setTag("db.type", database);

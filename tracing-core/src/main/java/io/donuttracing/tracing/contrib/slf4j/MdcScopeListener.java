@@ -28,8 +28,8 @@ public final class MdcScopeListener implements ScopeListener {
       MDC.remove(TRACE_ID);
       MDC.remove(SPAN_ID);
     } else {
-      MDC.put(TRACE_ID, Long.toUnsignedString(span.traceId()));
-      MDC.put(SPAN_ID, Long.toUnsignedString(span.spanId()));
+      MDC.put(TRACE_ID, span.traceIdString());
+      MDC.put(SPAN_ID, span.spanIdString());
     }
   }
 }
