@@ -136,6 +136,22 @@ class AgentWriterTest {
   }
 
   @Test
+  void aTraceThatFindsTheWriterIdleIsSentAtOnceAndTheNextOnesWaitForTheTick() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).flushInterval(Duration.ofSeconds(30)));
+
+    tracer.trace("first").close();
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.traceCount() == 1); // not 30 s later
+
+    tracer.trace("second").close();
+    tracer.trace("third").close();
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> agent.traceCount() == 1);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(agent.traceCount()).isEqualTo(3);
+    assertThat(agent.requests).hasSize(2); // the two that followed went together
+  }
+
+  @Test
   void readsRateByServiceIntoTheSampler() {
     FakeAgent agent = agent();
     agent.answer = "{\"rate_by_service\":{\"service:web,env:prod\":0.25,\"service:,env:\":1}}";
