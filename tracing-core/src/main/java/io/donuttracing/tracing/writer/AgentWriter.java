@@ -25,9 +25,9 @@ import java.util.regex.Pattern;
  * Sends finished traces to the Datadog agent (or to anything that speaks its intake, like our collector).
  * After OpenTelemetry's {@code BatchSpanProcessor}: the application thread only offers the trace to a
  * bounded queue; one daemon thread takes traces from it, batches them, and sends a batch when it holds
- * {@value #MAX_BATCH_SPANS} spans or when the flush interval (1 s) has passed. A trace that finds the writer
- * idle (nothing sent for a whole flush interval) is sent at once: a learner who makes one request and looks
- * at the collector finds the trace there, while under load traces still leave in batches.
+ * {@value #MAX_BATCH_SPANS} spans or when the flush interval (1 s) has passed. At low traffic a finished
+ * trace is sent at once, up to {@value #PROMPT_SENDS} times per interval: a learner who makes one request and
+ * looks at the collector finds the trace there, while under load traces still leave in batches.
  *
  * <p>Sending: {@code PUT /v0.4/traces} as msgpack (or {@code /v0.3/traces} as JSON) with the headers the
  * agent reads ({@code X-Datadog-Trace-Count}, {@code Datadog-Meta-Lang}, ...). Each 2xx answer carries the
@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
 public final class AgentWriter implements TraceWriter {
   /** A batch is sent as soon as it holds this many spans. */
   public static final int MAX_BATCH_SPANS = 5000;
+  /** Sends per flush interval that go out as soon as a trace is queued; after them, traces wait for the tick. */
+  public static final int PROMPT_SENDS = 10;
   private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final Pattern RATE_BY_SERVICE = Pattern.compile("\"rate_by_service\"\\s*:\\s*\\{([^}]*)}");
   private static final Pattern RATE = Pattern.compile("\"([^\"]*)\"\\s*:\\s*([-+0-9.eE]+)");
@@ -50,7 +52,6 @@ public final class AgentWriter implements TraceWriter {
   private final URI uri;
   private final TraceEncoder encoder;
   private final Duration flushInterval;
-  private final long flushIntervalNanos;
   private final Duration timeout;
   private final Consumer<Map<String, Double>> rateListener;
   private final ArrayBlockingQueue<List<Span>> queue;
@@ -72,7 +73,8 @@ public final class AgentWriter implements TraceWriter {
   private final AtomicLong flushCompleted = new AtomicLong();
   private final AtomicLong lastWarningNanos = new AtomicLong(System.nanoTime() - WARNING_INTERVAL_NANOS);
   private volatile boolean failing;
-  private volatile long lastSendTicks;
+  /** Written by the sender thread only. */
+  private volatile int promptSendsLeft = PROMPT_SENDS;
 
   /**
    * @param config the agent's URL, the protocol, queue size, flush interval and timeout, env/version/service
@@ -84,8 +86,6 @@ public final class AgentWriter implements TraceWriter {
         : new MsgpackEncoder(config.env(), config.version(), config.service());
     this.uri = URI.create(config.agentUrl() + encoder.path());
     this.flushInterval = config.flushInterval();
-    this.flushIntervalNanos = flushInterval.toNanos();
-    this.lastSendTicks = System.nanoTime() - flushIntervalNanos;
     this.timeout = config.agentTimeout();
     this.rateListener = rateListener;
     this.queue = new ArrayBlockingQueue<>(config.queueSize());
@@ -104,8 +104,8 @@ public final class AgentWriter implements TraceWriter {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
       warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces): the agent is slow or down");
-    } else if (queue.size() >= wakeAt || idle()) {
-      LockSupport.unpark(sender); // half full, or nothing sent for a while: send now rather than at the next tick
+    } else if (queue.size() >= wakeAt || promptSendsLeft > 0) {
+      LockSupport.unpark(sender); // half full, or traffic is low: send now rather than at the next tick
     }
   }
 
@@ -164,10 +164,6 @@ public final class AgentWriter implements TraceWriter {
     }
   }
 
-  private boolean idle() {
-    return System.nanoTime() - lastSendTicks >= flushIntervalNanos;
-  }
-
   private void run() {
     List<List<Span>> batch = new ArrayList<>();
     List<List<Span>> drained = new ArrayList<>();
@@ -180,7 +176,7 @@ public final class AgentWriter implements TraceWriter {
         // switch per request.
         long wait = deadline - System.nanoTime();
         if (wait > 0 && queue.size() < wakeAt && flushRequested.get() == flushCompleted.get()
-            && !(idle() && !queue.isEmpty())) {
+            && !(promptSendsLeft > 0 && !queue.isEmpty())) {
           LockSupport.parkNanos(this, wait);
         }
         if (Thread.interrupted() && closed) {
@@ -199,13 +195,20 @@ public final class AgentWriter implements TraceWriter {
         }
         drained.clear();
         boolean flushNow = requested > flushCompleted.get();
-        if (flushNow || System.nanoTime() - deadline >= 0 || (idle() && !batch.isEmpty())) {
+        boolean tick = System.nanoTime() - deadline >= 0;
+        boolean prompt = promptSendsLeft > 0 && !batch.isEmpty();
+        if (flushNow || tick || prompt) {
           if (!batch.isEmpty()) {
             send(batch, batchSpans);
             batch = new ArrayList<>();
             batchSpans = 0;
           }
-          deadline = System.nanoTime() + flushInterval.toNanos();
+          if (flushNow || tick) {
+            deadline = System.nanoTime() + flushInterval.toNanos();
+            promptSendsLeft = PROMPT_SENDS;
+          } else {
+            promptSendsLeft--;
+          }
         }
         if (flushNow) {
           synchronized (flushCompleted) {
@@ -228,7 +231,6 @@ public final class AgentWriter implements TraceWriter {
   }
 
   private void send(List<List<Span>> batch, int spans) {
-    lastSendTicks = System.nanoTime();
     try {
       byte[] body = encoder.encode(batch);
       HttpRequest request = HttpRequest.newBuilder(uri)

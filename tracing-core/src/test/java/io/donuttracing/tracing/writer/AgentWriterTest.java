@@ -136,19 +136,20 @@ class AgentWriterTest {
   }
 
   @Test
-  void aTraceThatFindsTheWriterIdleIsSentAtOnceAndTheNextOnesWaitForTheTick() {
+  void atLowTrafficEachTraceIsSentAtOnceUpToTheBudgetOfTheInterval() {
     FakeAgent agent = agent();
     Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).flushInterval(Duration.ofSeconds(30)));
 
-    tracer.trace("first").close();
-    await().atMost(Duration.ofSeconds(5)).until(() -> agent.traceCount() == 1); // not 30 s later
-
-    tracer.trace("second").close();
-    tracer.trace("third").close();
-    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> agent.traceCount() == 1);
+    for (int i = 1; i <= AgentWriter.PROMPT_SENDS; i++) {
+      tracer.trace("one at a time").close();
+      int sent = i;
+      await().atMost(Duration.ofSeconds(5)).until(() -> agent.traceCount() == sent); // not 30 s later
+    }
+    tracer.trace("one too many").close(); // the interval's prompt sends are used up: it waits for the tick
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+        .until(() -> agent.traceCount() == AgentWriter.PROMPT_SENDS);
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
-    assertThat(agent.traceCount()).isEqualTo(3);
-    assertThat(agent.requests).hasSize(2); // the two that followed went together
+    assertThat(agent.traceCount()).isEqualTo(AgentWriter.PROMPT_SENDS + 1);
   }
 
   @Test
