@@ -27,8 +27,6 @@ public final class Sampler {
   private final Double ruleRate;
   private final long ruleCutoff;
   private volatile Map<String, Double> agentRates = Map.of();
-  /** The last rate key made: nearly every trace of a process has the same service and env. */
-  private volatile RateKey lastKey = new RateKey("", "", DEFAULT_KEY);
 
   /** @param ruleRate {@code DD_TRACE_SAMPLE_RATE}, or null to follow the agent's rates */
   public Sampler(Double ruleRate) {
@@ -72,7 +70,7 @@ public final class Sampler {
           "-3", "_dd.rule_psr", ruleRate);
     }
     Map<String, Double> rates = agentRates;
-    Double rate = rates.get(rateKey(nullToEmpty(service), nullToEmpty(env)));
+    Double rate = rates.get("service:" + nullToEmpty(service) + ",env:" + nullToEmpty(env));
     if (rate == null) {
       rate = rates.get(DEFAULT_KEY);
     }
@@ -98,18 +96,6 @@ public final class Sampler {
   public Double ruleRate() {
     return ruleRate;
   }
-
-  /** {@code service:<service>,env:<env>}, the agent's key in {@code rate_by_service}. */
-  private String rateKey(String service, String env) {
-    RateKey k = lastKey;
-    if (!k.service.equals(service) || !k.env.equals(env)) {
-      k = new RateKey(service, env, "service:" + service + ",env:" + env);
-      lastKey = k;
-    }
-    return k.key;
-  }
-
-  private record RateKey(String service, String env, String key) {}
 
   private static String nullToEmpty(String s) {
     return s == null ? "" : s;

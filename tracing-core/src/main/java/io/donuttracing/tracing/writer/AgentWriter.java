@@ -171,12 +171,12 @@ public final class AgentWriter implements TraceWriter {
     long deadline = System.nanoTime() + flushInterval.toNanos();
     while (!closed) {
       try {
-        // Sleep until the next tick unless write() finds the queue half full or flush() asks. Waiting on the
-        // queue itself would wake this thread for every trace, and the application would pay a context
-        // switch per request.
+        // Sleep until the next tick unless the queue is half full, flush() asks, or a trace waits while
+        // prompt sends are left. Waiting on the queue itself would wake this thread for every trace, and the
+        // application would pay a context switch per request.
         long wait = deadline - System.nanoTime();
-        if (wait > 0 && queue.size() < wakeAt && flushRequested.get() == flushCompleted.get()
-            && !(promptSendsLeft > 0 && !queue.isEmpty())) {
+        boolean promptSendDue = promptSendsLeft > 0 && !queue.isEmpty();
+        if (wait > 0 && queue.size() < wakeAt && flushRequested.get() == flushCompleted.get() && !promptSendDue) {
           LockSupport.parkNanos(this, wait);
         }
         if (Thread.interrupted() && closed) {

@@ -36,14 +36,14 @@ public final class MsgpackEncoder implements TraceEncoder {
   private static final byte[] K_METRICS = utf8("metrics");
   private static final byte[] K_TYPE = utf8("type");
 
-  private final String env;
-  private final String version;
-  private final String service;
   /** Strings longer than this (SQL, stack traces) are encoded each time rather than cached. */
   static final int MAX_CACHED_LENGTH = 256;
   /** When the cache holds this many strings it starts over, so unbounded cardinality cannot grow it. */
   static final int MAX_CACHED_STRINGS = 4096;
 
+  private final String env;
+  private final String version;
+  private final String service;
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
   private final MessagePacker packer = MessagePack.newDefaultPacker(out);
   private final Map<String, byte[]> utf8Cache = new HashMap<>();
@@ -87,30 +87,30 @@ public final class MsgpackEncoder implements TraceEncoder {
 
   private void packSpan(Span span) throws IOException {
     packer.packMapHeader(12);
-    key(K_SERVICE);
+    writeUtf8(K_SERVICE);
     packString(span.service());
-    key(K_NAME);
+    writeUtf8(K_NAME);
     packString(span.name());
-    key(K_RESOURCE);
+    writeUtf8(K_RESOURCE);
     packString(span.resource());
-    key(K_TRACE_ID);
+    writeUtf8(K_TRACE_ID);
     packUnsigned(span.traceId());
-    key(K_SPAN_ID);
+    writeUtf8(K_SPAN_ID);
     packUnsigned(span.spanId());
-    key(K_PARENT_ID);
+    writeUtf8(K_PARENT_ID);
     packUnsigned(span.parentId());
-    key(K_START);
+    writeUtf8(K_START);
     packer.packLong(span.startEpochNanos());
-    key(K_DURATION);
+    writeUtf8(K_DURATION);
     packer.packLong(Math.max(0, span.durationNanos()));
-    key(K_ERROR);
+    writeUtf8(K_ERROR);
     packer.packInt(span.error());
 
     Map<String, String> meta = span.tags();
     boolean addEnv = env != null && !meta.containsKey("env");
     boolean addVersion = version != null && service.equals(span.service()) && !meta.containsKey("version");
     boolean addOrigin = span.origin() != null;
-    key(K_META);
+    writeUtf8(K_META);
     packer.packMapHeader(meta.size() + (addEnv ? 1 : 0) + (addVersion ? 1 : 0) + (addOrigin ? 1 : 0));
     for (Map.Entry<String, String> e : meta.entrySet()) {
       packString(e.getKey());
@@ -130,7 +130,7 @@ public final class MsgpackEncoder implements TraceEncoder {
     }
 
     Map<String, Number> metrics = span.metrics();
-    key(K_METRICS);
+    writeUtf8(K_METRICS);
     packer.packMapHeader(metrics.size());
     for (Map.Entry<String, Number> e : metrics.entrySet()) {
       packString(e.getKey());
@@ -141,7 +141,7 @@ public final class MsgpackEncoder implements TraceEncoder {
         packer.packLong(n.longValue());
       }
     }
-    key(K_TYPE);
+    writeUtf8(K_TYPE);
     packString(span.type());
   }
 
@@ -150,7 +150,7 @@ public final class MsgpackEncoder implements TraceEncoder {
   }
 
   /** Writes a string already encoded as UTF-8 (the 12 map keys, cached strings). */
-  private void key(byte[] utf8) throws IOException {
+  private void writeUtf8(byte[] utf8) throws IOException {
     packer.packRawStringHeader(utf8.length);
     packer.writePayload(utf8);
   }
@@ -169,7 +169,7 @@ public final class MsgpackEncoder implements TraceEncoder {
         bytes = utf8(s);
         utf8Cache.put(s, bytes);
       }
-      key(bytes);
+      writeUtf8(bytes);
     }
   }
 

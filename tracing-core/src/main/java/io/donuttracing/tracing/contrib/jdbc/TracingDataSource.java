@@ -46,6 +46,7 @@ public final class TracingDataSource implements DataSource {
   private final Tracer tracer;
   private final String service;
   private volatile String database;
+  /** {@code <database>.query}, made once with {@link #database} rather than per statement. */
   private volatile String spanName;
 
   public TracingDataSource(DataSource delegate, Tracer tracer) {
@@ -137,9 +138,9 @@ public final class TracingDataSource implements DataSource {
       Object result = invokeDelegate(connection, method, args);
       if (result instanceof Statement) {
         String sql = args != null && args.length > 0 && args[0] instanceof String ? (String) args[0] : null;
-        Constructor<?> type = result instanceof CallableStatement ? CALLABLE_STATEMENT_PROXY
+        Constructor<?> proxyType = result instanceof CallableStatement ? CALLABLE_STATEMENT_PROXY
             : result instanceof PreparedStatement ? PREPARED_STATEMENT_PROXY : STATEMENT_PROXY;
-        return newProxy(type, new StatementHandler((Statement) result, sql, (Connection) proxy));
+        return newProxy(proxyType, new StatementHandler((Statement) result, sql, (Connection) proxy));
       }
       return result;
     }
