@@ -24,6 +24,8 @@ import java.util.function.Function;
  *   <tr><td>{@code dd.trace.propagation.style.inject} / {@code ..._INJECT}</td><td>the above</td></tr>
  *   <tr><td>{@code dd.trace.debug} / {@code DD_TRACE_DEBUG}</td><td>false; true logs every finished span</td></tr>
  *   <tr><td>{@code dd.logs.injection} / {@code DD_LOGS_INJECTION}</td><td>true: {@code dd.trace_id}, {@code dd.span_id} in SLF4J's MDC</td></tr>
+ *   <tr><td>{@code dd.trace.stats.computation.enabled} / {@code DD_TRACE_STATS_COMPUTATION_ENABLED}</td><td>true: when
+ *       the agent allows it ({@code client_drop_p0s}), traces sampled out are not sent; their spans' stats are</td></tr>
  *   <tr><td>{@code dd.trace.partial.flush.min.spans}</td><td>1000 finished spans send a long trace in parts</td></tr>
  *   <tr><td>{@code dd.trace.pending.timeout}</td><td>10 (s) after its root finished, a trace is sent without its late children</td></tr>
  *   <tr><td>{@code dd.trace.flush.interval}</td><td>1 (s) between sends at most</td></tr>
@@ -50,6 +52,7 @@ public final class TracerConfig {
   private final String propagationStyleInject;
   private final boolean debug;
   private final boolean logsInjection;
+  private final boolean statsComputation;
   private final int partialFlushMinSpans;
   private final Duration pendingTimeout;
   private final Duration flushInterval;
@@ -68,6 +71,7 @@ public final class TracerConfig {
     this.propagationStyleInject = b.propagationStyleInject;
     this.debug = b.debug;
     this.logsInjection = b.logsInjection;
+    this.statsComputation = b.statsComputation;
     this.partialFlushMinSpans = Math.max(1, b.partialFlushMinSpans);
     this.pendingTimeout = b.pendingTimeout;
     this.flushInterval = b.flushInterval;
@@ -98,6 +102,7 @@ public final class TracerConfig {
     b.propagationStyleInject = propagationStyleInject;
     b.debug = debug;
     b.logsInjection = logsInjection;
+    b.statsComputation = statsComputation;
     b.partialFlushMinSpans = partialFlushMinSpans;
     b.pendingTimeout = pendingTimeout;
     b.flushInterval = flushInterval;
@@ -152,6 +157,7 @@ public final class TracerConfig {
     b.propagationStyleInject(inject == null || inject.isBlank() ? base : inject);
     b.debug(bool(settings.apply("dd.trace.debug"), false));
     b.logsInjection(bool(settings.apply("dd.logs.injection"), true));
+    b.statsComputation(bool(settings.apply("dd.trace.stats.computation.enabled"), true));
     b.partialFlushMinSpans(integer(settings.apply("dd.trace.partial.flush.min.spans"), 1000));
     b.pendingTimeout(Duration.ofMillis((long) (decimal(settings.apply("dd.trace.pending.timeout"), 10) * 1000)));
     b.flushInterval(Duration.ofMillis((long) (decimal(settings.apply("dd.trace.flush.interval"), 1) * 1000)));
@@ -241,6 +247,14 @@ public final class TracerConfig {
     return logsInjection;
   }
 
+  /**
+   * Whether the writer may drop traces sampled out (priority 0 or below, no error) and send their spans'
+   * stats instead, when the agent's {@code /info} says it accepts that.
+   */
+  public boolean statsComputation() {
+    return statsComputation;
+  }
+
   public int partialFlushMinSpans() {
     return partialFlushMinSpans;
   }
@@ -266,7 +280,8 @@ public final class TracerConfig {
     return "TracerConfig{enabled=" + enabled + ", service=" + service + ", env=" + env + ", version=" + version
         + ", agentUrl=" + agentUrl + ", protocol=v" + protocolVersion + ", sampleRate=" + sampleRate
         + ", propagation extract=" + propagationStyleExtract + " inject=" + propagationStyleInject
-        + ", debug=" + debug + ", logsInjection=" + logsInjection + "}";
+        + ", debug=" + debug + ", logsInjection=" + logsInjection
+        + ", statsComputation=" + statsComputation + "}";
   }
 
   /** Builds a {@link TracerConfig}; unset values keep their defaults. */
@@ -282,6 +297,7 @@ public final class TracerConfig {
     private String propagationStyleInject = DEFAULT_PROPAGATION_STYLE;
     private boolean debug;
     private boolean logsInjection = true;
+    private boolean statsComputation = true;
     private int partialFlushMinSpans = 1000;
     private Duration pendingTimeout = Duration.ofSeconds(10);
     private Duration flushInterval = Duration.ofSeconds(1);
@@ -349,6 +365,11 @@ public final class TracerConfig {
 
     public Builder logsInjection(boolean logsInjection) {
       this.logsInjection = logsInjection;
+      return this;
+    }
+
+    public Builder statsComputation(boolean statsComputation) {
+      this.statsComputation = statsComputation;
       return this;
     }
 

@@ -54,6 +54,12 @@ public final class FakeAgent implements AutoCloseable {
   public volatile CountDownLatch gate;
   public volatile int status = 200;
   public volatile String answer = "{\"rate_by_service\":{\"service:,env:\":1.0}}";
+  /** When set, every answer but /info's carries it as {@code Datadog-Agent-State}, as a real agent's do. */
+  public volatile String agentState;
+  /** The {@code GET /info} document; null answers 404, as an agent too old to have one. */
+  public volatile String info;
+  /** /info requests are counted here, not recorded in {@link #requests}. */
+  public final AtomicInteger infoRequests = new AtomicInteger();
   private final HttpServer server;
 
   private FakeAgent(int port) {
@@ -78,10 +84,23 @@ public final class FakeAgent implements AutoCloseable {
         Map<String, String> headers = new HashMap<>();
         exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.get(0)));
         String path = exchange.getRequestURI().getPath();
+        if (path.equals("/info")) {
+          infoRequests.incrementAndGet();
+          String doc = info;
+          byte[] out = (doc == null ? "404 page not found" : doc).getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(doc == null ? 404 : 200, out.length);
+          try (OutputStream os = exchange.getResponseBody()) {
+            os.write(out);
+          }
+          return;
+        }
         List<List<Map<String, Object>>> traces = path.startsWith("/v0.4") ? decode(body) : List.of();
         requests.add(new Request(exchange.getRequestMethod(), path, headers, body, traces));
         byte[] out = answer.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
+        if (agentState != null) {
+          exchange.getResponseHeaders().set("Datadog-Agent-State", agentState);
+        }
         exchange.sendResponseHeaders(status, out.length);
         try (OutputStream os = exchange.getResponseBody()) {
           os.write(out);
@@ -159,6 +178,13 @@ public final class FakeAgent implements AutoCloseable {
     }
   }
 
+  /** One msgpack value, e.g. a {@code /v0.6/stats} body, as Java maps, lists, strings and numbers. */
+  public static Object decodeValue(byte[] body) throws IOException {
+    try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(body)) {
+      return toJava(unpacker.unpackValue());
+    }
+  }
+
   /** Integers become Long (uint64 above Long.MAX_VALUE wraps, like Java's unsigned longs), floats Double. */
   static Object toJava(Value v) {
     switch (v.getValueType()) {
@@ -172,6 +198,8 @@ public final class FakeAgent implements AutoCloseable {
         return v.asFloatValue().toDouble();
       case STRING:
         return v.asStringValue().asString();
+      case BINARY:
+        return v.asBinaryValue().asByteArray();
       case ARRAY:
         List<Object> list = new ArrayList<>();
         v.asArrayValue().forEach(e -> list.add(toJava(e)));

@@ -3,6 +3,7 @@ package io.donuttracing.tracing.writer;
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.TracerConfig;
+import io.donuttracing.tracing.sampling.SamplingPriority;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,6 +34,13 @@ import java.util.regex.Pattern;
  * agent reads ({@code X-Datadog-Trace-Count}, {@code Datadog-Meta-Lang}, ...). Each 2xx answer carries the
  * agent's {@code rate_by_service}, handed to the sampler.
  *
+ * <p>Traces sampled out (priority 0 or below) without an error are not sent when the agent allows it
+ * ({@code client_drop_p0s} and {@code /v0.6/stats} in its {@code /info}, read whenever its
+ * {@code Datadog-Agent-State} changes): their spans are counted in {@link ClientStats}, sent to
+ * {@code /v0.6/stats} every 10 s, and each trace request tells the agent how many were dropped
+ * ({@code Datadog-Client-Dropped-P0-Traces} and {@code -Spans}) so that its sampling rates stay right. At
+ * high traffic, when the agent keeps a few traces a second, this is what keeps tracing cheap.
+ *
  * <p>Failure is normal and cheap: a full queue drops the new trace; an agent that is down, slow or refusing
  * loses the batch being sent. Both are counted ({@link #counters()}) and reported in a warning at most once
  * a minute. The next batch tries again, so sending resumes as soon as the agent is back.
@@ -47,9 +55,15 @@ public final class AgentWriter implements TraceWriter {
   private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final Pattern RATE_BY_SERVICE = Pattern.compile("\"rate_by_service\"\\s*:\\s*\\{([^}]*)}");
   private static final Pattern RATE = Pattern.compile("\"([^\"]*)\"\\s*:\\s*([-+0-9.eE]+)");
+  private static final Pattern CLIENT_DROP_P0S = Pattern.compile("\"client_drop_p0s\"\\s*:\\s*true");
+  private static final String STATS_PATH = "/v0.6/stats";
 
   private final System.Logger log = System.getLogger(AgentWriter.class.getName());
   private final URI uri;
+  private final URI infoUri;
+  private final URI statsUri;
+  /** Null when {@code dd.trace.stats.computation.enabled} is false: every trace is sent. */
+  private final ClientStats clientStats;
   private final TraceEncoder encoder;
   private final Duration flushInterval;
   private final Duration timeout;
@@ -67,6 +81,8 @@ public final class AgentWriter implements TraceWriter {
   private final AtomicLong spansDroppedFull = new AtomicLong();
   private final AtomicLong tracesDroppedFailed = new AtomicLong();
   private final AtomicLong spansDroppedFailed = new AtomicLong();
+  private final AtomicLong tracesDroppedP0 = new AtomicLong();
+  private final AtomicLong spansDroppedP0 = new AtomicLong();
   private final AtomicLong requestsSent = new AtomicLong();
   private final AtomicLong requestsFailed = new AtomicLong();
   private final AtomicLong flushRequested = new AtomicLong();
@@ -75,6 +91,11 @@ public final class AgentWriter implements TraceWriter {
   private volatile boolean failing;
   /** Written by the sender thread only. */
   private volatile int promptSendsLeft = PROMPT_SENDS;
+  // The sender thread's own: what the agent allows, and the dropped traces not yet reported to it.
+  private String agentState;
+  private boolean dropP0s;
+  private long unreportedP0Traces;
+  private long unreportedP0Spans;
 
   /**
    * @param config the agent's URL, the protocol, queue size, flush interval and timeout, env/version/service
@@ -85,6 +106,9 @@ public final class AgentWriter implements TraceWriter {
         ? new JsonEncoder(config.env(), config.version(), config.service())
         : new MsgpackEncoder(config.env(), config.version(), config.service());
     this.uri = URI.create(config.agentUrl() + encoder.path());
+    this.infoUri = URI.create(config.agentUrl() + "/info");
+    this.statsUri = URI.create(config.agentUrl() + STATS_PATH);
+    this.clientStats = config.statsComputation() ? new ClientStats(config.env(), config.version(), config.service()) : null;
     this.flushInterval = config.flushInterval();
     this.timeout = config.agentTimeout();
     this.rateListener = rateListener;
@@ -134,7 +158,8 @@ public final class AgentWriter implements TraceWriter {
   @Override
   public WriterCounters counters() {
     return new WriterCounters(tracesSent.get(), spansSent.get(), tracesDroppedFull.get(), spansDroppedFull.get(),
-        tracesDroppedFailed.get(), spansDroppedFailed.get(), requestsSent.get(), requestsFailed.get(), queue.size());
+        tracesDroppedFailed.get(), spansDroppedFailed.get(), tracesDroppedP0.get(), spansDroppedP0.get(),
+        requestsSent.get(), requestsFailed.get(), queue.size());
   }
 
   /** The intake URL, e.g. {@code http://localhost:8126/v0.4/traces}. */
@@ -185,6 +210,14 @@ public final class AgentWriter implements TraceWriter {
         long requested = flushRequested.get();
         queue.drainTo(drained);
         for (List<Span> chunk : drained) {
+          if (dropP0s && isDroppable(chunk)) {
+            clientStats.add(chunk);
+            tracesDroppedP0.incrementAndGet();
+            spansDroppedP0.addAndGet(chunk.size());
+            unreportedP0Traces++;
+            unreportedP0Spans += chunk.size();
+            continue;
+          }
           batch.add(chunk);
           batchSpans += chunk.size();
           if (batchSpans >= MAX_BATCH_SPANS) {
@@ -198,10 +231,15 @@ public final class AgentWriter implements TraceWriter {
         boolean tick = System.nanoTime() - deadline >= 0;
         boolean prompt = promptSendsLeft > 0 && !batch.isEmpty();
         if (flushNow || tick || prompt) {
-          if (!batch.isEmpty()) {
+          // An empty batch still goes out at a tick to report dropped traces: the answer carries fresh
+          // rates, which is how a tracer whose rate fell under load learns that the load is over.
+          if (!batch.isEmpty() || ((flushNow || tick) && unreportedP0Traces > 0)) {
             send(batch, batchSpans);
             batch = new ArrayList<>();
             batchSpans = 0;
+          }
+          if (flushNow || tick) {
+            sendStats(flushNow);
           }
           if (flushNow || tick) {
             deadline = System.nanoTime() + flushInterval.toNanos();
@@ -224,27 +262,56 @@ public final class AgentWriter implements TraceWriter {
         drained.clear();
       }
     }
+    if (clientStats != null && !clientStats.isEmpty()) {
+      sendStats(true); // what close() flushed was counted, not sent
+    }
     for (List<Span> c; (c = queue.poll()) != null; ) {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(c.size());
     }
   }
 
+  /** Dropped only when the agent has not asked to keep it and it holds no error (the agent's error sampler wants those). */
+  private static boolean isDroppable(List<Span> chunk) {
+    int priority = chunk.get(0).samplingPriority();
+    if (priority == SamplingPriority.UNSET || SamplingPriority.isKept(priority)) {
+      return false;
+    }
+    for (Span span : chunk) {
+      if (span.isError()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private HttpRequest.Builder request(URI target, String contentType) {
+    return HttpRequest.newBuilder(target)
+        .timeout(timeout)
+        .header("Content-Type", contentType)
+        .header("Datadog-Meta-Lang", "java")
+        .header("Datadog-Meta-Lang-Version", System.getProperty("java.version", "unknown"))
+        .header("Datadog-Meta-Lang-Interpreter", System.getProperty("java.vm.name", "unknown"))
+        .header("Datadog-Meta-Tracer-Version", Tracer.VERSION);
+  }
+
   private void send(List<List<Span>> batch, int spans) {
     try {
       byte[] body = encoder.encode(batch);
-      HttpRequest request = HttpRequest.newBuilder(uri)
-          .timeout(timeout)
-          .header("Content-Type", encoder.contentType())
-          .header("X-Datadog-Trace-Count", Integer.toString(batch.size()))
-          .header("Datadog-Meta-Lang", "java")
-          .header("Datadog-Meta-Lang-Version", System.getProperty("java.version", "unknown"))
-          .header("Datadog-Meta-Lang-Interpreter", System.getProperty("java.vm.name", "unknown"))
-          .header("Datadog-Meta-Tracer-Version", Tracer.VERSION)
-          .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
-          .build();
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder request = request(uri, encoder.contentType())
+          .header("X-Datadog-Trace-Count", Integer.toString(batch.size()));
+      long reportedTraces = unreportedP0Traces;
+      long reportedSpans = unreportedP0Spans;
+      if (reportedTraces > 0) {
+        request.header("Datadog-Client-Dropped-P0-Traces", Long.toString(reportedTraces))
+            .header("Datadog-Client-Dropped-P0-Spans", Long.toString(reportedSpans));
+      }
+      HttpResponse<String> response = http.send(request.PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() / 100 == 2) {
+        unreportedP0Traces -= reportedTraces;
+        unreportedP0Spans -= reportedSpans;
+        readInfoIfChanged(response.headers().firstValue("Datadog-Agent-State").orElse(null));
         requestsSent.incrementAndGet();
         tracesSent.addAndGet(batch.size());
         spansSent.addAndGet(spans);
@@ -265,6 +332,54 @@ public final class AgentWriter implements TraceWriter {
       failed(batch, spans, "interrupted while sending");
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Sends the stats of the dropped traces whose 10 s bucket is over (all of them when {@code all}). */
+  private void sendStats(boolean all) {
+    byte[] body = clientStats == null ? null : clientStats.takeFinished(System.currentTimeMillis() * 1_000_000L, all);
+    if (body == null) {
+      return;
+    }
+    try {
+      HttpResponse<Void> response = http.send(
+          request(statsUri, "application/msgpack").PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+          HttpResponse.BodyHandlers.discarding());
+      if (response.statusCode() / 100 == 2) {
+        requestsSent.incrementAndGet();
+      } else {
+        requestsFailed.incrementAndGet();
+        warn("sending stats to " + statsUri + " failed: the agent answered " + response.statusCode());
+      }
+    } catch (IOException e) {
+      requestsFailed.incrementAndGet();
+      warn("sending stats to " + statsUri + " failed: " + e);
+    } catch (InterruptedException e) {
+      requestsFailed.incrementAndGet();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Re-reads {@code /info} when the agent's state hash changes (the first answer included): dropping
+   * sampled-out traces needs an agent that says {@code client_drop_p0s} and lists {@code /v0.6/stats}.
+   */
+  private void readInfoIfChanged(String state) {
+    if (clientStats == null || state == null || state.equals(agentState)) {
+      return;
+    }
+    agentState = state;
+    boolean allowed = false;
+    try {
+      HttpResponse<String> info = http.send(HttpRequest.newBuilder(infoUri).timeout(timeout).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(info.body()).find()
+          && info.body().contains("\"" + STATS_PATH + "\"");
+    } catch (IOException e) {
+      agentState = null; // try again with the next answer
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    dropP0s = allowed;
   }
 
   private void failed(List<List<Span>> batch, int spans, String why) {

@@ -5,7 +5,7 @@ package io.donuttracing.tracing.writer;
  * that left in parts counts once per part.
  */
 public final class WriterCounters {
-  static final WriterCounters NONE = new WriterCounters(0, 0, 0, 0, 0, 0, 0, 0, 0);
+  static final WriterCounters NONE = new WriterCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   private final long tracesSent;
   private final long spansSent;
@@ -13,18 +13,23 @@ public final class WriterCounters {
   private final long spansDroppedQueueFull;
   private final long tracesDroppedSendFailed;
   private final long spansDroppedSendFailed;
+  private final long tracesDroppedP0;
+  private final long spansDroppedP0;
   private final long requestsSent;
   private final long requestsFailed;
   private final int queued;
 
   WriterCounters(long tracesSent, long spansSent, long tracesDroppedQueueFull, long spansDroppedQueueFull,
-      long tracesDroppedSendFailed, long spansDroppedSendFailed, long requestsSent, long requestsFailed, int queued) {
+      long tracesDroppedSendFailed, long spansDroppedSendFailed, long tracesDroppedP0, long spansDroppedP0,
+      long requestsSent, long requestsFailed, int queued) {
     this.tracesSent = tracesSent;
     this.spansSent = spansSent;
     this.tracesDroppedQueueFull = tracesDroppedQueueFull;
     this.spansDroppedQueueFull = spansDroppedQueueFull;
     this.tracesDroppedSendFailed = tracesDroppedSendFailed;
     this.spansDroppedSendFailed = spansDroppedSendFailed;
+    this.tracesDroppedP0 = tracesDroppedP0;
+    this.spansDroppedP0 = spansDroppedP0;
     this.requestsSent = requestsSent;
     this.requestsFailed = requestsFailed;
     this.queued = queued;
@@ -57,6 +62,18 @@ public final class WriterCounters {
     return spansDroppedSendFailed;
   }
 
+  /**
+   * Traces sampled out (priority 0 or below, no error) and not sent, because the agent allows it: their
+   * spans went into the stats sent to {@code /v0.6/stats}. Not lost: this is sampling done early.
+   */
+  public long tracesDroppedP0() {
+    return tracesDroppedP0;
+  }
+
+  public long spansDroppedP0() {
+    return spansDroppedP0;
+  }
+
   /** Requests to the agent that were answered 2xx. */
   public long requestsSent() {
     return requestsSent;
@@ -76,7 +93,7 @@ public final class WriterCounters {
   public String toString() {
     return "WriterCounters{sent=" + tracesSent + " traces/" + spansSent + " spans, droppedQueueFull="
         + tracesDroppedQueueFull + "/" + spansDroppedQueueFull + ", droppedSendFailed=" + tracesDroppedSendFailed
-        + "/" + spansDroppedSendFailed + ", requests=" + requestsSent + " ok/" + requestsFailed + " failed, queued="
+        + "/" + spansDroppedSendFailed + ", droppedP0=" + tracesDroppedP0 + "/" + spansDroppedP0 + ", requests=" + requestsSent + " ok/" + requestsFailed + " failed, queued="
         + queued + "}";
   }
 }

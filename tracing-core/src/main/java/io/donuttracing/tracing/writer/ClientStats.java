@@ -1,0 +1,201 @@
+package io.donuttracing.tracing.writer;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.Tracer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePacker;
+
+/**
+ * The stats of the traces the writer does not send.
+ *
+ * <p>The agent computes stats (hits, errors and latency per service and resource, the numbers on the
+ * collector's page) on every trace it receives, before it samples. Sending every trace just for that is
+ * most of what tracing costs at high traffic, when the agent keeps only a few traces a second anyway. So,
+ * when the agent allows it ({@code client_drop_p0s} in {@code /info}), the writer drops the traces that
+ * were sampled out and counts their spans here instead, the way the agent would have: the same spans
+ * (top-level, measured, or of kind server, client, producer, consumer), the same groups (service, name,
+ * resource, type, span kind, HTTP status, trace root), the same 10 s buckets by end time, and a DDSketch
+ * of the durations. A bucket is sent to {@code /v0.6/stats} once it is over. This is Datadog's
+ * "client-side stats", except that it only covers the traces dropped: the agent still computes stats for
+ * the traces it receives, so nothing waits for a bucket to close at low traffic, when nothing is dropped.
+ *
+ * <p>Used by the writer's thread only.
+ */
+final class ClientStats {
+  static final long BUCKET_NANOS = 10_000_000_000L;
+  /** The agent's sketches have 1% relative accuracy; the same mapping lets it merge ours bin for bin. */
+  static final double RELATIVE_ACCURACY = 0.01;
+
+  private record Key(String service, String name, String resource, String type, String spanKind, int httpStatus,
+      boolean traceRoot) {}
+
+  private static final class Group {
+    long hits;
+    long topLevelHits;
+    long errors;
+    long durationSum;
+    final DDSketch ok = DDSketches.unboundedDense(RELATIVE_ACCURACY);
+    final DDSketch error = DDSketches.unboundedDense(RELATIVE_ACCURACY);
+  }
+
+  private final String env;
+  private final String version;
+  private final String service;
+  private final String runtimeId = UUID.randomUUID().toString();
+  private final TreeMap<Long, Map<Key, Group>> buckets = new TreeMap<>();
+  private long sequence;
+
+  ClientStats(String env, String version, String service) {
+    this.env = env;
+    this.version = version;
+    this.service = service;
+  }
+
+  /** Counts the spans of one trace chunk that is not sent. */
+  void add(List<Span> chunk) {
+    Map<Long, String> serviceById = new HashMap<>(chunk.size() * 2);
+    for (Span span : chunk) {
+      serviceById.put(span.spanId(), span.service());
+    }
+    for (Span span : chunk) {
+      String parentService = serviceById.get(span.parentId());
+      boolean topLevel = parentService == null || !parentService.equals(span.service());
+      String kind = span.tag("span.kind");
+      if (!topLevel && !isMeasured(span) && !isCountedKind(kind)) {
+        continue;
+      }
+      long end = span.startEpochNanos() + span.durationNanos();
+      Key key = new Key(nullToEmpty(span.service()), span.name(), span.resource(), nullToEmpty(span.type()),
+          nullToEmpty(kind), httpStatus(span), span.parentId() == 0);
+      Group g = buckets.computeIfAbsent(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS, b -> new HashMap<>())
+          .computeIfAbsent(key, k -> new Group());
+      g.hits++;
+      g.durationSum += span.durationNanos();
+      if (topLevel) {
+        g.topLevelHits++;
+      }
+      if (span.isError()) {
+        g.errors++;
+        g.error.accept(span.durationNanos());
+      } else {
+        g.ok.accept(span.durationNanos());
+      }
+    }
+  }
+
+  boolean isEmpty() {
+    return buckets.isEmpty();
+  }
+
+  /**
+   * The {@code /v0.6/stats} payload of the buckets that ended before {@code nowEpochNanos} (all of them
+   * when {@code all}), which are forgotten; null when there are none.
+   */
+  byte[] takeFinished(long nowEpochNanos, boolean all) {
+    List<Map.Entry<Long, Map<Key, Group>>> done = new ArrayList<>();
+    for (Iterator<Map.Entry<Long, Map<Key, Group>>> it = buckets.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Map<Key, Group>> bucket = it.next();
+      if (!all && bucket.getKey() + BUCKET_NANOS > nowEpochNanos) {
+        break; // sorted by start: the rest are still open
+      }
+      done.add(bucket);
+      it.remove();
+    }
+    return done.isEmpty() ? null : encode(done);
+  }
+
+  /** Datadog's {@code ClientStatsPayload}, with the keys its agent reads. */
+  private byte[] encode(List<Map.Entry<Long, Map<Key, Group>>> done) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+    try (MessagePacker p = MessagePack.newDefaultPacker(out)) {
+      p.packMapHeader(9);
+      p.packString("Hostname").packString("");
+      p.packString("Env").packString(nullToEmpty(env));
+      p.packString("Version").packString(nullToEmpty(version));
+      p.packString("Service").packString(nullToEmpty(service));
+      p.packString("Lang").packString("java");
+      p.packString("TracerVersion").packString(Tracer.VERSION);
+      p.packString("RuntimeID").packString(runtimeId);
+      p.packString("Sequence").packLong(++sequence);
+      p.packString("Stats").packArrayHeader(done.size());
+      for (Map.Entry<Long, Map<Key, Group>> bucket : done) {
+        p.packMapHeader(3);
+        p.packString("Start").packLong(bucket.getKey());
+        p.packString("Duration").packLong(BUCKET_NANOS);
+        p.packString("Stats").packArrayHeader(bucket.getValue().size());
+        for (Map.Entry<Key, Group> e : bucket.getValue().entrySet()) {
+          packGroup(p, e.getKey(), e.getValue());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // writing to memory
+    }
+    return out.toByteArray();
+  }
+
+  private static void packGroup(MessagePacker p, Key k, Group g) throws IOException {
+    p.packMapHeader(15);
+    p.packString("Service").packString(k.service());
+    p.packString("Name").packString(k.name());
+    p.packString("Resource").packString(k.resource());
+    p.packString("Type").packString(k.type());
+    p.packString("SpanKind").packString(k.spanKind());
+    p.packString("HTTPStatusCode").packInt(k.httpStatus());
+    p.packString("IsTraceRoot").packInt(k.traceRoot() ? 1 : 2); // a tri-state: 0 unknown, 1 true, 2 false
+    p.packString("Synthetics").packBoolean(false);
+    p.packString("PeerTags").packArrayHeader(0);
+    p.packString("Hits").packLong(g.hits);
+    p.packString("TopLevelHits").packLong(g.topLevelHits);
+    p.packString("Errors").packLong(g.errors);
+    p.packString("Duration").packLong(g.durationSum);
+    packSketch(p, "OkSummary", g.ok);
+    packSketch(p, "ErrorSummary", g.error);
+  }
+
+  /** The sketch in its protobuf form, as msgpack bin. */
+  private static void packSketch(MessagePacker p, String name, DDSketch sketch) throws IOException {
+    ByteBuffer proto = sketch.serialize();
+    byte[] bytes = new byte[proto.remaining()];
+    proto.get(bytes);
+    p.packString(name).packBinaryHeader(bytes.length);
+    p.writePayload(bytes);
+  }
+
+  private static boolean isMeasured(Span span) {
+    Number measured = span.metrics().get("_dd.measured");
+    return measured != null && measured.intValue() == 1;
+  }
+
+  private static boolean isCountedKind(String kind) {
+    return "server".equals(kind) || "client".equals(kind) || "producer".equals(kind) || "consumer".equals(kind);
+  }
+
+  private static int httpStatus(Span span) {
+    String status = span.tag("http.status_code");
+    if (status == null) {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(status);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+}

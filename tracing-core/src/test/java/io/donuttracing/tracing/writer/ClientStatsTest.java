@@ -1,0 +1,167 @@
+package io.donuttracing.tracing.writer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.donuttracing.tracing.FakeAgent;
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.Tracer;
+import io.donuttracing.tracing.TracerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Traces sampled out are counted in stats instead of sent, when the agent allows it, against a real HTTP server. */
+class ClientStatsTest {
+  static final String ALLOWING_INFO =
+      "{\"version\":\"7.65.0\",\"endpoints\":[\"/v0.4/traces\",\"/v0.6/stats\",\"/info\"],\"client_drop_p0s\":true}";
+
+  final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  FakeAgent agent(String info) {
+    FakeAgent agent = FakeAgent.start();
+    agent.info = info;
+    agent.agentState = "state-1";
+    toClose.add(agent);
+    return agent;
+  }
+
+  /** Every trace sampled out (rate 0), flushed only on demand. */
+  Tracer rejectingTracer(FakeAgent agent, boolean statsComputation) {
+    Tracer tracer = Tracer.create(TracerConfig.builder().service("web").env("test").agentUrl(agent.url())
+        .sampleRate(0.0).statsComputation(statsComputation).flushInterval(Duration.ofSeconds(60))
+        .logsInjection(false).build());
+    toClose.add(tracer);
+    return tracer;
+  }
+
+  static List<Span> request(Tracer tracer, boolean fail) {
+    List<Span> spans = new ArrayList<>();
+    try (Span server = tracer.trace("servlet.request")) {
+      spans.add(server);
+      server.setResource("GET /beers").setType("web").setTag("span.kind", "server")
+          .setTag("http.status_code", fail ? "500" : "200").setError(fail);
+      try (Span query = tracer.trace("h2.query", "db")) {
+        spans.add(query);
+        query.setResource("SELECT * FROM beer").setType("sql");
+      }
+      try (Span internal = tracer.trace("render")) { // same service as its parent, no kind: not counted
+        spans.add(internal);
+      }
+    }
+    return spans;
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void onceTheAgentAllowsItSampledOutTracesAreCountedInStatsAndReportedAsDropped() throws Exception {
+    FakeAgent agent = agent(ALLOWING_INFO);
+    Tracer tracer = rejectingTracer(agent, true);
+
+    request(tracer, false); // sent: the writer has not heard from the agent yet
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(agent.traceCount()).isEqualTo(1);
+    assertThat(agent.infoRequests).hasValue(1); // the first answer's Datadog-Agent-State made it read /info
+
+    long durations = 0;
+    for (int i = 0; i < 5; i++) {
+      durations += request(tracer, false).get(0).durationNanos();
+    }
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(agent.traceCount()).isEqualTo(1); // none of the five was sent
+    WriterCounters counters = tracer.writer().counters();
+    assertThat(counters.tracesDroppedP0()).isEqualTo(5);
+    assertThat(counters.spansDroppedP0()).isEqualTo(15);
+
+    FakeAgent.Request report = agent.requests.stream()
+        .filter(r -> r.path.equals("/v0.4/traces") && r.header("Datadog-Client-Dropped-P0-Traces") != null)
+        .findFirst().orElseThrow();
+    assertThat(report.header("Datadog-Client-Dropped-P0-Traces")).isEqualTo("5");
+    assertThat(report.header("Datadog-Client-Dropped-P0-Spans")).isEqualTo("15");
+    assertThat(report.traces).isEmpty(); // nothing else to send: the counts travel alone
+
+    FakeAgent.Request stats = agent.requests.stream().filter(r -> r.path.equals("/v0.6/stats")).findFirst().orElseThrow();
+    assertThat(stats.method).isEqualTo("PUT");
+    assertThat(stats.header("Content-Type")).isEqualTo("application/msgpack");
+    Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(stats.body);
+    assertThat(payload).containsEntry("Env", "test").containsEntry("Service", "web").containsEntry("Lang", "java");
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (Object bucket : (List<Object>) payload.get("Stats")) {
+      Map<String, Object> b = (Map<String, Object>) bucket;
+      assertThat((Long) b.get("Start") % ClientStats.BUCKET_NANOS).isZero();
+      assertThat(b).containsEntry("Duration", ClientStats.BUCKET_NANOS);
+      ((List<Object>) b.get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
+    }
+    // The five requests, by group (a bucket boundary may split them; add them up).
+    assertThat(sum(groups, "web", "servlet.request", "Hits")).isEqualTo(5);
+    assertThat(sum(groups, "web", "servlet.request", "TopLevelHits")).isEqualTo(5);
+    assertThat(sum(groups, "web", "servlet.request", "Errors")).isZero();
+    assertThat(sum(groups, "web", "servlet.request", "Duration")).isEqualTo(durations);
+    assertThat(sum(groups, "db", "h2.query", "Hits")).isEqualTo(5);
+    assertThat(sum(groups, "db", "h2.query", "TopLevelHits")).isEqualTo(5); // its service differs from its parent's
+    assertThat(sum(groups, "web", "render", "Hits")).isZero();
+    Map<String, Object> server = groups.stream().filter(g -> g.get("Name").equals("servlet.request")).findFirst().orElseThrow();
+    assertThat(server).containsEntry("Resource", "GET /beers").containsEntry("Type", "web")
+        .containsEntry("SpanKind", "server").containsEntry("HTTPStatusCode", 200L).containsEntry("IsTraceRoot", 1L);
+    assertThat((byte[]) server.get("OkSummary")).isNotEmpty();
+    Map<String, Object> db = groups.stream().filter(g -> g.get("Name").equals("h2.query")).findFirst().orElseThrow();
+    assertThat(db).containsEntry("Resource", "SELECT * FROM beer").containsEntry("IsTraceRoot", 2L);
+  }
+
+  @Test
+  void aSampledOutTraceWithAnErrorIsStillSentForTheAgentsErrorSampler() {
+    FakeAgent agent = agent(ALLOWING_INFO);
+    Tracer tracer = rejectingTracer(agent, true);
+    request(tracer, false);
+    tracer.flush(Duration.ofSeconds(10)); // now the writer knows the agent allows dropping
+
+    request(tracer, true);
+    request(tracer, false);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(agent.traceCount()).isEqualTo(2);
+    assertThat(agent.spans()).anySatisfy(span -> assertThat(span).containsEntry("error", 1L));
+    assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(1);
+  }
+
+  @Test
+  void everyTraceIsSentWhenTheAgentDoesNotSayItAllowsDropping() {
+    FakeAgent agent = agent(null); // no /info: an old agent
+    Tracer tracer = rejectingTracer(agent, true);
+    for (int i = 0; i < 3; i++) {
+      request(tracer, false);
+      assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    }
+    assertThat(agent.traceCount()).isEqualTo(3);
+    assertThat(agent.infoRequests).hasValue(1); // asked once, for the one state it saw
+    assertThat(tracer.writer().counters().tracesDroppedP0()).isZero();
+  }
+
+  @Test
+  void everyTraceIsSentWhenStatsComputationIsSwitchedOff() {
+    FakeAgent agent = agent(ALLOWING_INFO);
+    Tracer tracer = rejectingTracer(agent, false);
+    for (int i = 0; i < 3; i++) {
+      request(tracer, false);
+      assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    }
+    assertThat(agent.traceCount()).isEqualTo(3);
+    assertThat(agent.infoRequests).hasValue(0);
+    assertThat(agent.requests).noneMatch(r -> r.path.equals("/v0.6/stats"));
+  }
+
+  private static long sum(List<Map<String, Object>> groups, String service, String name, String field) {
+    return groups.stream().filter(g -> g.get("Service").equals(service) && g.get("Name").equals(name))
+        .mapToLong(g -> (Long) g.get(field)).sum();
+  }
+}
