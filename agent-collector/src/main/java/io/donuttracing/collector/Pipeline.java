@@ -1,6 +1,7 @@
 package io.donuttracing.collector;
 
 import io.donuttracing.collector.export.Exporter;
+import io.donuttracing.collector.model.ClientStats;
 import io.donuttracing.collector.model.Payload;
 import io.donuttracing.collector.model.Span;
 import io.donuttracing.collector.processing.Normalizer;
@@ -18,8 +19,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What happens to a decoded payload, in the agent's order: normalise each chunk (dropping the invalid
- * ones), mark top-level spans, obfuscate, compute stats on everything, sample, then store and export
- * what is kept. Counts everything it does for {@code /api/stats}.
+ * ones), mark top-level spans, obfuscate, compute stats on everything (unless the tracer sends them to
+ * {@code /v0.6/stats} itself), sample, then store and export what is kept. Counts everything it does for
+ * {@code /api/stats}.
  */
 public final class Pipeline {
     private final Normalizer normalizer;
@@ -61,7 +63,10 @@ public final class Pipeline {
         count("payloads_accepted", 1);
         count("traces_received", payload.chunks().size());
         count("spans_received", spans);
-        stats.add(valid, now);
+        if (!payload.clientComputedStats()) {
+            stats.add(valid, now);
+        }
+        countClientDropped(payload, valid);
         List<Span[]> kept = new ArrayList<>(valid.size());
         long keptSpans = 0;
         for (Span[] chunk : valid) {
@@ -78,6 +83,29 @@ public final class Pipeline {
         count("spans_kept", keptSpans);
         store.add(kept);
         exporter.offer(kept);
+    }
+
+    private void countClientDropped(Payload payload, List<Span[]> valid) {
+        count("client_dropped_p0_traces", payload.droppedP0Traces());
+        count("client_dropped_p0_spans", payload.droppedP0Spans());
+        // A tracer's payload holds its own process's traces, so the root of its first (normalised) chunk names
+        // the service and env whose traffic the dropped traces were part of. Without a chunk they only count.
+        if (payload.droppedP0Traces() > 0 && !valid.isEmpty()) {
+            sampler.countDropped(Sampler.rateKey(Sampler.root(valid.get(0))), payload.droppedP0Traces());
+        }
+    }
+
+    /**
+     * Stats a tracer computed itself ({@code /v0.6/stats}): each group is normalised and its resource
+     * obfuscated as its spans would have been, then merged with the server-side stats of the same key.
+     */
+    public void acceptClientStats(ClientStats payload) {
+        for (ClientStats.Group g : payload.groups()) {
+            normalizer.normalize(g, payload.lang());
+            g.resource = obfuscator.resource(g.type, g.resource);
+        }
+        count("client_stats_groups", payload.groups().size());
+        stats.addClient(payload.groups(), System.currentTimeMillis() * 1_000_000L);
     }
 
     /** Marks top-level and measured spans, from the chunk itself unless the client computed them. */

@@ -1,5 +1,7 @@
 package io.donuttracing.collector;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -202,6 +204,147 @@ public final class TestPayloads {
                     p.packInt(ref.apply(s.type));
                 }
             }
+            return p.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * One group of client stats to encode (a {@code ClientGroupedStats}), filled from span durations as a
+     * tracer does; null strings are written as msgpack nil.
+     */
+    public static final class G {
+        public String service = "svc";
+        public String name = "op";
+        public String resource = "res";
+        public String type = "web";
+        public String spanKind = "server";
+        public long httpStatusCode = 200;
+        /** 0 unknown, 1 true, 2 false. */
+        public int isTraceRoot = 1;
+        public boolean topLevel = true;
+        public long hits;
+        public long errors;
+        public long duration;
+        public final DDSketch ok = DDSketches.unboundedDense(0.01);
+        public final DDSketch error = DDSketches.unboundedDense(0.01);
+        /** When set, sent as {@code OkSummary} instead of {@link #ok}'s encoding. */
+        public byte[] okSummaryBytes;
+
+        public G service(String v) {
+            service = v;
+            return this;
+        }
+
+        public G name(String v) {
+            name = v;
+            return this;
+        }
+
+        public G resource(String v) {
+            resource = v;
+            return this;
+        }
+
+        public G type(String v) {
+            type = v;
+            return this;
+        }
+
+        public G kind(String v) {
+            spanKind = v;
+            return this;
+        }
+
+        public G status(long v) {
+            httpStatusCode = v;
+            return this;
+        }
+
+        /** A child span of its trace, not top-level (e.g. a client call within the service). */
+        public G child() {
+            isTraceRoot = 2;
+            topLevel = false;
+            return this;
+        }
+
+        /** Spans without an error, of these durations (ns). */
+        public G ok(long... durations) {
+            for (long d : durations) {
+                hits++;
+                duration += d;
+                ok.accept(d);
+            }
+            return this;
+        }
+
+        /** Spans with an error, of these durations (ns). */
+        public G error(long... durations) {
+            for (long d : durations) {
+                hits++;
+                errors++;
+                duration += d;
+                error.accept(d);
+            }
+            return this;
+        }
+    }
+
+    /** A DDSketch in its protobuf encoding, as a tracer sends it. */
+    public static byte[] sketch(DDSketch sketch) {
+        java.nio.ByteBuffer b = sketch.serialize();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    /** A {@code /v0.6/stats} body (ClientStatsPayload): one 10 s bucket starting at {@code start} with these groups. */
+    public static byte[] clientStats(String lang, long start, List<G> groups) {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(9);
+            p.packString("Hostname").packString("test-host");
+            p.packString("Env").packString("test");
+            p.packString("Version").packString("1.0");
+            p.packString("Service").packString(groups.isEmpty() ? "" : groups.get(0).service);
+            p.packString("Lang").packString(lang);
+            p.packString("TracerVersion").packString("0.1.0");
+            p.packString("RuntimeID").packString("6f1c2a1e-0000-4000-8000-000000000001");
+            p.packString("Sequence").packLong(1);
+            p.packString("Stats").packArrayHeader(1);
+            p.packMapHeader(4);
+            p.packString("Start").packLong(start);
+            p.packString("Duration").packLong(10_000_000_000L);
+            p.packString("Stats").packArrayHeader(groups.size());
+            for (G g : groups) {
+                p.packMapHeader(18);
+                p.packString("Service");
+                packStr(p, g.service);
+                p.packString("Name");
+                packStr(p, g.name);
+                p.packString("Resource");
+                packStr(p, g.resource);
+                p.packString("Type");
+                packStr(p, g.type);
+                p.packString("SpanKind");
+                packStr(p, g.spanKind);
+                p.packString("DBType").packString("");
+                p.packString("HTTPMethod").packString("GET");
+                p.packString("HTTPEndpoint").packString("");
+                p.packString("HTTPStatusCode").packLong(g.httpStatusCode);
+                p.packString("Hits").packLong(g.hits);
+                p.packString("Errors").packLong(g.errors);
+                p.packString("TopLevelHits").packLong(g.topLevel ? g.hits : 0);
+                p.packString("Duration").packLong(g.duration);
+                byte[] ok = g.okSummaryBytes != null ? g.okSummaryBytes : sketch(g.ok);
+                p.packString("OkSummary").packBinaryHeader(ok.length).writePayload(ok);
+                byte[] error = sketch(g.error);
+                p.packString("ErrorSummary").packBinaryHeader(error.length).writePayload(error);
+                p.packString("Synthetics").packBoolean(false);
+                p.packString("IsTraceRoot").packInt(g.isTraceRoot);
+                p.packString("PeerTags").packArrayHeader(1).packString("peer.service:none");
+            }
+            p.packString("AgentTimeShift").packLong(0);
             return p.toByteArray();
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -19,15 +19,16 @@ import tools.jackson.core.json.JsonFactory;
  * {@code Datadog-Agent-State} on every other response so that tracers re-read {@code /info} when it
  * changes.
  *
- * <p>{@code /v0.6/stats} is accepted but deliberately not listed: a Datadog tracer that sees it computes
- * stats itself and stops sending the traces it would drop, and this collector wants to see (and count)
- * every trace.
+ * <p>With {@code /v0.6/stats} listed and {@code client_drop_p0s: true}, a tracer may drop priority-0
+ * traces itself and send stats for their spans to {@code /v0.6/stats} instead; the collector merges those
+ * stats with its own, and counts the dropped traces (reported in headers) toward the sampling rates.
  */
 @Component
 public class AgentInfo implements ApplicationListener<WebServerInitializedEvent> {
     /** The agent version we answer as. */
     public static final String VERSION = "7.65.0";
-    public static final List<String> ENDPOINTS = List.of("/v0.3/traces", "/v0.4/traces", "/v0.5/traces", "/info");
+    public static final List<String> ENDPOINTS = List.of("/v0.3/traces", "/v0.4/traces", "/v0.5/traces", "/v0.6/stats",
+            "/info");
 
     private final CollectorProperties props;
     private volatile int port;

@@ -2,6 +2,7 @@ package io.donuttracing.collector.intake;
 
 import io.donuttracing.collector.Pipeline;
 import io.donuttracing.collector.config.CollectorProperties;
+import io.donuttracing.collector.model.ClientStats;
 import io.donuttracing.collector.model.Payload;
 import io.donuttracing.collector.model.Span;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,9 +29,13 @@ import tools.jackson.core.json.JsonFactory;
  *       ({@code application/json}, {@code text/json} or no Content-Type); v0.3 answers {@code OK}, v0.4
  *       {@code {"rate_by_service":{...}}};</li>
  *   <li>{@code PUT|POST /v0.5/traces}: msgpack with a string dictionary; answers like v0.4;</li>
- *   <li>{@code PUT|POST /v0.6/stats}: client stats, accepted and counted (200, empty body);</li>
+ *   <li>{@code PUT|POST /v0.6/stats}: msgpack client stats, merged with the server-side stats (200, empty
+ *       body);</li>
  *   <li>{@code GET /info}: what this "agent" serves.</li>
  * </ul>
+ * Trace request headers read: {@code Datadog-Meta-Lang}, {@code Datadog-Client-Computed-Top-Level},
+ * {@code Datadog-Client-Computed-Stats} (no server-side stats for those spans) and
+ * {@code Datadog-Client-Dropped-P0-Traces}/{@code -Spans} (counted, and toward the sampling rates).
  * Every response but {@code /info}'s carries {@code Datadog-Agent-Version} and {@code Datadog-Agent-State}.
  * Errors: 400 with the reason when the body cannot be decoded (nothing from it is kept), 413 when it is
  * over {@code collector.max-request-bytes}, 415 for another media type; all as
@@ -79,8 +84,17 @@ public class IntakeController {
         if (body == null) {
             return;
         }
+        ClientStats stats;
+        try {
+            stats = MsgpackDecoder.decodeClientStats(body.bytes(), body.length());
+        } catch (BadPayloadException e) {
+            pipeline.count("payloads_rejected.bad_request", 1);
+            error(res, 400, "bad_request", e.getMessage());
+            return;
+        }
         pipeline.count("client_stats_payloads", 1);
         pipeline.count("client_stats_bytes", body.length());
+        pipeline.acceptClientStats(stats);
         res.setStatus(200);
     }
 
@@ -130,14 +144,33 @@ public class IntakeController {
             return;
         }
         String lang = req.getHeader("Datadog-Meta-Lang");
-        String topLevel = req.getHeader("Datadog-Client-Computed-Top-Level");
         pipeline.accept(new Payload(chunks, lang == null ? "" : lang.toLowerCase(Locale.ROOT),
-                topLevel != null && !topLevel.isEmpty() && !topLevel.equalsIgnoreCase("false")));
+                isSet(req, "Datadog-Client-Computed-Top-Level"), isSet(req, "Datadog-Client-Computed-Stats"),
+                count(req, "Datadog-Client-Dropped-P0-Traces"), count(req, "Datadog-Client-Dropped-P0-Spans")));
         res.setStatus(200);
         if (version == 3) {
             write(res, "text/plain;charset=utf-8", "OK\n".getBytes(StandardCharsets.UTF_8));
         } else {
             write(res, "application/json", rateByService(pipeline.rateByService()));
+        }
+    }
+
+    /** A flag header: sent, not empty and not {@code false}. */
+    private static boolean isSet(HttpServletRequest req, String header) {
+        String v = req.getHeader(header);
+        return v != null && !v.isEmpty() && !v.equalsIgnoreCase("false");
+    }
+
+    /** A count header; absent, malformed or negative is 0 (never a reason to refuse the traces). */
+    private static long count(HttpServletRequest req, String header) {
+        String v = req.getHeader(header);
+        if (v == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Long.parseLong(v.trim()));
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

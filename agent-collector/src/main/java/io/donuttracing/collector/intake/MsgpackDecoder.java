@@ -1,6 +1,10 @@
 package io.donuttracing.collector.intake;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.store.SparseStore;
+import io.donuttracing.collector.model.ClientStats;
 import io.donuttracing.collector.model.Span;
+import io.donuttracing.collector.processing.Stats;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +29,14 @@ import org.msgpack.core.buffer.MessageBuffer;
  * array, map or string is allocated larger than the bytes that are actually left in the body, and
  * skipping nested values is iterative, so deep nesting cannot overflow the stack. Anything malformed
  * throws {@link BadPayloadException}, and the caller then stores nothing from the body.
+ *
+ * <p>Client stats ({@code /v0.6/stats}): a map of {@code Hostname, Env, Version, Service, Lang,
+ * TracerVersion, RuntimeID, Sequence} and {@code Stats}, an array of buckets
+ * {@code {Start, Duration, Stats, AgentTimeShift}} whose {@code Stats} are groups {@code {Service, Name,
+ * Resource, Type, SpanKind, DBType, HTTPMethod, HTTPEndpoint, HTTPStatusCode, Hits, Errors, TopLevelHits,
+ * Duration, OkSummary, ErrorSummary, Synthetics, IsTraceRoot, PeerTags}}, the summaries being DDSketches in
+ * their protobuf encoding ({@link SketchDecoder}). Keys are matched exactly, as the agent's msgp decoder
+ * does.
  */
 public final class MsgpackDecoder {
     private final MessageUnpacker u;
@@ -37,22 +49,12 @@ public final class MsgpackDecoder {
 
     /** Decodes a v0.3 or v0.4 body: an array of traces, each an array of span maps. */
     public static List<Span[]> decodeV04(byte[] buf, int len) {
-        MsgpackDecoder d = new MsgpackDecoder(buf, len);
-        try {
-            return d.traces(null);
-        } catch (BadPayloadException e) {
-            throw e;
-        } catch (MessageInsufficientBufferException e) {
-            throw d.bad("msgpack: the body ends in the middle of a value");
-        } catch (IOException | MessagePackException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw d.bad("msgpack: " + describe(e));
-        }
+        return decode(buf, len, d -> d.traces(null));
     }
 
     /** Decodes a v0.5 body: {@code [dictionary, traces]}. */
     public static List<Span[]> decodeV05(byte[] buf, int len) {
-        MsgpackDecoder d = new MsgpackDecoder(buf, len);
-        try {
+        return decode(buf, len, d -> {
             int n = d.arrayHeader();
             if (n != 2) {
                 throw d.bad("v0.5: the body must be an array of 2 elements [dictionary, traces], got " + n);
@@ -64,6 +66,26 @@ public final class MsgpackDecoder {
                 dict[i] = d.string();
             }
             return d.traces(dict);
+        });
+    }
+
+    /**
+     * Decodes a {@code /v0.6/stats} body: the agent's {@code ClientStatsPayload} with its msgpack key names
+     * ({@code pkg/proto/datadog/trace/stats.proto}). Every sketch is decoded too, so a body that decodes
+     * is whole.
+     */
+    public static ClientStats decodeClientStats(byte[] buf, int len) {
+        return decode(buf, len, MsgpackDecoder::clientStats);
+    }
+
+    private interface Body<T> {
+        T read(MsgpackDecoder d) throws IOException;
+    }
+
+    private static <T> T decode(byte[] buf, int len, Body<T> body) {
+        MsgpackDecoder d = new MsgpackDecoder(buf, len);
+        try {
+            return body.read(d);
         } catch (BadPayloadException e) {
             throw e;
         } catch (MessageInsufficientBufferException e) {
@@ -218,6 +240,148 @@ public final class MsgpackDecoder {
         }
         span.metricKeys = keys;
         span.metricValues = values;
+    }
+
+    private ClientStats clientStats() throws IOException {
+        int n = mapHeader("the stats payload");
+        String lang = "";
+        List<ClientStats.Group> groups = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String key = string();
+            switch (key) {
+                case "Lang" -> lang = string();
+                // not part of a stats key here: checked, then let go
+                case "Hostname", "Env", "Version", "Service", "TracerVersion", "RuntimeID" -> string();
+                case "Sequence" -> uint64(key);
+                case "Stats" -> {
+                    int nBuckets = arrayHeader();
+                    claim(nBuckets, 1, "Stats");
+                    for (int b = 0; b < nBuckets; b++) {
+                        bucket(groups);
+                    }
+                }
+                default -> u.skipValue();
+            }
+        }
+        return new ClientStats(lang, groups);
+    }
+
+    /** One {@code ClientStatsBucket}: its groups are added to {@code out}, with the bucket's start. */
+    private void bucket(List<ClientStats.Group> out) throws IOException {
+        int n = mapHeader("a stats bucket");
+        long start = 0;
+        int first = out.size();
+        for (int i = 0; i < n; i++) {
+            String key = string();
+            switch (key) {
+                case "Start" -> start = uint64(key);
+                case "Duration", "AgentTimeShift" -> uint64(key);
+                case "Stats" -> {
+                    int nGroups = arrayHeader();
+                    claim(nGroups, 1, "a bucket's Stats");
+                    for (int g = 0; g < nGroups; g++) {
+                        out.add(group());
+                    }
+                }
+                default -> u.skipValue();
+            }
+        }
+        for (int i = first; i < out.size(); i++) {
+            out.get(i).start = start;
+        }
+    }
+
+    /** One {@code ClientGroupedStats}. */
+    private ClientStats.Group group() throws IOException {
+        int n = mapHeader("a stats group");
+        ClientStats.Group g = new ClientStats.Group(summary(), summary());
+        for (int i = 0; i < n; i++) {
+            String key = string();
+            switch (key) {
+                case "Service" -> g.service = string();
+                case "Name" -> g.name = string();
+                case "Resource" -> g.resource = string();
+                case "Type" -> g.type = string();
+                case "SpanKind" -> g.spanKind = string();
+                case "HTTPStatusCode" -> g.httpStatus = uint64(key);
+                case "IsTraceRoot" -> g.root = uint64(key) == 1;
+                case "Hits" -> g.hits = uint64(key);
+                case "Errors" -> g.errors = uint64(key);
+                case "TopLevelHits" -> g.topLevelHits = uint64(key);
+                case "Duration" -> g.duration = uint64(key);
+                case "OkSummary" -> sketch(key, g.okSummary);
+                case "ErrorSummary" -> sketch(key, g.errorSummary);
+                // not part of a stats key here: checked, then let go
+                case "DBType", "HTTPMethod", "HTTPEndpoint" -> string();
+                case "Synthetics" -> bool(key);
+                case "PeerTags" -> {
+                    int nTags = arrayHeader();
+                    claim(nTags, 1, "PeerTags");
+                    for (int t = 0; t < nTags; t++) {
+                        string();
+                    }
+                }
+                default -> u.skipValue();
+            }
+        }
+        return g;
+    }
+
+    /** A latency sketch of the collector's mapping; sparse, so that it costs what the payload's bins cost. */
+    private static DDSketch summary() {
+        return new DDSketch(Stats.MAPPING, SparseStore::new);
+    }
+
+    /** A bin (or str, or nil = empty) value holding a DDSketch in its protobuf encoding. */
+    private void sketch(String field, DDSketch target) throws IOException {
+        MessageFormat f = u.getNextFormat();
+        int n;
+        switch (f.getValueType()) {
+            case NIL -> {
+                u.unpackNil();
+                return;
+            }
+            case BINARY -> n = u.unpackBinaryHeader();
+            case STRING -> n = u.unpackRawStringHeader();
+            default -> throw bad(field + " must be bin (a serialized DDSketch), got " + typeName(f));
+        }
+        if (n < 0 || n > remaining()) {
+            throw bad(field + " claims " + Integer.toUnsignedString(n) + " bytes but only " + remaining()
+                    + " are left");
+        }
+        long at = u.getTotalReadBytes();
+        MessageBuffer ref = u.readPayloadAsReference(n);
+        try {
+            if (ref.hasArray()) {
+                SketchDecoder.addTo(target, ref.array(), ref.arrayOffset(), n);
+            } else {
+                SketchDecoder.addTo(target, ref.toByteArray(), 0, n);
+            }
+        } catch (BadPayloadException e) {
+            throw new BadPayloadException(field + " (a DDSketch at byte " + at + "): " + e.getMessage());
+        }
+    }
+
+    private void bool(String field) throws IOException {
+        MessageFormat f = u.getNextFormat();
+        switch (f.getValueType()) {
+            case NIL -> u.unpackNil();
+            case BOOLEAN -> u.unpackBoolean();
+            default -> throw bad(field + " must be a boolean, got " + typeName(f));
+        }
+    }
+
+    private int mapHeader(String what) throws IOException {
+        if (u.tryUnpackNil()) {
+            return 0;
+        }
+        MessageFormat f = u.getNextFormat();
+        if (f.getValueType() != org.msgpack.value.ValueType.MAP) {
+            throw bad(what + " must be a map, got " + typeName(f));
+        }
+        int n = u.unpackMapHeader();
+        claim(n, 2, what);
+        return n;
     }
 
     private int arrayHeader() throws IOException {

@@ -1,6 +1,7 @@
 package io.donuttracing.collector.processing;
 
 import io.donuttracing.collector.intake.Strings;
+import io.donuttracing.collector.model.ClientStats;
 import io.donuttracing.collector.model.Span;
 
 /**
@@ -20,6 +21,8 @@ import io.donuttracing.collector.model.Span;
  *   <li>{@code http.status_code} that is not an integer in [100, 600) is removed; meta keys are cut at
  *       200 characters and values at 25000.</li>
  * </ul>
+ * Groups of client stats get the same service, name, resource, type and status code rules (the agent's
+ * {@code normalizeStatsGroup}).
  */
 public final class Normalizer {
     public static final int MAX_SERVICE_LEN = 100;
@@ -72,21 +75,10 @@ public final class Normalizer {
 
     /** Normalises one span's fields in place. */
     public void normalize(Span s, String lang, long nowNanos) {
-        String service = normalizeTag(truncate(s.service, MAX_SERVICE_LEN));
-        if (service.isEmpty()) {
-            service = lang == null || lang.isEmpty() ? "unnamed-service" : "unnamed-" + normalizeTag(lang) + "-service";
-        }
-        s.service = Strings.share(service);
-        String name = normalizeName(truncate(s.name, MAX_NAME_LEN));
-        s.name = name.isEmpty() ? DEFAULT_NAME : Strings.share(name);
-        if (s.resource.isEmpty()) {
-            s.resource = s.name;
-        } else if (s.resource.length() > MAX_RESOURCE_LEN) {
-            s.resource = s.resource.substring(0, MAX_RESOURCE_LEN);
-        }
-        if (s.type.length() > MAX_TYPE_LEN) {
-            s.type = s.type.substring(0, MAX_TYPE_LEN);
-        }
+        s.service = service(s.service, lang);
+        s.name = operationName(s.name);
+        s.resource = resource(s.resource, s.name);
+        s.type = type(s.type);
         if (s.duration < 0 || (s.start > 0 && s.start + s.duration < 0)) {
             s.duration = 0;
         }
@@ -111,6 +103,48 @@ public final class Normalizer {
         }
     }
 
+    /**
+     * Normalises a group of client stats in place, as its spans would have been, so that it lands in the same
+     * stats group as the spans the tracer did send.
+     */
+    public void normalize(ClientStats.Group g, String lang) {
+        g.service = service(g.service, lang);
+        g.name = operationName(g.name);
+        g.resource = resource(g.resource, g.name);
+        g.type = type(g.type);
+        if (!isValidStatusCode(g.httpStatus)) {
+            g.httpStatus = 0;
+        }
+    }
+
+    /** Cut, normalised as a tag; empty becomes {@code unnamed-<lang>-service}. */
+    public static String service(String service, String lang) {
+        String s = normalizeTag(truncate(service, MAX_SERVICE_LEN));
+        if (s.isEmpty()) {
+            s = lang == null || lang.isEmpty() ? "unnamed-service" : "unnamed-" + normalizeTag(lang) + "-service";
+        }
+        return Strings.share(s);
+    }
+
+    /** Cut, normalised as an operation name; empty becomes {@link #DEFAULT_NAME}. */
+    public static String operationName(String name) {
+        String n = normalizeName(truncate(name, MAX_NAME_LEN));
+        return n.isEmpty() ? DEFAULT_NAME : Strings.share(n);
+    }
+
+    /** Cut; empty becomes the (normalised) operation name. */
+    public static String resource(String resource, String name) {
+        return resource.isEmpty() ? name : truncate(resource, MAX_RESOURCE_LEN);
+    }
+
+    public static String type(String type) {
+        return truncate(type, MAX_TYPE_LEN);
+    }
+
+    static boolean isValidStatusCode(long code) {
+        return code >= 100 && code < 600;
+    }
+
     static boolean isValidStatusCode(String v) {
         if (v.isEmpty() || v.length() > 3) {
             return false;
@@ -123,7 +157,7 @@ public final class Normalizer {
             }
             code = code * 10 + (c - '0');
         }
-        return code >= 100 && code < 600;
+        return isValidStatusCode(code);
     }
 
     static String truncate(String s, int max) {

@@ -12,6 +12,7 @@ import io.donuttracing.collector.model.Span;
  *       keeps its keys but hides its values.</li>
  * </ul>
  * Each is switched by configuration ({@code collector.obfuscation.sql}, {@code collector.obfuscation.redis}).
+ * Client stats get the same resources ({@link #resource}), as the agent's {@code obfuscateStatsGroup} does.
  */
 public final class Obfuscator {
     private final boolean sql;
@@ -29,28 +30,45 @@ public final class Obfuscator {
     }
 
     public void obfuscate(Span s) {
-        String type = s.type;
-        if (sql && (type.equals("sql") || type.equals("cassandra"))) {
-            String query = s.resource;
-            String q = sqlCache.get(query);
-            if (q == null) {
-                q = Strings.share(sqlObfuscator.obfuscate(query));
-                if (sqlCache.size() >= SQL_CACHE_SIZE) {
-                    sqlCache.clear();
-                }
-                sqlCache.put(query, q);
-            }
-            s.resource = q.isEmpty() ? "?" : q;
+        s.resource = resource(s.type, s.resource);
+        if (isSql(s.type)) {
             s.putMeta("sql.query", s.resource);
-        } else if (redis && type.equals("redis")) {
-            String r = redisObfuscator.quantize(s.resource);
-            if (!r.isEmpty()) {
-                s.resource = Strings.share(r);
-            }
+        } else if (isRedis(s.type)) {
             String raw = s.meta("redis.raw_command");
             if (raw != null) {
                 s.putMeta("redis.raw_command", redisObfuscator.obfuscate(raw));
             }
         }
+    }
+
+    /**
+     * The resource of a span (or of a group of client stats) of this type, as it is stored and shown: the
+     * obfuscated query for SQL, the command names for Redis, otherwise unchanged.
+     */
+    public String resource(String type, String resource) {
+        if (isSql(type)) {
+            String q = sqlCache.get(resource);
+            if (q == null) {
+                q = Strings.share(sqlObfuscator.obfuscate(resource));
+                if (sqlCache.size() >= SQL_CACHE_SIZE) {
+                    sqlCache.clear();
+                }
+                sqlCache.put(resource, q);
+            }
+            return q.isEmpty() ? "?" : q;
+        }
+        if (isRedis(type)) {
+            String r = redisObfuscator.quantize(resource);
+            return r.isEmpty() ? resource : Strings.share(r);
+        }
+        return resource;
+    }
+
+    private boolean isSql(String type) {
+        return sql && (type.equals("sql") || type.equals("cassandra"));
+    }
+
+    private boolean isRedis(String type) {
+        return redis && type.equals("redis");
     }
 }

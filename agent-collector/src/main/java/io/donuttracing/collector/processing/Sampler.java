@@ -18,7 +18,8 @@ import java.util.function.LongSupplier;
  *       the error sampler, which keeps up to {@code errorTps} of them per second.</li>
  * </ul>
  *
- * <p>Every trace received counts toward its (service, env) rate: every 10 s the rate moves to
+ * <p>Every trace received, and every trace a tracer reports having dropped ({@link #countDropped}), counts
+ * toward its (service, env) rate: every 10 s the rate moves to
  * {@code min(1, targetTps / observed traces per second)}, and {@link #rateByService()} publishes it in
  * the intake responses so that tracers sample at the source.
  */
@@ -64,9 +65,7 @@ public final class Sampler {
 
     public Decision sample(Span[] chunk) {
         Span root = root(chunk);
-        String env = root.meta("env");
-        String key = "service:" + root.service + ",env:" + (env == null ? "" : env);
-        double rate = count(key);
+        double rate = count(rateKey(root), 1);
         double priority = Double.NaN;
         for (Span s : chunk) {
             priority = s.metric("_sampling_priority_v1");
@@ -125,7 +124,24 @@ public final class Sampler {
         return best != null ? best : chunk[0];
     }
 
-    private double count(String key) {
+    /** The (service, env) key of a trace's rate: {@code service:<root's service>,env:<root's env tag>}. */
+    public static String rateKey(Span root) {
+        String env = root.meta("env");
+        return "service:" + root.service + ",env:" + (env == null ? "" : env);
+    }
+
+    /**
+     * Counts traces that the tracer dropped itself (priority 0, reported in
+     * {@code Datadog-Client-Dropped-P0-Traces}) toward the key's rate, as the agent's
+     * {@code PrioritySampler.CountClientDroppedP0s} does: they are traffic too, and a rate computed from the
+     * kept traces alone would rise, let more through, fall again, and oscillate.
+     */
+    public void countDropped(String key, long n) {
+        count(key, n);
+    }
+
+    /** Adds traces to the key's window, moves the rate when the window is over, and returns the rate. */
+    private double count(String key, long traces) {
         ServiceRate r = rates.computeIfAbsent(key, k -> {
             ServiceRate n = new ServiceRate();
             n.windowStart = nanoClock.getAsLong();
@@ -133,7 +149,7 @@ public final class Sampler {
         });
         synchronized (r) {
             long now = nanoClock.getAsLong();
-            r.count++;
+            r.count += traces;
             long elapsed = now - r.windowStart;
             if (elapsed >= WINDOW_NANOS) {
                 double tps = r.count / (elapsed / 1e9);
@@ -156,11 +172,15 @@ public final class Sampler {
         return false;
     }
 
-    /** The rates to publish: {@code "service:<name>,env:<env>" -> rate}, plus the default {@code "service:,env:"}. */
+    /**
+     * The rates to publish: {@code "service:<name>,env:<env>" -> rate}, plus the default {@code "service:,env:"}.
+     * A window that is over is closed here too: when a load test stops, a tracer that drops nearly every
+     * trace would otherwise send none of that service's traces again, and its rate would never rise.
+     */
     public Map<String, Double> rateByService() {
         Map<String, Double> out = new TreeMap<>();
         out.put("service:,env:", 1.0);
-        rates.forEach((k, v) -> out.put(k, v.rate));
+        rates.forEach((k, v) -> out.put(k, count(k, 0)));
         return out;
     }
 }

@@ -2,6 +2,8 @@ package io.donuttracing.collector.processing;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketches;
+import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
+import io.donuttracing.collector.model.ClientStats;
 import io.donuttracing.collector.model.Span;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,10 +23,15 @@ import java.util.function.Predicate;
  * resource, type, span kind, HTTP status code and is-root into 10 s buckets keyed by the span's end
  * time. Each group holds hits, top-level hits, errors, total and max duration, and DDSketch latency
  * summaries (1% relative accuracy) split by ok and error. Buckets older than the retention are dropped.
+ *
+ * <p>Stats that tracers computed themselves ({@code /v0.6/stats}) are merged into the same buckets and
+ * groups ({@link #addClient}), so that a key's hits are the sum of both.
  */
 public final class Stats {
     public static final long BUCKET_NANOS = 10_000_000_000L;
     public static final double RELATIVE_ACCURACY = 0.01;
+    /** The index mapping of every sketch here (sketches-java's choice for 1%: cubically interpolated). */
+    public static final IndexMapping MAPPING = DDSketches.unboundedDense(RELATIVE_ACCURACY).getIndexMapping();
 
     /** One aggregation key. Mutable only as the lookup probe; stored keys are never changed. */
     static final class Key {
@@ -38,13 +45,17 @@ public final class Stats {
         int hash;
 
         Key set(Span s, String kind, int status) {
-            service = s.service;
-            name = s.name;
-            resource = s.resource;
-            type = s.type;
-            spanKind = kind;
-            httpStatus = status;
-            root = s.parentId == 0;
+            return set(s.service, s.name, s.resource, s.type, kind, status, s.parentId == 0);
+        }
+
+        Key set(String service, String name, String resource, String type, String kind, int status, boolean root) {
+            this.service = service;
+            this.name = name;
+            this.resource = resource;
+            this.type = type;
+            this.spanKind = kind;
+            this.httpStatus = status;
+            this.root = root;
             int h = service.hashCode();
             h = 31 * h + name.hashCode();
             h = 31 * h + resource.hashCode();
@@ -134,21 +145,11 @@ public final class Stats {
                 if (st != null) {
                     status = Integer.parseInt(st); // validated by the normaliser
                 }
-                long bucketStart = Math.floorDiv(s.end(), BUCKET_NANOS) * BUCKET_NANOS;
-                Map<Key, Group> bucket = buckets.get(bucketStart);
+                Map<Key, Group> bucket = bucket(s.end(), nowNanos);
                 if (bucket == null) {
-                    if (bucketStart < nowNanos - retentionNanos) {
-                        continue; // already past retention
-                    }
-                    bucket = new HashMap<>();
-                    buckets.put(bucketStart, bucket);
+                    continue;
                 }
-                probe.set(s, kind, status);
-                Group g = bucket.get(probe);
-                if (g == null) {
-                    g = new Group();
-                    bucket.put(probe.copy(), g);
-                }
+                Group g = group(bucket, probe.set(s, kind, status));
                 boolean top = s.isTopLevel();
                 g.hits++;
                 g.durationSum += s.duration;
@@ -169,6 +170,59 @@ public final class Stats {
             }
         }
         evict(nowNanos);
+    }
+
+    /**
+     * Merges groups of client stats (already normalised and obfuscated), each into the bucket of its tracer
+     * bucket's start, so that they join the server-side stats of the same key.
+     */
+    public synchronized void addClient(List<ClientStats.Group> groups, long nowNanos) {
+        for (ClientStats.Group c : groups) {
+            Map<Key, Group> bucket = bucket(c.start, nowNanos);
+            if (bucket == null) {
+                continue;
+            }
+            Group g = group(bucket, probe.set(c.service, c.name, c.resource, c.type, c.spanKind, (int) c.httpStatus,
+                    c.root));
+            g.hits += c.hits;
+            g.topLevelHits += c.topLevelHits;
+            g.errors += c.errors;
+            // client stats do not say which errors were top-level: all when every hit is, none when none is
+            g.topLevelErrors += c.hits == 0 ? 0 : Math.round((double) c.errors * c.topLevelHits / c.hits);
+            g.durationSum += c.duration;
+            // nor the longest duration: the sketches' largest value (within 1%) stands in for it
+            g.maxDuration = Math.max(g.maxDuration, Math.max(max(c.okSummary), max(c.errorSummary)));
+            g.okSummary.mergeWith(c.okSummary);
+            g.errorSummary.mergeWith(c.errorSummary);
+        }
+        evict(nowNanos);
+    }
+
+    private static long max(DDSketch sketch) {
+        return sketch.isEmpty() ? 0 : Math.round(sketch.getMaxValue());
+    }
+
+    /** The bucket of this time, or null when it is already past retention. */
+    private Map<Key, Group> bucket(long timeNanos, long nowNanos) {
+        long bucketStart = Math.floorDiv(timeNanos, BUCKET_NANOS) * BUCKET_NANOS;
+        Map<Key, Group> bucket = buckets.get(bucketStart);
+        if (bucket == null) {
+            if (bucketStart < nowNanos - retentionNanos) {
+                return null;
+            }
+            bucket = new HashMap<>();
+            buckets.put(bucketStart, bucket);
+        }
+        return bucket;
+    }
+
+    private static Group group(Map<Key, Group> bucket, Key key) {
+        Group g = bucket.get(key);
+        if (g == null) {
+            g = new Group();
+            bucket.put(key.copy(), g);
+        }
+        return g;
     }
 
     private void evict(long nowNanos) {

@@ -26,7 +26,8 @@ class IntakeHttpTest extends CollectorTestBase {
         assertThat(info.statusCode()).isEqualTo(200);
         JsonNode n = JSON.readTree(info.body());
         assertThat(n.get("version").asString()).isEqualTo("7.65.0");
-        assertThat(n.get("endpoints").toString()).contains("/v0.3/traces", "/v0.4/traces", "/v0.5/traces");
+        assertThat(n.get("endpoints").toString()).contains("/v0.3/traces", "/v0.4/traces", "/v0.5/traces",
+                "/v0.6/stats", "/info");
         assertThat(n.get("client_drop_p0s").asBoolean()).isTrue();
         assertThat(n.at("/config/receiver_port").asInt()).isEqualTo(port);
         assertThat(n.at("/config/max_request_bytes").asLong()).isEqualTo(1048576);

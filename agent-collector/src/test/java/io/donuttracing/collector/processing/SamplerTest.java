@@ -75,6 +75,36 @@ class SamplerTest {
     }
 
     @Test
+    void tracesTheClientDroppedCountTowardTheRate() {
+        Sampler s = new Sampler(10, 10, clock::get);
+        Sampler blind = new Sampler(10, 10, clock::get);
+        // a tracer that keeps 1 trace per second and drops 999 priority-0 ones itself
+        for (int sec = 0; sec < 11; sec++) {
+            s.countDropped("service:p0,env:", 999);
+            s.sample(trace(sec + 1, "p0", 1, 0));
+            blind.sample(trace(sec + 1, "p0", 1, 0));
+            clock.addAndGet(1_000_000_000L);
+        }
+        assertThat(s.rateByService().get("service:p0,env:")).as("about 10 / 1000 traces per second")
+                .isBetween(0.009, 0.011);
+        assertThat(blind.rateByService().get("service:p0,env:")).as("what it would be without the count")
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void aRateRisesAgainWhenTheLoadStopsEvenIfTheServiceSendsNothing() {
+        Sampler s = new Sampler(10, 10, clock::get);
+        for (int sec = 0; sec < 11; sec++) {
+            s.countDropped("service:busy,env:", 999); // a load test: the tracer drops nearly everything
+            clock.addAndGet(1_000_000_000L);
+        }
+        assertThat(s.rateByService().get("service:busy,env:")).isLessThan(0.02);
+        // the load stops: the tracer's rare requests to the intake (its dropped-count reports) read the rates
+        clock.addAndGet(10_000_000_000L);
+        assertThat(s.rateByService().get("service:busy,env:")).isEqualTo(1.0);
+    }
+
+    @Test
     void tracesWithoutPriorityAreKeptByTheDeterministicRule() {
         assertThat(Sampler.keepByRate(12345, 1.0)).isTrue();
         assertThat(Sampler.keepByRate(12345, 0.0)).isFalse();

@@ -3,6 +3,8 @@ package io.donuttracing.collector.processing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import io.donuttracing.collector.model.ClientStats;
 import io.donuttracing.collector.model.Span;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,6 +77,55 @@ class StatsTest {
         assertThat(d.hits()).isEqualTo(2);
         assertThat(d.errors()).isEqualTo(1);
         assertThat(stats.spansCounted()).isEqualTo(4);
+    }
+
+    private static ClientStats.Group clientGroup(String service, String resource, long start) {
+        ClientStats.Group g = new ClientStats.Group(DDSketches.unboundedDense(Stats.RELATIVE_ACCURACY),
+                DDSketches.unboundedDense(Stats.RELATIVE_ACCURACY));
+        g.start = start;
+        g.service = service;
+        g.name = "servlet.request";
+        g.resource = resource;
+        g.type = "web";
+        g.spanKind = "server";
+        g.httpStatus = 200;
+        g.root = true;
+        return g;
+    }
+
+    @Test
+    void clientStatsJoinTheGroupOfTheSameKey() {
+        Stats stats = new Stats(3_600_000_000_000L);
+        Span server = span("cli", "GET /c", 4_000_000, 0, Span.TOP_LEVEL, "server");
+        server.parentId = 0;
+        stats.add(List.<Span[]>of(new Span[] {server}), NOW);
+        // 4 hits, 2 of them errors, half of them top-level: the top-level errors are estimated pro rata
+        ClientStats.Group g = clientGroup("cli", "GET /c", server.end() - 3_000_000_000L);
+        g.hits = 4;
+        g.errors = 2;
+        g.topLevelHits = 2;
+        g.duration = 20_000_000;
+        g.okSummary.accept(2_000_000, 2);
+        g.errorSummary.accept(8_000_000, 2);
+        stats.addClient(List.of(g), NOW);
+
+        List<Stats.Summary> res = stats.resources("cli");
+        assertThat(res).hasSize(1);
+        Stats.Summary r = res.get(0);
+        assertThat(r.hits()).isEqualTo(5);
+        assertThat(r.errors()).isEqualTo(2);
+        assertThat(r.durationSum()).isEqualTo(24_000_000);
+        assertThat((double) r.maxDuration()).as("the error sketch's max").isCloseTo(8_000_000, within(80_000.0));
+        assertThat(r.latency().getCount()).isEqualTo(5);
+        Stats.Summary svc = stats.services().get(0);
+        assertThat(svc.hits()).isEqualTo(3);
+        assertThat(svc.errors()).isEqualTo(1);
+        assertThat(stats.timeseries("cli", null)).hasSize(1);
+
+        ClientStats.Group old = clientGroup("cli", "GET /c", NOW - 7_200_000_000_000L);
+        old.hits = 1;
+        stats.addClient(List.of(old), NOW);
+        assertThat(stats.resources("cli").get(0).hits()).as("past retention: dropped").isEqualTo(5);
     }
 
     @Test

@@ -96,6 +96,7 @@ public final class AgentWriter implements TraceWriter {
   private boolean dropP0s;
   private long unreportedP0Traces;
   private long unreportedP0Spans;
+  private boolean sentSinceTick;
 
   /**
    * @param config the agent's URL, the protocol, queue size, flush interval and timeout, env/version/service
@@ -231,17 +232,18 @@ public final class AgentWriter implements TraceWriter {
         boolean tick = System.nanoTime() - deadline >= 0;
         boolean prompt = promptSendsLeft > 0 && !batch.isEmpty();
         if (flushNow || tick || prompt) {
-          // An empty batch still goes out at a tick to report dropped traces: the answer carries fresh
-          // rates, which is how a tracer whose rate fell under load learns that the load is over.
-          if (!batch.isEmpty() || ((flushNow || tick) && unreportedP0Traces > 0)) {
+          // Dropped traces are reported with the next traces sent, which tell the agent whose they were. When a
+          // whole interval sent none, the report goes alone: its answer carries fresh rates, which is how a
+          // tracer whose rate fell under load learns that the load is over.
+          boolean reportAlone = unreportedP0Traces > 0 && (flushNow || (tick && !sentSinceTick));
+          if (!batch.isEmpty() || reportAlone) {
             send(batch, batchSpans);
             batch = new ArrayList<>();
             batchSpans = 0;
           }
           if (flushNow || tick) {
             sendStats(flushNow);
-          }
-          if (flushNow || tick) {
+            sentSinceTick = false;
             deadline = System.nanoTime() + flushInterval.toNanos();
             promptSendsLeft = PROMPT_SENDS;
           } else {
@@ -297,6 +299,7 @@ public final class AgentWriter implements TraceWriter {
 
   private void send(List<List<Span>> batch, int spans) {
     try {
+      sentSinceTick = true;
       byte[] body = encoder.encode(batch);
       HttpRequest.Builder request = request(uri, encoder.contentType())
           .header("X-Datadog-Trace-Count", Integer.toString(batch.size()));
