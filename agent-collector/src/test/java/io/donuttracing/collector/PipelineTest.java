@@ -41,15 +41,16 @@ class PipelineTest {
 
     @Test
     void droppedP0TracesKeepThePublishedRateLow() {
-        // 1 trace kept and 999 dropped by the tracer every second, for 10 s: 1000 traces per second
-        for (int sec = 0; sec < 11; sec++) {
+        // 1 trace kept and 999 dropped by the tracer every second: 1000 traces per second, for a second (the
+        // surge lowers the rate) and then a whole window
+        for (int sec = 0; sec < 12; sec++) {
             pipeline.accept(payload(List.<Span[]>of(trace(sec + 1, "P0-Busy", "prod")), false, 999, 2997));
             clock.addAndGet(1_000_000_000L);
         }
         // the key of the first chunk's root, with the service name normalised as the sampler sees it
         assertThat(pipeline.rateByService().get("service:p0-busy,env:prod")).isBetween(0.009, 0.011);
-        assertThat(pipeline.counters()).containsEntry("client_dropped_p0_traces", 11 * 999L)
-                .containsEntry("client_dropped_p0_spans", 11 * 2997L).containsEntry("traces_kept", 11L);
+        assertThat(pipeline.counters()).containsEntry("client_dropped_p0_traces", 12 * 999L)
+                .containsEntry("client_dropped_p0_spans", 12 * 2997L).containsEntry("traces_kept", 12L);
     }
 
     @Test

@@ -20,12 +20,14 @@ import java.util.function.LongSupplier;
  *
  * <p>Every trace received, and every trace a tracer reports having dropped ({@link #countDropped}), counts
  * toward its (service, env) rate: every 10 s the rate moves to
- * {@code min(1, targetTps / observed traces per second)}, and {@link #rateByService()} publishes it in
- * the intake responses so that tracers sample at the source.
+ * {@code min(1, targetTps / observed traces per second)} (or after a second already, when the traces
+ * kept at the current rate would be more than twice the target), and {@link #rateByService()} publishes
+ * it in the intake responses so that tracers sample at the source.
  */
 public final class Sampler {
     public static final long KNUTH_FACTOR = 1111111111111111111L;
     static final long WINDOW_NANOS = 10_000_000_000L;
+    static final long SURGE_CHECK_NANOS = 1_000_000_000L;
 
     /** What happened to a chunk; the names are the counters' keys in {@code /api/stats}. */
     public enum Decision {
@@ -151,7 +153,10 @@ public final class Sampler {
             long now = nanoClock.getAsLong();
             r.count += traces;
             long elapsed = now - r.windowStart;
-            if (elapsed >= WINDOW_NANOS) {
+            // A surge (a load test starts) lowers the rate after a second, not at the end of the window: at
+            // the old rate tracers would send thousands of traces a second that are mostly dropped here.
+            boolean surge = elapsed >= SURGE_CHECK_NANOS && r.count * r.rate > 2 * targetTps * (elapsed / 1e9);
+            if (elapsed >= WINDOW_NANOS || surge) {
                 double tps = r.count / (elapsed / 1e9);
                 r.rate = tps <= targetTps ? 1.0 : targetTps / tps;
                 r.count = 0;

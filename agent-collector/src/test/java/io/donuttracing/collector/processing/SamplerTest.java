@@ -78,8 +78,9 @@ class SamplerTest {
     void tracesTheClientDroppedCountTowardTheRate() {
         Sampler s = new Sampler(10, 10, clock::get);
         Sampler blind = new Sampler(10, 10, clock::get);
-        // a tracer that keeps 1 trace per second and drops 999 priority-0 ones itself
-        for (int sec = 0; sec < 11; sec++) {
+        // a tracer that keeps 1 trace per second and drops 999 priority-0 ones itself: a surge after a
+        // second, then a whole window
+        for (int sec = 0; sec < 12; sec++) {
             s.countDropped("service:p0,env:", 999);
             s.sample(trace(sec + 1, "p0", 1, 0));
             blind.sample(trace(sec + 1, "p0", 1, 0));
@@ -89,6 +90,19 @@ class SamplerTest {
                 .isBetween(0.009, 0.011);
         assertThat(blind.rateByService().get("service:p0,env:")).as("what it would be without the count")
                 .isEqualTo(1.0);
+    }
+
+    @Test
+    void aSurgeLowersTheRateAfterASecondNotAtTheEndOfTheWindow() {
+        Sampler s = new Sampler(10, 10, clock::get);
+        s.sample(trace(1, "quiet", 1, 0));
+        clock.addAndGet(20_000_000_000L); // a quiet service: rate 1
+        assertThat(s.rateByService().get("service:quiet,env:")).isEqualTo(1.0);
+        for (int ms = 0; ms <= 1000; ms++) { // then a load test: 1000 traces per second
+            s.sample(trace(ms + 2, "quiet", 1, 0));
+            clock.addAndGet(1_000_000L);
+        }
+        assertThat(s.rateByService().get("service:quiet,env:")).isBetween(0.009, 0.011);
     }
 
     @Test
