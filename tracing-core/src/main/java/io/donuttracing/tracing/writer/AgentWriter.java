@@ -91,9 +91,9 @@ public final class AgentWriter implements TraceWriter {
   private volatile boolean failing;
   /** Written by the sender thread only. */
   private volatile int promptSendsLeft = PROMPT_SENDS;
-  // The sender thread's own: what the agent allows, and the dropped traces not yet reported to it.
+  // Written by the sender thread only: what the agent allows, and the dropped traces not yet reported to it.
   private String agentState;
-  private boolean dropP0s;
+  private volatile boolean dropP0s;
   private long unreportedP0Traces;
   private long unreportedP0Spans;
   private boolean sentSinceTick;
@@ -129,8 +129,10 @@ public final class AgentWriter implements TraceWriter {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
       warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces): the agent is slow or down");
-    } else if (queue.size() >= wakeAt || promptSendsLeft > 0) {
-      LockSupport.unpark(sender); // half full, or traffic is low: send now rather than at the next tick
+    } else if (queue.size() >= wakeAt || (promptSendsLeft > 0 && !(dropP0s && isDroppable(chunk)))) {
+      // half full, or traffic is low and the trace will be sent: send now rather than at the next tick (a
+      // trace that will be dropped waits: waking the sender for each one would cost a context switch each)
+      LockSupport.unpark(sender);
     }
   }
 
@@ -201,7 +203,9 @@ public final class AgentWriter implements TraceWriter {
         // prompt sends are left. Waiting on the queue itself would wake this thread for every trace, and the
         // application would pay a context switch per request.
         long wait = deadline - System.nanoTime();
-        boolean promptSendDue = promptSendsLeft > 0 && !queue.isEmpty();
+        // (When traces may be dropped, write() wakes this thread for the ones to send; the queue may hold
+        // nothing else, and checking it here would have this thread take traces one by one, all the time.)
+        boolean promptSendDue = promptSendsLeft > 0 && !dropP0s && !queue.isEmpty();
         if (wait > 0 && queue.size() < wakeAt && flushRequested.get() == flushCompleted.get() && !promptSendDue) {
           LockSupport.parkNanos(this, wait);
         }
