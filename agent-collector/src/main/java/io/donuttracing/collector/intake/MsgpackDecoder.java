@@ -137,12 +137,7 @@ public final class MsgpackDecoder {
     }
 
     private Span spanMap() throws IOException {
-        MessageFormat f = u.getNextFormat();
-        if (f.getValueType() != org.msgpack.value.ValueType.MAP) {
-            throw bad("a span must be a map, got " + typeName(f));
-        }
-        int n = u.unpackMapHeader();
-        claim(n, 2, "a span map");
+        int n = mapHeader("a span"); // a nil span never gets here: traces() skips it
         Span span = new Span();
         for (int i = 0; i < n; i++) {
             String key = string();
@@ -200,15 +195,7 @@ public final class MsgpackDecoder {
     }
 
     private String[] meta(String[] dict) throws IOException {
-        if (u.tryUnpackNil()) {
-            return Span.NO_META;
-        }
-        MessageFormat f = u.getNextFormat();
-        if (f.getValueType() != org.msgpack.value.ValueType.MAP) {
-            throw bad("meta must be a map, got " + typeName(f));
-        }
-        int n = u.unpackMapHeader();
-        claim(n, 2, "meta");
+        int n = mapHeader("meta");
         if (n == 0) {
             return Span.NO_META;
         }
@@ -220,15 +207,7 @@ public final class MsgpackDecoder {
     }
 
     private void metrics(Span span, String[] dict) throws IOException {
-        if (u.tryUnpackNil()) {
-            return;
-        }
-        MessageFormat f = u.getNextFormat();
-        if (f.getValueType() != org.msgpack.value.ValueType.MAP) {
-            throw bad("metrics must be a map, got " + typeName(f));
-        }
-        int n = u.unpackMapHeader();
-        claim(n, 2, "metrics");
+        int n = mapHeader("metrics");
         if (n == 0) {
             return;
         }
@@ -371,6 +350,7 @@ public final class MsgpackDecoder {
         }
     }
 
+    /** A map's size (nil is an empty map); {@code what} names it in errors. */
     private int mapHeader(String what) throws IOException {
         if (u.tryUnpackNil()) {
             return 0;

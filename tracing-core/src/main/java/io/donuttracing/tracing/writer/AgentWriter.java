@@ -129,7 +129,7 @@ public final class AgentWriter implements TraceWriter {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
       warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces): the agent is slow or down");
-    } else if (queue.size() >= wakeAt || (promptSendsLeft > 0 && !(dropP0s && isDroppable(chunk)))) {
+    } else if (queue.size() >= wakeAt || (promptSendsLeft > 0 && !isDropped(chunk))) {
       // half full, or traffic is low and the trace will be sent: send now rather than at the next tick (a
       // trace that will be dropped waits: waking the sender for each one would cost a context switch each)
       LockSupport.unpark(sender);
@@ -200,11 +200,12 @@ public final class AgentWriter implements TraceWriter {
     while (!closed) {
       try {
         // Sleep until the next tick unless the queue is half full, flush() asks, or a trace waits while
-        // prompt sends are left. Waiting on the queue itself would wake this thread for every trace, and the
-        // application would pay a context switch per request.
+        // prompt sends are left (write() wakes this thread for such a trace, but a wake-up that comes while
+        // the HTTP client has this thread parked is lost, hence the look at the queue). Waiting on the queue
+        // itself would wake this thread for every trace, and the application would pay a context switch per
+        // request. When traces may be dropped the queue is mostly traces that are not sent: then only
+        // write()'s wake-ups count, or this thread would take those traces one by one, all the time.
         long wait = deadline - System.nanoTime();
-        // (When traces may be dropped, write() wakes this thread for the ones to send; the queue may hold
-        // nothing else, and checking it here would have this thread take traces one by one, all the time.)
         boolean promptSendDue = promptSendsLeft > 0 && !dropP0s && !queue.isEmpty();
         if (wait > 0 && queue.size() < wakeAt && flushRequested.get() == flushCompleted.get() && !promptSendDue) {
           LockSupport.parkNanos(this, wait);
@@ -215,12 +216,8 @@ public final class AgentWriter implements TraceWriter {
         long requested = flushRequested.get();
         queue.drainTo(drained);
         for (List<Span> chunk : drained) {
-          if (dropP0s && isDroppable(chunk)) {
-            clientStats.add(chunk);
-            tracesDroppedP0.incrementAndGet();
-            spansDroppedP0.addAndGet(chunk.size());
-            unreportedP0Traces++;
-            unreportedP0Spans += chunk.size();
+          if (isDropped(chunk)) {
+            countInStats(chunk);
             continue;
           }
           batch.add(chunk);
@@ -268,17 +265,21 @@ public final class AgentWriter implements TraceWriter {
         drained.clear();
       }
     }
-    if (clientStats != null && !clientStats.isEmpty()) {
-      sendStats(true); // what close() flushed was counted, not sent
-    }
+    sendStats(true); // what close() flushed was counted, not sent
     for (List<Span> c; (c = queue.poll()) != null; ) {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(c.size());
     }
   }
 
-  /** Dropped only when the agent has not asked to keep it and it holds no error (the agent's error sampler wants those). */
-  private static boolean isDroppable(List<Span> chunk) {
+  /**
+   * Whether the chunk is counted in stats rather than sent: the agent allows it, the trace is sampled out, and
+   * it holds no error (the agent's error sampler wants those).
+   */
+  private boolean isDropped(List<Span> chunk) {
+    if (!dropP0s) {
+      return false;
+    }
     int priority = chunk.get(0).samplingPriority();
     if (priority == SamplingPriority.UNSET || SamplingPriority.isKept(priority)) {
       return false;
@@ -289,6 +290,14 @@ public final class AgentWriter implements TraceWriter {
       }
     }
     return true;
+  }
+
+  private void countInStats(List<Span> chunk) {
+    clientStats.add(chunk);
+    tracesDroppedP0.incrementAndGet();
+    spansDroppedP0.addAndGet(chunk.size());
+    unreportedP0Traces++;
+    unreportedP0Spans += chunk.size();
   }
 
   private HttpRequest.Builder request(URI target, String contentType) {

@@ -96,10 +96,6 @@ final class ClientStats {
     }
   }
 
-  boolean isEmpty() {
-    return buckets.isEmpty();
-  }
-
   /**
    * The {@code /v0.6/stats} payload of the buckets that ended before {@code nowEpochNanos} (all of them
    * when {@code all}), which are forgotten; null when there are none.
