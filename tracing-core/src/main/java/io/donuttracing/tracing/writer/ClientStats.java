@@ -8,9 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -101,20 +99,17 @@ final class ClientStats {
    * when {@code all}), which are forgotten; null when there are none.
    */
   byte[] takeFinished(long nowEpochNanos, boolean all) {
-    List<Map.Entry<Long, Map<Key, Group>>> done = new ArrayList<>();
-    for (Iterator<Map.Entry<Long, Map<Key, Group>>> it = buckets.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, Map<Key, Group>> bucket = it.next();
-      if (!all && bucket.getKey() + BUCKET_NANOS > nowEpochNanos) {
-        break; // sorted by start: the rest are still open
-      }
-      done.add(bucket);
-      it.remove();
+    Map<Long, Map<Key, Group>> done = all ? buckets : buckets.headMap(nowEpochNanos - BUCKET_NANOS, true);
+    if (done.isEmpty()) {
+      return null;
     }
-    return done.isEmpty() ? null : encode(done);
+    byte[] body = encode(done);
+    done.clear(); // a view: clears those buckets from this object
+    return body;
   }
 
   /** Datadog's {@code ClientStatsPayload}, with the keys its agent reads. */
-  private byte[] encode(List<Map.Entry<Long, Map<Key, Group>>> done) {
+  private byte[] encode(Map<Long, Map<Key, Group>> done) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
     try (MessagePacker p = MessagePack.newDefaultPacker(out)) {
       p.packMapHeader(9);
@@ -127,7 +122,7 @@ final class ClientStats {
       p.packString("RuntimeID").packString(runtimeId);
       p.packString("Sequence").packLong(++sequence);
       p.packString("Stats").packArrayHeader(done.size());
-      for (Map.Entry<Long, Map<Key, Group>> bucket : done) {
+      for (Map.Entry<Long, Map<Key, Group>> bucket : done.entrySet()) {
         p.packMapHeader(3);
         p.packString("Start").packLong(bucket.getKey());
         p.packString("Duration").packLong(BUCKET_NANOS);
