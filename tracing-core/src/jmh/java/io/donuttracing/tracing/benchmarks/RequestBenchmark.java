@@ -42,9 +42,9 @@ public class RequestBenchmark {
   static final String QUERY = "SELECT name, brewer, hops FROM beer";
 
   HikariDataSource pool;
+  Tracer tracer;
   DataSource traced;
   TracingFilter filter;
-  Tracer tracer;
 
   @Setup(Level.Trial)
   public void setup() throws SQLException {
