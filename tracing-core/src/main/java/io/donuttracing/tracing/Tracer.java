@@ -132,8 +132,7 @@ public final class Tracer implements AutoCloseable {
 
   /** {@link #trace(String)} with a service: {@code tracer.trace("beer.query", "db")}. Null inherits. */
   public Span trace(String name, String service) {
-    Span parent = CurrentSpan.get();
-    Span span = parent == null ? newRoot(name, service) : newChild(parent.trace, parent.spanId(), parent.service(), name, service);
+    Span span = startSpan(name, service);
     span.scope = CurrentSpan.activate(span);
     return span;
   }
@@ -146,6 +145,15 @@ public final class Tracer implements AutoCloseable {
     Span span = startSpan(name, service, parent);
     span.scope = CurrentSpan.activate(span);
     return span;
+  }
+
+  /**
+   * Starts a span as a child of the active span (or as the root of a new trace) without activating it: for
+   * work that starts no spans of its own, or that ends elsewhere. Call {@link Span#finish()} when it ends.
+   */
+  public Span startSpan(String name, String service) {
+    Span parent = CurrentSpan.get();
+    return parent == null ? newRoot(name, service) : newChild(parent.trace, parent.spanId(), parent.service(), name, service);
   }
 
   /**

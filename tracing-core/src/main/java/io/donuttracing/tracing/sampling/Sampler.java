@@ -27,6 +27,10 @@ public final class Sampler {
   private final Double ruleRate;
   private final long ruleCutoff;
   private volatile Map<String, Double> agentRates = Map.of();
+  /** The last key looked up: nearly every trace has the same service and env, so the key is made once. */
+  private volatile RateKey lastKey = new RateKey("", "", DEFAULT_KEY);
+
+  private record RateKey(String service, String env, String key) {}
 
   /** @param ruleRate {@code DD_TRACE_SAMPLE_RATE}, or null to follow the agent's rates */
   public Sampler(Double ruleRate) {
@@ -70,7 +74,7 @@ public final class Sampler {
           "-3", "_dd.rule_psr", ruleRate);
     }
     Map<String, Double> rates = agentRates;
-    Double rate = rates.get("service:" + nullToEmpty(service) + ",env:" + nullToEmpty(env));
+    Double rate = rates.get(rateKey(nullToEmpty(service), nullToEmpty(env)));
     if (rate == null) {
       rate = rates.get(DEFAULT_KEY);
     }
@@ -80,6 +84,15 @@ public final class Sampler {
     boolean kept = keep(traceIdLow, rate);
     return new Decision(kept ? SamplingPriority.AUTO_KEEP : SamplingPriority.AUTO_REJECT,
         "-1", "_dd.agent_psr", rate);
+  }
+
+  private String rateKey(String service, String env) {
+    RateKey k = lastKey;
+    if (!k.service.equals(service) || !k.env.equals(env)) {
+      k = new RateKey(service, env, "service:" + service + ",env:" + env);
+      lastKey = k;
+    }
+    return k.key;
   }
 
   /** Replaces the agent's rates; called by the writer with each {@code rate_by_service} it reads. */

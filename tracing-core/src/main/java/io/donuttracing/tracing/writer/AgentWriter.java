@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -28,7 +29,8 @@ import java.util.regex.Pattern;
  * bounded queue; one daemon thread takes traces from it, batches them, and sends a batch when it holds
  * {@value #MAX_BATCH_SPANS} spans or when the flush interval (1 s) has passed. At low traffic a finished
  * trace is sent at once, up to {@value #PROMPT_SENDS} times per interval: a learner who makes one request and
- * looks at the collector finds the trace there, while under load traces still leave in batches.
+ * looks at the collector finds the trace there, while under load traces still leave in batches (once a
+ * trace of the interval has been dropped, see below, traffic is high and the kept ones wait for the tick).
  *
  * <p>Sending: {@code PUT /v0.4/traces} as msgpack (or {@code /v0.3/traces} as JSON) with the headers the
  * agent reads ({@code X-Datadog-Trace-Count}, {@code Datadog-Meta-Lang}, ...). Each 2xx answer carries the
@@ -39,7 +41,9 @@ import java.util.regex.Pattern;
  * {@code Datadog-Agent-State} changes): their spans are counted in {@link ClientStats}, sent to
  * {@code /v0.6/stats} every 10 s, and each trace request tells the agent how many were dropped
  * ({@code Datadog-Client-Dropped-P0-Traces} and {@code -Spans}) so that its sampling rates stay right. At
- * high traffic, when the agent keeps a few traces a second, this is what keeps tracing cheap.
+ * high traffic, when the agent keeps a few traces a second, this is what keeps tracing cheap. They are
+ * counted by the thread that finished them, not queued: its core still has the spans in its cache, and
+ * the queue's lock and the sender thread are spared one trace per request.
  *
  * <p>Failure is normal and cheap: a full queue drops the new trace; an agent that is down, slow or refusing
  * loses the batch being sent. Both are counted ({@link #counters()}) and reported in a warning at most once
@@ -81,21 +85,22 @@ public final class AgentWriter implements TraceWriter {
   private final AtomicLong spansDroppedFull = new AtomicLong();
   private final AtomicLong tracesDroppedFailed = new AtomicLong();
   private final AtomicLong spansDroppedFailed = new AtomicLong();
-  private final AtomicLong tracesDroppedP0 = new AtomicLong();
-  private final AtomicLong spansDroppedP0 = new AtomicLong();
+  // LongAdders: every request whose trace is dropped counts, on many threads at once
+  private final LongAdder tracesDroppedP0 = new LongAdder();
+  private final LongAdder spansDroppedP0 = new LongAdder();
   private final AtomicLong requestsSent = new AtomicLong();
   private final AtomicLong requestsFailed = new AtomicLong();
   private final AtomicLong flushRequested = new AtomicLong();
   private final AtomicLong flushCompleted = new AtomicLong();
   private final AtomicLong lastWarningNanos = new AtomicLong(System.nanoTime() - WARNING_INTERVAL_NANOS);
   private volatile boolean failing;
-  /** Written by the sender thread only. */
+  /** Reset by the sender thread at each tick; zeroed when a trace is dropped. */
   private volatile int promptSendsLeft = PROMPT_SENDS;
-  // Written by the sender thread only: what the agent allows, and the dropped traces not yet reported to it.
+  // What the agent allows (written by the sender thread), and the dropped traces not yet reported to it.
   private String agentState;
   private volatile boolean dropP0s;
-  private long unreportedP0Traces;
-  private long unreportedP0Spans;
+  private final LongAdder unreportedP0Traces = new LongAdder();
+  private final LongAdder unreportedP0Spans = new LongAdder();
   private boolean sentSinceTick;
 
   /**
@@ -125,14 +130,14 @@ public final class AgentWriter implements TraceWriter {
 
   @Override
   public void write(List<Span> chunk) {
-    if (closed || !queue.offer(chunk)) {
+    if (!closed && isDropped(chunk)) {
+      countInStats(chunk);
+    } else if (closed || !queue.offer(chunk)) {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
       warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces): the agent is slow or down");
-    } else if (queue.size() >= wakeAt || (promptSendsLeft > 0 && !isDropped(chunk))) {
-      // half full, or traffic is low and the trace will be sent: send now rather than at the next tick (a
-      // trace that will be dropped waits: waking the sender for each one would cost a context switch each)
-      LockSupport.unpark(sender);
+    } else if (queue.size() >= wakeAt || promptSendsLeft > 0) {
+      LockSupport.unpark(sender); // half full, or traffic is low: send now rather than at the next tick
     }
   }
 
@@ -161,7 +166,7 @@ public final class AgentWriter implements TraceWriter {
   @Override
   public WriterCounters counters() {
     return new WriterCounters(tracesSent.get(), spansSent.get(), tracesDroppedFull.get(), spansDroppedFull.get(),
-        tracesDroppedFailed.get(), spansDroppedFailed.get(), tracesDroppedP0.get(), spansDroppedP0.get(),
+        tracesDroppedFailed.get(), spansDroppedFailed.get(), tracesDroppedP0.sum(), spansDroppedP0.sum(),
         requestsSent.get(), requestsFailed.get(), queue.size());
   }
 
@@ -203,10 +208,9 @@ public final class AgentWriter implements TraceWriter {
         // prompt sends are left (write() wakes this thread for such a trace, but a wake-up that comes while
         // the HTTP client has this thread parked is lost, hence the look at the queue). Waiting on the queue
         // itself would wake this thread for every trace, and the application would pay a context switch per
-        // request. When traces may be dropped the queue is mostly traces that are not sent: then only
-        // write()'s wake-ups count, or this thread would take those traces one by one, all the time.
+        // request.
         long wait = deadline - System.nanoTime();
-        boolean promptSendDue = promptSendsLeft > 0 && !dropP0s && !queue.isEmpty();
+        boolean promptSendDue = promptSendsLeft > 0 && !queue.isEmpty();
         if (wait > 0 && queue.size() < wakeAt && flushRequested.get() == flushCompleted.get() && !promptSendDue) {
           LockSupport.parkNanos(this, wait);
         }
@@ -216,10 +220,6 @@ public final class AgentWriter implements TraceWriter {
         long requested = flushRequested.get();
         queue.drainTo(drained);
         for (List<Span> chunk : drained) {
-          if (isDropped(chunk)) {
-            countInStats(chunk);
-            continue;
-          }
           batch.add(chunk);
           batchSpans += chunk.size();
           if (batchSpans >= MAX_BATCH_SPANS) {
@@ -236,7 +236,7 @@ public final class AgentWriter implements TraceWriter {
           // Dropped traces are reported with the next traces sent, which tell the agent whose they were. When a
           // whole interval sent none, the report goes alone: its answer carries fresh rates, which is how a
           // tracer whose rate fell under load learns that the load is over.
-          boolean reportAlone = unreportedP0Traces > 0 && (flushNow || (tick && !sentSinceTick));
+          boolean reportAlone = unreportedP0Traces.sum() > 0 && (flushNow || (tick && !sentSinceTick));
           if (!batch.isEmpty() || reportAlone) {
             send(batch, batchSpans);
             batch = new ArrayList<>();
@@ -294,10 +294,13 @@ public final class AgentWriter implements TraceWriter {
 
   private void countInStats(List<Span> chunk) {
     clientStats.add(chunk);
-    tracesDroppedP0.incrementAndGet();
-    spansDroppedP0.addAndGet(chunk.size());
-    unreportedP0Traces++;
-    unreportedP0Spans += chunk.size();
+    tracesDroppedP0.increment();
+    spansDroppedP0.add(chunk.size());
+    unreportedP0Traces.increment();
+    unreportedP0Spans.add(chunk.size());
+    if (promptSendsLeft != 0) {
+      promptSendsLeft = 0; // traffic is high: the traces kept wait for the tick's batch
+    }
   }
 
   private HttpRequest.Builder request(URI target, String contentType) {
@@ -316,8 +319,8 @@ public final class AgentWriter implements TraceWriter {
       byte[] body = encoder.encode(batch);
       HttpRequest.Builder request = request(uri, encoder.contentType())
           .header("X-Datadog-Trace-Count", Integer.toString(batch.size()));
-      long reportedTraces = unreportedP0Traces;
-      long reportedSpans = unreportedP0Spans;
+      long reportedTraces = unreportedP0Traces.sum();
+      long reportedSpans = unreportedP0Spans.sum();
       if (reportedTraces > 0) {
         request.header("Datadog-Client-Dropped-P0-Traces", Long.toString(reportedTraces))
             .header("Datadog-Client-Dropped-P0-Spans", Long.toString(reportedSpans));
@@ -325,8 +328,8 @@ public final class AgentWriter implements TraceWriter {
       HttpResponse<String> response = http.send(request.PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
           HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() / 100 == 2) {
-        unreportedP0Traces -= reportedTraces;
-        unreportedP0Spans -= reportedSpans;
+        unreportedP0Traces.add(-reportedTraces);
+        unreportedP0Spans.add(-reportedSpans);
         readInfoIfChanged(response.headers().firstValue("Datadog-Agent-State").orElse(null));
         requestsSent.incrementAndGet();
         tracesSent.addAndGet(batch.size());

@@ -30,7 +30,7 @@ import org.msgpack.core.MessagePacker;
  * "client-side stats", except that it only covers the traces dropped: the agent still computes stats for
  * the traces it receives, so nothing waits for a bucket to close at low traffic, when nothing is dropped.
  *
- * <p>Used by the writer's thread only.
+ * <p>Thread-safe: the threads that finish traces add to it, the writer's thread takes the finished buckets.
  */
 final class ClientStats {
   static final long BUCKET_NANOS = 10_000_000_000L;
@@ -54,6 +54,9 @@ final class ClientStats {
   private final String service;
   private final String runtimeId = UUID.randomUUID().toString();
   private final TreeMap<Long, Map<Key, Group>> buckets = new TreeMap<>();
+  /** The bucket spans went to last, and its start: nearly every span ends in the current bucket. */
+  private Map<Key, Group> lastBucket;
+  private long lastBucketStart;
   private long sequence;
 
   ClientStats(String env, String version, String service) {
@@ -63,13 +66,10 @@ final class ClientStats {
   }
 
   /** Counts the spans of one trace chunk that is not sent. */
-  void add(List<Span> chunk) {
-    Map<Long, String> serviceById = new HashMap<>(chunk.size() * 2);
+  synchronized void add(List<Span> chunk) {
+    Map<Long, String> serviceById = chunk.size() > SCAN_LIMIT ? servicesById(chunk) : null;
     for (Span span : chunk) {
-      serviceById.put(span.spanId(), span.service());
-    }
-    for (Span span : chunk) {
-      String parentService = serviceById.get(span.parentId());
+      String parentService = serviceById != null ? serviceById.get(span.parentId()) : serviceOf(chunk, span.parentId());
       boolean topLevel = parentService == null || !parentService.equals(span.service());
       String kind = span.tag("span.kind");
       if (!topLevel && !isMeasured(span) && !isCountedKind(kind)) {
@@ -78,8 +78,7 @@ final class ClientStats {
       long end = span.startEpochNanos() + span.durationNanos();
       Key key = new Key(nullToEmpty(span.service()), span.name(), span.resource(), nullToEmpty(span.type()),
           nullToEmpty(kind), httpStatus(span), span.parentId() == 0);
-      Group g = buckets.computeIfAbsent(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS, b -> new HashMap<>())
-          .computeIfAbsent(key, k -> new Group());
+      Group g = bucket(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS).computeIfAbsent(key, k -> new Group());
       g.hits++;
       g.durationSum += span.durationNanos();
       if (topLevel) {
@@ -94,22 +93,36 @@ final class ClientStats {
     }
   }
 
+  private Map<Key, Group> bucket(long start) {
+    if (lastBucket == null || start != lastBucketStart) {
+      lastBucket = buckets.computeIfAbsent(start, b -> new HashMap<>());
+      lastBucketStart = start;
+    }
+    return lastBucket;
+  }
+
   /**
    * The {@code /v0.6/stats} payload of the buckets that ended before {@code nowEpochNanos} (all of them
    * when {@code all}), which are forgotten; null when there are none.
    */
   byte[] takeFinished(long nowEpochNanos, boolean all) {
-    Map<Long, Map<Key, Group>> done = all ? buckets : buckets.headMap(nowEpochNanos - BUCKET_NANOS, true);
-    if (done.isEmpty()) {
-      return null;
+    Map<Long, Map<Key, Group>> done;
+    long payloadSequence;
+    synchronized (this) {
+      Map<Long, Map<Key, Group>> finished = all ? buckets : buckets.headMap(nowEpochNanos - BUCKET_NANOS, true);
+      if (finished.isEmpty()) {
+        return null;
+      }
+      done = new TreeMap<>(finished);
+      finished.clear(); // a view: removes those buckets from this object
+      lastBucket = null;
+      payloadSequence = ++sequence;
     }
-    byte[] body = encode(done);
-    done.clear(); // a view: clears those buckets from this object
-    return body;
+    return encode(done, payloadSequence); // outside the lock: adding goes on meanwhile
   }
 
   /** Datadog's {@code ClientStatsPayload}, with the keys its agent reads. */
-  private byte[] encode(Map<Long, Map<Key, Group>> done) {
+  private byte[] encode(Map<Long, Map<Key, Group>> done, long payloadSequence) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
     try (MessagePacker p = MessagePack.newDefaultPacker(out)) {
       p.packMapHeader(9);
@@ -120,7 +133,7 @@ final class ClientStats {
       p.packString("Lang").packString("java");
       p.packString("TracerVersion").packString(Tracer.VERSION);
       p.packString("RuntimeID").packString(runtimeId);
-      p.packString("Sequence").packLong(++sequence);
+      p.packString("Sequence").packLong(payloadSequence);
       p.packString("Stats").packArrayHeader(done.size());
       for (Map.Entry<Long, Map<Key, Group>> bucket : done.entrySet()) {
         p.packMapHeader(3);
@@ -163,6 +176,26 @@ final class ClientStats {
     proto.get(bytes);
     p.packString(name).packBinaryHeader(bytes.length);
     p.writePayload(bytes);
+  }
+
+  /** Up to this many spans, a chunk is searched for a parent rather than indexed: most traces are a few spans. */
+  private static final int SCAN_LIMIT = 16;
+
+  private static String serviceOf(List<Span> chunk, long spanId) {
+    for (Span span : chunk) {
+      if (span.spanId() == spanId) {
+        return span.service();
+      }
+    }
+    return null;
+  }
+
+  private static Map<Long, String> servicesById(List<Span> chunk) {
+    Map<Long, String> serviceById = new HashMap<>(chunk.size() * 2);
+    for (Span span : chunk) {
+      serviceById.put(span.spanId(), span.service());
+    }
+    return serviceById;
   }
 
   private static boolean isMeasured(Span span) {

@@ -3,7 +3,9 @@ package io.donuttracing.tracing.contrib.jdbc;
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import java.io.PrintWriter;
-import java.lang.reflect.Constructor;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -36,11 +38,13 @@ import javax.sql.DataSource;
  */
 public final class TracingDataSource implements DataSource {
   // Proxy.newProxyInstance looks up the proxy class on every call; a connection and a statement are made
-  // per query, so the four proxy classes' constructors are looked up once, here.
-  private static final Constructor<?> CONNECTION_PROXY = proxyConstructor(Connection.class);
-  private static final Constructor<?> STATEMENT_PROXY = proxyConstructor(Statement.class);
-  private static final Constructor<?> PREPARED_STATEMENT_PROXY = proxyConstructor(PreparedStatement.class);
-  private static final Constructor<?> CALLABLE_STATEMENT_PROXY = proxyConstructor(CallableStatement.class);
+  // per query, so the four proxy classes' constructors are looked up once, here, as method handles: held in
+  // static finals, the JIT compiles a call to one into a plain `new` (Constructor.newInstance stays a
+  // reflective call, several times dearer).
+  private static final MethodHandle CONNECTION_PROXY = proxyConstructor(Connection.class);
+  private static final MethodHandle STATEMENT_PROXY = proxyConstructor(Statement.class);
+  private static final MethodHandle PREPARED_STATEMENT_PROXY = proxyConstructor(PreparedStatement.class);
+  private static final MethodHandle CALLABLE_STATEMENT_PROXY = proxyConstructor(CallableStatement.class);
 
   private final DataSource delegate;
   private final Tracer tracer;
@@ -83,20 +87,22 @@ public final class TracingDataSource implements DataSource {
     return (Connection) newProxy(CONNECTION_PROXY, new ConnectionHandler(connection));
   }
 
-  private static Constructor<?> proxyConstructor(Class<?> type) {
+  private static MethodHandle proxyConstructor(Class<?> type) {
+    Class<?> proxyClass = Proxy.newProxyInstance(TracingDataSource.class.getClassLoader(), new Class<?>[] {type},
+        (p, m, a) -> null).getClass();
     try {
-      return Proxy.newProxyInstance(TracingDataSource.class.getClassLoader(), new Class<?>[] {type}, (p, m, a) -> null)
-          .getClass().getConstructor(InvocationHandler.class);
-    } catch (NoSuchMethodException e) {
-      throw new IllegalStateException(e); // every proxy class has this constructor
+      return MethodHandles.publicLookup().findConstructor(proxyClass, MethodType.methodType(void.class, InvocationHandler.class))
+          .asType(MethodType.methodType(Object.class, InvocationHandler.class));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e); // every proxy class has this public constructor
     }
   }
 
-  private static Object newProxy(Constructor<?> proxy, InvocationHandler handler) {
+  private static Object newProxy(MethodHandle proxyConstructor, InvocationHandler handler) {
     try {
-      return proxy.newInstance(handler);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
+      return (Object) proxyConstructor.invokeExact(handler);
+    } catch (Throwable e) {
+      throw new IllegalStateException(e); // a proxy's constructor only stores the handler
     }
   }
 
@@ -138,7 +144,7 @@ public final class TracingDataSource implements DataSource {
       Object result = invokeDelegate(connection, method, args);
       if (result instanceof Statement) {
         String sql = args != null && args.length > 0 && args[0] instanceof String ? (String) args[0] : null;
-        Constructor<?> proxyType = result instanceof CallableStatement ? CALLABLE_STATEMENT_PROXY
+        MethodHandle proxyType = result instanceof CallableStatement ? CALLABLE_STATEMENT_PROXY
             : result instanceof PreparedStatement ? PREPARED_STATEMENT_PROXY : STATEMENT_PROXY;
         return newProxy(proxyType, new StatementHandler((Statement) result, sql, (Connection) proxy));
       }
@@ -178,17 +184,20 @@ public final class TracingDataSource implements DataSource {
       }
       String sql = args != null && args.length > 0 && args[0] instanceof String ? (String) args[0]
           : preparedSql != null ? preparedSql : batchSql;
-      try (Span span = tracer.trace(spanName, service)) {
-        span.setType("sql");
-        span.setResource(sql == null ? name : sql);
-        span.setTag("db.type", database);
-        span.setTag("span.kind", "client");
-        try {
-          return invokeDelegate(statement, method, args);
-        } catch (Throwable t) {
-          span.recordException(t);
-          throw t;
-        }
+      // Not made the active span: a statement is a leaf (nothing inside the driver starts spans), and each
+      // change of the active span rewrites the logging MDC.
+      Span span = tracer.startSpan(spanName, service);
+      span.setType("sql");
+      span.setResource(sql == null ? name : sql);
+      span.setTag("db.type", database);
+      span.setTag("span.kind", "client");
+      try {
+        return invokeDelegate(statement, method, args);
+      } catch (Throwable t) {
+        span.recordException(t);
+        throw t;
+      } finally {
+        span.finish();
       }
     }
   }
