@@ -203,6 +203,10 @@ public final class TracingDataSource implements DataSource {
   }
 
   private static Object invokeDelegate(Object target, Method method, Object[] args) throws Throwable {
+    // Method.invoke checks the caller's access on every call unless told not to; in a busy server that check
+    // (a one-entry cache that kept missing) was most of what a proxied call cost. The methods are the JDBC
+    // interfaces' own, public; the first call of each turns the check off (later calls return at once).
+    method.trySetAccessible();
     try {
       return method.invoke(target, args);
     } catch (InvocationTargetException e) {
