@@ -144,8 +144,15 @@ class TracerTest {
       assertThat(async.parentId()).isEqualTo(server.spanId());
       assertThat(async.traceId()).isEqualTo(42);
       async.finish();
+      Span leaf = tracer.startSpan("h2.query", "db"); // a child of the active span, left inactive
+      assertThat(tracer.activeSpan()).isSameAs(server);
+      assertThat(leaf.parentId()).isEqualTo(server.spanId());
+      assertThat(leaf.traceId()).isEqualTo(42);
+      assertThat(leaf.service()).isEqualTo("db");
+      leaf.finish();
     }
     assertThat(writer.chunks).hasSize(1);
+    assertThat(writer.chunks.peek()).extracting(Span::name).contains("h2.query");
     Span first = writer.chunks.peek().get(0);
     assertThat(first.metrics()).containsEntry("_sampling_priority_v1", SamplingPriority.USER_KEEP);
     Span fresh = tracer.trace("fresh", null, (SpanContext) null);

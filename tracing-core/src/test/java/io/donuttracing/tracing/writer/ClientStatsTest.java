@@ -10,6 +10,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -116,6 +121,55 @@ class ClientStatsTest {
     assertThat((byte[]) server.get("OkSummary")).isNotEmpty();
     Map<String, Object> db = groups.stream().filter(g -> g.get("Name").equals("h2.query")).findFirst().orElseThrow();
     assertThat(db).containsEntry("Resource", "SELECT * FROM beer").containsEntry("IsTraceRoot", 2L);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void tracesDroppedOnManyThreadsAtOnceAreAllCounted() throws Exception {
+    FakeAgent agent = agent(ALLOWING_INFO);
+    Tracer tracer = rejectingTracer(agent, true);
+    request(tracer, false);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // now the writer knows the agent allows dropping
+
+    int threads = 8;
+    int perThread = 250;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < perThread; i++) {
+            request(tracer, false); // each thread counts the traces it finishes
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+
+    int total = threads * perThread;
+    assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(total);
+    assertThat(agent.traceCount()).isEqualTo(1);
+    long reported = agent.requests.stream().map(r -> r.header("Datadog-Client-Dropped-P0-Traces"))
+        .filter(h -> h != null).mapToLong(Long::parseLong).sum();
+    assertThat(reported).isEqualTo(total);
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (FakeAgent.Request stats : agent.requests.stream().filter(r -> r.path.equals("/v0.6/stats")).toList()) {
+      Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(stats.body);
+      for (Object bucket : (List<Object>) payload.get("Stats")) {
+        ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
+      }
+    }
+    assertThat(sum(groups, "web", "servlet.request", "Hits")).isEqualTo(total);
+    assertThat(sum(groups, "db", "h2.query", "Hits")).isEqualTo(total);
   }
 
   @Test
