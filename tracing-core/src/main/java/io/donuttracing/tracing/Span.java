@@ -3,8 +3,9 @@ package io.donuttracing.tracing;
 import io.donuttracing.tracing.context.Scope;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -36,6 +37,7 @@ import java.util.Map;
  */
 public final class Span implements AutoCloseable {
   private static final long UNFINISHED = -1;
+  private static final Object[] NO_TAGS = {};
 
   final LocalTrace trace;
   private final long spanId;
@@ -47,8 +49,13 @@ public final class Span implements AutoCloseable {
   private String resource;
   private String type;
   private int error;
-  private Map<String, String> meta;
-  private Map<String, Number> metrics;
+  /**
+   * The tags, as key, value, key, value...: a String value is a string tag (the wire's meta), a Number a
+   * numeric one (metrics). A span has a handful, so one array searched from the start costs less than hash
+   * maps and their entries (Brave's MutableSpan keeps its tags the same way).
+   */
+  private Object[] tags = NO_TAGS;
+  private int tagsLength;
   private volatile long durationNanos = UNFINISHED;
   private String spanIdString;
   /** The scope {@link Tracer#trace} opened for this span; closed by {@link #close()}. */
@@ -179,20 +186,17 @@ public final class Span implements AutoCloseable {
 
   // ---- tags ---------------------------------------------------------------------------------------
 
-  /** Sets a string tag ({@code meta} on the wire); a null value removes it. */
+  /**
+   * Sets a string tag ({@code meta} on the wire); a null value removes it. A key holds one value: a string
+   * tag replaces a numeric one of the same key, and the other way round.
+   */
   public Span setTag(String key, String value) {
-    if (isFinished()) {
-      return this;
-    }
-    if (value == null) {
-      if (meta != null) {
-        meta.remove(key);
+    if (!isFinished()) {
+      if (value == null) {
+        removeTag(key);
+      } else {
+        putTag(key, value);
       }
-    } else {
-      if (meta == null) {
-        meta = new HashMap<>(8);
-      }
-      meta.put(key, value);
     }
     return this;
   }
@@ -214,38 +218,89 @@ public final class Span implements AutoCloseable {
 
   private Span setMetric(String key, Number value) {
     if (!isFinished()) {
-      putMetric(key, value);
+      putTag(key, value);
     }
     return this;
   }
 
-  void putMetric(String key, Number value) {
-    if (metrics == null) {
-      metrics = new HashMap<>(8);
+  /** Sets a tag whatever the span's state: for the tracer's own tags, some written after the span finished. */
+  void putTag(String key, Object value) {
+    int i = indexOf(key);
+    if (i >= 0) {
+      tags[i + 1] = value;
+      return;
     }
-    metrics.put(key, value);
+    if (tagsLength == tags.length) {
+      tags = Arrays.copyOf(tags, Math.max(8, tagsLength * 2));
+    }
+    tags[tagsLength++] = key;
+    tags[tagsLength++] = value;
   }
 
-  void putMeta(String key, String value) {
-    if (meta == null) {
-      meta = new HashMap<>(8);
+  private void removeTag(String key) {
+    int i = indexOf(key);
+    if (i >= 0) {
+      System.arraycopy(tags, i + 2, tags, i, tagsLength - i - 2);
+      tagsLength -= 2;
+      tags[tagsLength] = null;
+      tags[tagsLength + 1] = null;
     }
-    meta.put(key, value);
+  }
+
+  private int indexOf(String key) {
+    for (int i = 0; i < tagsLength; i += 2) {
+      if (key.equals(tags[i])) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** One string tag, or null. */
   public String tag(String key) {
-    return meta == null ? null : meta.get(key);
+    int i = indexOf(key);
+    return i >= 0 && tags[i + 1] instanceof String ? (String) tags[i + 1] : null;
   }
 
-  /** The string tags, read-only. */
+  /** One numeric tag, or null. */
+  public Number metric(String key) {
+    int i = indexOf(key);
+    return i >= 0 && tags[i + 1] instanceof Number ? (Number) tags[i + 1] : null;
+  }
+
+  /** How many tags the span has, string and numeric; with {@link #tagKeyAt} and {@link #tagValueAt}, encoders read them without a copy. */
+  public int tagCount() {
+    return tagsLength / 2;
+  }
+
+  /** The key of tag {@code i}, 0 &lt;= i &lt; {@link #tagCount()}, in the order tags were first set. */
+  public String tagKeyAt(int i) {
+    return (String) tags[2 * i];
+  }
+
+  /** The value of tag {@code i}: a String (the wire's meta) or a Number (metrics). */
+  public Object tagValueAt(int i) {
+    return tags[2 * i + 1];
+  }
+
+  /** The string tags, in the order they were first set; a copy. */
   public Map<String, String> tags() {
-    return meta == null ? Map.of() : Collections.unmodifiableMap(meta);
+    return tagsOfType(String.class);
   }
 
-  /** The numeric tags, read-only. */
+  /** The numeric tags, in the order they were first set; a copy. */
   public Map<String, Number> metrics() {
-    return metrics == null ? Map.of() : Collections.unmodifiableMap(metrics);
+    return tagsOfType(Number.class);
+  }
+
+  private <T> Map<String, T> tagsOfType(Class<T> type) {
+    Map<String, T> map = new LinkedHashMap<>();
+    for (int i = 0; i < tagsLength; i += 2) {
+      if (type.isInstance(tags[i + 1])) {
+        map.put((String) tags[i], type.cast(tags[i + 1]));
+      }
+    }
+    return Collections.unmodifiableMap(map);
   }
 
   // ---- errors -------------------------------------------------------------------------------------
@@ -353,16 +408,9 @@ public final class Span implements AutoCloseable {
         .append("duration ").append(duration < 0 ? "None" : String.format("%.6fs", duration / 1e9)).append('\n')
         .append("error ").append(error).append('\n')
         .append("tags");
-    if (meta != null) {
-      for (Map.Entry<String, String> e : meta.entrySet()) {
-        if (!e.getKey().equals("error.stack")) {
-          sb.append("\n    ").append(e.getKey()).append(": ").append(e.getValue());
-        }
-      }
-    }
-    if (metrics != null) {
-      for (Map.Entry<String, Number> e : metrics.entrySet()) {
-        sb.append("\n    ").append(e.getKey()).append(": ").append(e.getValue());
+    for (int i = 0; i < tagsLength; i += 2) {
+      if (!tags[i].equals("error.stack")) {
+        sb.append("\n    ").append(tags[i]).append(": ").append(tags[i + 1]);
       }
     }
     return sb.toString();

@@ -239,7 +239,7 @@ public final class Tracer implements AutoCloseable {
     LocalTrace trace = new LocalTrace(this, Ids.newTraceIdHigh(epochNanos), traceIdLow, decision.priority, null,
         propagated, null, epochNanos, ticks);
     Span span = new Span(trace, traceIdLow, 0, name, svc, ticks);
-    span.putMetric(decision.rateMetric, decision.rate);
+    span.putTag(decision.rateMetric, decision.rate);
     trace.setLocalRoot(span);
     trace.started();
     maybeReap(ticks);
@@ -264,10 +264,10 @@ public final class Tracer implements AutoCloseable {
         Map.copyOf(propagated), remote.w3cVendorState(), epochNanosNow(), ticks);
     Span span = new Span(trace, Ids.newSpanId(), remote.spanId(), name, svc, ticks);
     if (decision != null) {
-      span.putMetric(decision.rateMetric, decision.rate);
+      span.putTag(decision.rateMetric, decision.rate);
     }
     for (Map.Entry<String, String> e : remote.spanTags().entrySet()) {
-      span.putMeta(e.getKey(), e.getValue());
+      span.putTag(e.getKey(), e.getValue());
     }
     trace.setLocalRoot(span);
     trace.started();
@@ -335,13 +335,13 @@ public final class Tracer implements AutoCloseable {
     Span first = chunk.get(0);
     int priority = trace.samplingPriority;
     if (priority != SamplingPriority.UNSET) {
-      first.putMetric("_sampling_priority_v1", priority);
+      first.putTag("_sampling_priority_v1", priority);
     }
     if (trace.traceIdHigh != 0) {
-      first.putMeta("_dd.p.tid", Ids.hex(trace.traceIdHigh));
+      first.putTag("_dd.p.tid", Ids.hex(trace.traceIdHigh));
     }
     for (Map.Entry<String, String> e : trace.propagatedTags.entrySet()) {
-      first.putMeta(e.getKey(), e.getValue());
+      first.putTag(e.getKey(), e.getValue());
     }
     if (config.debug()) {
       for (Span span : chunk) {

@@ -82,6 +82,35 @@ class TracerTest {
   }
 
   @Test
+  void aTagKeyHoldsOneValueAndTagsKeepTheOrderTheyWereSetIn() {
+    try (Span root = tracer.trace("root"); Span span = tracer.trace("tags")) { // a child: no sampler tags
+      for (int i = 0; i < 10; i++) { // more than the first array holds
+        span.setTag("k" + i, "v" + i);
+      }
+      span.setTag("k3", "again").setTag("k5", 5L).setTag("k7", (String) null).setTag("ratio", 0.5);
+
+      assertThat(span.tag("k3")).isEqualTo("again");
+      assertThat(span.tag("k5")).isNull(); // now a numeric tag
+      assertThat(span.metric("k5")).isEqualTo(5L);
+      assertThat(span.tags().keySet()).containsExactly("k0", "k1", "k2", "k3", "k4", "k6", "k8", "k9");
+      assertThat(span.metrics()).containsExactly(Map.entry("k5", 5L), Map.entry("ratio", 0.5));
+      assertThat(span.tagCount()).isEqualTo(10);
+      assertThatThrownBy(() -> span.tags().put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+    }
+  }
+
+  @Test
+  void newIdsArePositiveAsDdTraceJavaMakesThem() {
+    for (int i = 0; i < 1000; i++) {
+      try (Span span = tracer.trace("ids")) {
+        assertThat(span.spanId()).isPositive();
+        assertThat(span.traceId()).isPositive();
+        assertThat(span.spanIdString()).isEqualTo(Long.toString(span.spanId()));
+      }
+    }
+  }
+
+  @Test
   void finishingTwiceIsHarmlessAndLateTagsAreIgnored() {
     Span span = tracer.trace("once");
     span.close();

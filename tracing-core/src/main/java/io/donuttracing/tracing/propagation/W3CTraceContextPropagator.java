@@ -54,14 +54,19 @@ public final class W3CTraceContextPropagator implements Propagator {
 
   /** {@code 00-<trace>-<span>-<flags>}, as used in {@code traceparent} and the {@code traceresponse} header. */
   public static String traceparent(SpanContext context, boolean sampled) {
+    return traceparent(context.traceIdHigh(), context.traceIdLow(), context.spanId(), sampled);
+  }
+
+  /** {@code 00-<trace>-<span>-<flags>} from the ids themselves. */
+  public static String traceparent(long traceIdHigh, long traceIdLow, long spanId, boolean sampled) {
     char[] out = new char[55];
     out[0] = '0';
     out[1] = '0';
     out[2] = '-';
-    Ids.hex(context.traceIdHigh(), out, 3);
-    Ids.hex(context.traceIdLow(), out, 19);
+    Ids.hex(traceIdHigh, out, 3);
+    Ids.hex(traceIdLow, out, 19);
     out[35] = '-';
-    Ids.hex(context.spanId(), out, 36);
+    Ids.hex(spanId, out, 36);
     out[52] = '-';
     out[53] = '0';
     out[54] = sampled ? '1' : '0';

@@ -25,17 +25,40 @@ public final class Sampler {
   private static final String DEFAULT_KEY = "service:,env:";
 
   private final Double ruleRate;
-  private final long ruleCutoff;
+  /** The rule's rate, or null to follow the agent's rates. */
+  private final Rate rule;
   private volatile Map<String, Double> agentRates = Map.of();
-  /** The last key looked up: nearly every trace has the same service and env, so the key is made once. */
-  private volatile RateKey lastKey = new RateKey("", "", DEFAULT_KEY);
+  /**
+   * The agent's rate for the last service and env asked about: nearly every trace has the same service and
+   * env, so the rate is looked up once for each set of rates the agent sends.
+   */
+  private volatile AgentRate last = new AgentRate(null, "", "", Rate.DEFAULT);
 
-  private record RateKey(String service, String env, String key) {}
+  private record AgentRate(Map<String, Double> rates, String service, String env, Rate rate) {}
+
+  /** A rate with its two decisions, made once: deciding a trace is then a multiplication and a comparison. */
+  private record Rate(Decision keep, Decision reject, long cutoff) {
+    static final Rate DEFAULT = new Rate(Decision.DEFAULT_KEEP, Decision.DEFAULT_KEEP, 0);
+
+    static Rate of(double rate, int keepPriority, int rejectPriority, String mechanism, String metric) {
+      Decision keep = new Decision(keepPriority, mechanism, metric, rate);
+      Decision reject = new Decision(rejectPriority, mechanism, metric, rate);
+      if (rate >= 1.0) {
+        return new Rate(keep, keep, 0);
+      }
+      return rate > 0.0 ? new Rate(keep, reject, Sampler.cutoff(rate)) : new Rate(reject, reject, 0);
+    }
+
+    Decision decide(long traceIdLow) {
+      return keep == reject || keepBelow(traceIdLow, cutoff) ? keep : reject;
+    }
+  }
 
   /** @param ruleRate {@code DD_TRACE_SAMPLE_RATE}, or null to follow the agent's rates */
   public Sampler(Double ruleRate) {
     this.ruleRate = ruleRate == null ? null : Math.max(0.0, Math.min(1.0, ruleRate));
-    this.ruleCutoff = this.ruleRate == null ? 0 : cutoff(this.ruleRate);
+    this.rule = this.ruleRate == null ? null
+        : Rate.of(this.ruleRate, SamplingPriority.USER_KEEP, SamplingPriority.USER_REJECT, "-3", "_dd.rule_psr");
   }
 
   /**
@@ -58,8 +81,7 @@ public final class Sampler {
 
   /**
    * {@code rate * 2^64}, truncated, as an unsigned long; only meaningful for 0 < rate < 1. Exact without
-   * BigDecimal (this runs for every new trace once the agent sends a rate below 1): scaling by 2^64 only
-   * changes the exponent, and above 2^63 subtracting 2^63 is exact too.
+   * BigDecimal: scaling by 2^64 only changes the exponent, and above 2^63 subtracting 2^63 is exact too.
    */
   static long cutoff(double rate) {
     double scaled = Math.scalb(rate, 64);
@@ -68,31 +90,26 @@ public final class Sampler {
 
   /** The decision for a new trace whose root span has this service and env. */
   public Decision decide(long traceIdLow, String service, String env) {
-    if (ruleRate != null) {
-      boolean kept = ruleRate >= 1.0 || (ruleRate > 0.0 && keepBelow(traceIdLow, ruleCutoff));
-      return new Decision(kept ? SamplingPriority.USER_KEEP : SamplingPriority.USER_REJECT,
-          "-3", "_dd.rule_psr", ruleRate);
+    if (rule != null) {
+      return rule.decide(traceIdLow);
     }
-    Map<String, Double> rates = agentRates;
-    Double rate = rates.get(rateKey(nullToEmpty(service), nullToEmpty(env)));
+    String svc = nullToEmpty(service);
+    String e = nullToEmpty(env);
+    AgentRate r = last;
+    if (r.rates != agentRates || !r.service.equals(svc) || !r.env.equals(e)) {
+      r = new AgentRate(agentRates, svc, e, agentRate(agentRates, svc, e));
+      last = r;
+    }
+    return r.rate.decide(traceIdLow);
+  }
+
+  private static Rate agentRate(Map<String, Double> rates, String service, String env) {
+    Double rate = rates.get("service:" + service + ",env:" + env);
     if (rate == null) {
       rate = rates.get(DEFAULT_KEY);
     }
-    if (rate == null) {
-      return Decision.DEFAULT_KEEP;
-    }
-    boolean kept = keep(traceIdLow, rate);
-    return new Decision(kept ? SamplingPriority.AUTO_KEEP : SamplingPriority.AUTO_REJECT,
-        "-1", "_dd.agent_psr", rate);
-  }
-
-  private String rateKey(String service, String env) {
-    RateKey k = lastKey;
-    if (!k.service.equals(service) || !k.env.equals(env)) {
-      k = new RateKey(service, env, "service:" + service + ",env:" + env);
-      lastKey = k;
-    }
-    return k.key;
+    return rate == null ? Rate.DEFAULT
+        : Rate.of(rate, SamplingPriority.AUTO_KEEP, SamplingPriority.AUTO_REJECT, "-1", "_dd.agent_psr");
   }
 
   /** Replaces the agent's rates; called by the writer with each {@code rate_by_service} it reads. */

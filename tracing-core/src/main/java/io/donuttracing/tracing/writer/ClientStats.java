@@ -9,10 +9,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 
@@ -30,7 +33,10 @@ import org.msgpack.core.MessagePacker;
  * "client-side stats", except that it only covers the traces dropped: the agent still computes stats for
  * the traces it receives, so nothing waits for a bucket to close at low traffic, when nothing is dropped.
  *
- * <p>Thread-safe: the threads that finish traces add to it, the writer's thread takes the finished buckets.
+ * <p>Thread-safe. Each thread that finishes traces counts into a shard of its own, so that the threads
+ * of a busy server, on different cores, do not take turns at one lock and pull the same counters from
+ * each other's caches at every request. The writer's thread collects the shards' finished buckets every
+ * tick and adds them up.
  */
 final class ClientStats {
   static final long BUCKET_NANOS = 10_000_000_000L;
@@ -47,16 +53,54 @@ final class ClientStats {
     long durationSum;
     final DDSketch ok = DDSketches.unboundedDense(RELATIVE_ACCURACY);
     final DDSketch error = DDSketches.unboundedDense(RELATIVE_ACCURACY);
+
+    void add(Group other) {
+      hits += other.hits;
+      topLevelHits += other.topLevelHits;
+      errors += other.errors;
+      durationSum += other.durationSum;
+      ok.mergeWith(other.ok);
+      error.mergeWith(other.error);
+    }
+  }
+
+  /** One thread's counts, by bucket start. Locked by its thread per trace and by the writer's once a tick. */
+  private static final class Shard {
+    final Thread owner = Thread.currentThread();
+    final TreeMap<Long, Map<Key, Group>> buckets = new TreeMap<>();
+    /** The bucket spans went to last, and its start: nearly every span ends in the current bucket. */
+    Map<Key, Group> lastBucket;
+    long lastBucketStart;
+
+    Map<Key, Group> bucket(long start) {
+      if (lastBucket == null || start != lastBucketStart) {
+        lastBucket = buckets.computeIfAbsent(start, b -> new HashMap<>());
+        lastBucketStart = start;
+      }
+      return lastBucket;
+    }
+
+    /** Moves the buckets that start at or before {@code lastStart} into {@code into}, adding up groups. */
+    synchronized void moveFinished(long lastStart, TreeMap<Long, Map<Key, Group>> into) {
+      Map<Long, Map<Key, Group>> finished = buckets.headMap(lastStart, true);
+      for (Map.Entry<Long, Map<Key, Group>> bucket : finished.entrySet()) {
+        Map<Key, Group> total = into.computeIfAbsent(bucket.getKey(), b -> new HashMap<>());
+        bucket.getValue().forEach((key, group) -> total.merge(key, group, (a, b) -> {
+          a.add(b);
+          return a;
+        }));
+      }
+      finished.clear(); // a view: removes those buckets from the shard
+      lastBucket = null;
+    }
   }
 
   private final String env;
   private final String version;
   private final String service;
   private final String runtimeId = UUID.randomUUID().toString();
-  private final TreeMap<Long, Map<Key, Group>> buckets = new TreeMap<>();
-  /** The bucket spans went to last, and its start: nearly every span ends in the current bucket. */
-  private Map<Key, Group> lastBucket;
-  private long lastBucketStart;
+  private final ThreadLocal<Shard> shard = ThreadLocal.withInitial(this::newShard);
+  private final Queue<Shard> shards = new ConcurrentLinkedQueue<>();
   private long sequence;
 
   ClientStats(String env, String version, String service) {
@@ -65,8 +109,21 @@ final class ClientStats {
     this.service = service;
   }
 
+  private Shard newShard() {
+    Shard s = new Shard();
+    shards.add(s);
+    return s;
+  }
+
   /** Counts the spans of one trace chunk that is not sent. */
-  synchronized void add(List<Span> chunk) {
+  void add(List<Span> chunk) {
+    Shard s = shard.get();
+    synchronized (s) {
+      add(s, chunk);
+    }
+  }
+
+  private static void add(Shard shard, List<Span> chunk) {
     Map<Long, String> serviceById = chunk.size() > SCAN_LIMIT ? servicesById(chunk) : null;
     for (Span span : chunk) {
       String parentService = serviceById != null ? serviceById.get(span.parentId()) : serviceOf(chunk, span.parentId());
@@ -78,7 +135,7 @@ final class ClientStats {
       long end = span.startEpochNanos() + span.durationNanos();
       Key key = new Key(nullToEmpty(span.service()), span.name(), span.resource(), nullToEmpty(span.type()),
           nullToEmpty(kind), httpStatus(span), span.parentId() == 0);
-      Group g = bucket(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS).computeIfAbsent(key, k -> new Group());
+      Group g = shard.bucket(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS).computeIfAbsent(key, k -> new Group());
       g.hits++;
       g.durationSum += span.durationNanos();
       if (topLevel) {
@@ -93,32 +150,22 @@ final class ClientStats {
     }
   }
 
-  private Map<Key, Group> bucket(long start) {
-    if (lastBucket == null || start != lastBucketStart) {
-      lastBucket = buckets.computeIfAbsent(start, b -> new HashMap<>());
-      lastBucketStart = start;
-    }
-    return lastBucket;
-  }
-
   /**
    * The {@code /v0.6/stats} payload of the buckets that ended before {@code nowEpochNanos} (all of them
-   * when {@code all}), which are forgotten; null when there are none.
+   * when {@code all}), which are forgotten; null when there are none. Called by the writer's thread.
    */
-  byte[] takeFinished(long nowEpochNanos, boolean all) {
-    Map<Long, Map<Key, Group>> done;
-    long payloadSequence;
-    synchronized (this) {
-      Map<Long, Map<Key, Group>> finished = all ? buckets : buckets.headMap(nowEpochNanos - BUCKET_NANOS, true);
-      if (finished.isEmpty()) {
-        return null;
+  synchronized byte[] takeFinished(long nowEpochNanos, boolean all) {
+    long lastStart = all ? Long.MAX_VALUE : nowEpochNanos - BUCKET_NANOS;
+    TreeMap<Long, Map<Key, Group>> done = new TreeMap<>();
+    for (Iterator<Shard> it = shards.iterator(); it.hasNext(); ) {
+      Shard s = it.next();
+      s.moveFinished(lastStart, done);
+      if (!s.owner.isAlive()) {
+        it.remove(); // its thread is gone (a server shrinking its pool): nothing more will come
+        s.moveFinished(Long.MAX_VALUE, done);
       }
-      done = new TreeMap<>(finished);
-      finished.clear(); // a view: removes those buckets from this object
-      lastBucket = null;
-      payloadSequence = ++sequence;
     }
-    return encode(done, payloadSequence); // outside the lock: adding goes on meanwhile
+    return done.isEmpty() ? null : encode(done, ++sequence);
   }
 
   /** Datadog's {@code ClientStatsPayload}, with the keys its agent reads. */
@@ -199,7 +246,7 @@ final class ClientStats {
   }
 
   private static boolean isMeasured(Span span) {
-    Number measured = span.metrics().get("_dd.measured");
+    Number measured = span.metric("_dd.measured");
     return measured != null && measured.intValue() == 1;
   }
 

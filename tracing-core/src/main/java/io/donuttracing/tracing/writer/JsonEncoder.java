@@ -3,7 +3,6 @@ package io.donuttracing.tracing.writer;
 import io.donuttracing.tracing.Span;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 
 /** The v0.3 intake format: the same structure as {@link MsgpackEncoder}, as JSON. Readable with curl and eyes. */
 public final class JsonEncoder implements TraceEncoder {
@@ -64,13 +63,15 @@ public final class JsonEncoder implements TraceEncoder {
     sb.append(",\"error\":").append(span.error());
     sb.append(",\"meta\":{");
     boolean first = true;
-    for (Map.Entry<String, String> e : span.tags().entrySet()) {
-      first = entry(sb, first, e.getKey(), e.getValue());
+    for (int i = 0; i < span.tagCount(); i++) {
+      if (span.tagValueAt(i) instanceof String value) {
+        first = entry(sb, first, span.tagKeyAt(i), value);
+      }
     }
-    if (env != null && !span.tags().containsKey("env")) {
+    if (env != null && span.tag("env") == null) {
       first = entry(sb, first, "env", env);
     }
-    if (version != null && service.equals(span.service()) && !span.tags().containsKey("version")) {
+    if (version != null && service.equals(span.service()) && span.tag("version") == null) {
       first = entry(sb, first, "version", version);
     }
     if (span.origin() != null) {
@@ -78,14 +79,16 @@ public final class JsonEncoder implements TraceEncoder {
     }
     sb.append("},\"metrics\":{");
     first = true;
-    for (Map.Entry<String, Number> e : span.metrics().entrySet()) {
-      if (!first) {
-        sb.append(',');
+    for (int i = 0; i < span.tagCount(); i++) {
+      if (span.tagValueAt(i) instanceof Number n) {
+        if (!first) {
+          sb.append(',');
+        }
+        first = false;
+        string(sb, span.tagKeyAt(i));
+        double d = n.doubleValue();
+        sb.append(':').append(Double.isFinite(d) ? n.toString() : "0");
       }
-      first = false;
-      string(sb, e.getKey());
-      double d = e.getValue().doubleValue();
-      sb.append(':').append(Double.isFinite(d) ? e.getValue().toString() : "0");
     }
     sb.append('}');
     if (span.type() != null) {

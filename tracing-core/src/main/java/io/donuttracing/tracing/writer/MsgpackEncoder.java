@@ -106,15 +106,22 @@ public final class MsgpackEncoder implements TraceEncoder {
     writeUtf8(K_ERROR);
     packer.packInt(span.error());
 
-    Map<String, String> meta = span.tags();
-    boolean addEnv = env != null && !meta.containsKey("env");
-    boolean addVersion = version != null && service.equals(span.service()) && !meta.containsKey("version");
+    int metaCount = 0;
+    for (int i = 0; i < span.tagCount(); i++) {
+      if (span.tagValueAt(i) instanceof String) {
+        metaCount++;
+      }
+    }
+    boolean addEnv = env != null && span.tag("env") == null;
+    boolean addVersion = version != null && service.equals(span.service()) && span.tag("version") == null;
     boolean addOrigin = span.origin() != null;
     writeUtf8(K_META);
-    packer.packMapHeader(meta.size() + (addEnv ? 1 : 0) + (addVersion ? 1 : 0) + (addOrigin ? 1 : 0));
-    for (Map.Entry<String, String> e : meta.entrySet()) {
-      packString(e.getKey());
-      packString(e.getValue());
+    packer.packMapHeader(metaCount + (addEnv ? 1 : 0) + (addVersion ? 1 : 0) + (addOrigin ? 1 : 0));
+    for (int i = 0; i < span.tagCount(); i++) {
+      if (span.tagValueAt(i) instanceof String value) {
+        packString(span.tagKeyAt(i));
+        packString(value);
+      }
     }
     if (addEnv) {
       packString("env");
@@ -129,16 +136,16 @@ public final class MsgpackEncoder implements TraceEncoder {
       packString(span.origin());
     }
 
-    Map<String, Number> metrics = span.metrics();
     writeUtf8(K_METRICS);
-    packer.packMapHeader(metrics.size());
-    for (Map.Entry<String, Number> e : metrics.entrySet()) {
-      packString(e.getKey());
-      Number n = e.getValue();
-      if (n instanceof Double || n instanceof Float) {
-        packer.packDouble(n.doubleValue());
-      } else {
-        packer.packLong(n.longValue());
+    packer.packMapHeader(span.tagCount() - metaCount);
+    for (int i = 0; i < span.tagCount(); i++) {
+      if (span.tagValueAt(i) instanceof Number n) {
+        packString(span.tagKeyAt(i));
+        if (n instanceof Double || n instanceof Float) {
+          packer.packDouble(n.doubleValue());
+        } else {
+          packer.packLong(n.longValue());
+        }
       }
     }
     writeUtf8(K_TYPE);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.donuttracing.tracing.FakeAgent;
 import io.donuttracing.tracing.Ids;
 import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.SpanContext;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.TracerConfig;
 import java.nio.charset.StandardCharsets;
@@ -95,19 +96,19 @@ class AgentWriterTest {
   void unsignedIdsSurviveTheWireAndSpansWithoutTypeSendNil() {
     FakeAgent agent = agent();
     Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()));
-    List<Span> spans = new ArrayList<>();
-    while (spans.stream().noneMatch(s -> s.spanId() < 0)) { // ids are random: make sure one has the top bit set
-      Span s = tracer.trace("plain");
-      s.close();
-      spans.add(s);
-    }
+    // Our own ids are positive; a caller's may use all 64 bits: continue a trace whose ids have the top bit set.
+    SpanContext caller = tracer.extract(Map.of("x-datadog-trace-id", "18446744073709551615",
+        "x-datadog-parent-id", "9223372036854775809"));
+    Span span = tracer.trace("plain", null, caller);
+    span.close();
     tracer.flush(Duration.ofSeconds(10));
-    assertThat(agent.spans()).hasSize(spans.size());
-    for (int i = 0; i < spans.size(); i++) {
-      Map<String, Object> sent = agent.spans().get(i);
-      assertThat(sent.get("span_id")).isEqualTo(spans.get(i).spanId());
-      assertThat(sent).containsEntry("type", null).containsEntry("resource", "plain");
-    }
+
+    assertThat(agent.spans()).hasSize(1);
+    Map<String, Object> sent = agent.spans().get(0);
+    assertThat(sent.get("trace_id")).isEqualTo(-1L); // 2^64 - 1, as Java's unsigned long holds it
+    assertThat(sent.get("parent_id")).isEqualTo(Long.MIN_VALUE + 1); // 2^63 + 1
+    assertThat(sent.get("span_id")).isEqualTo(span.spanId());
+    assertThat(sent).containsEntry("type", null).containsEntry("resource", "plain");
   }
 
   @Test

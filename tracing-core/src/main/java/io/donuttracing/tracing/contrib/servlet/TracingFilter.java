@@ -71,8 +71,8 @@ public final class TracingFilter implements Filter {
     span.setTag("http.url", request.getRequestURL().toString());
     span.setTag("span.kind", "server");
     request.setAttribute(SPAN_ATTRIBUTE, span);
-    response.setHeader("traceresponse", W3CTraceContextPropagator.traceparent(span.context(),
-        SamplingPriority.isKept(span.samplingPriority())));
+    response.setHeader("traceresponse", W3CTraceContextPropagator.traceparent(span.traceIdHigh(), span.traceId(),
+        span.spanId(), SamplingPriority.isKept(span.samplingPriority())));
 
     Throwable failure = null;
     Scope scope = tracer.activate(span);
