@@ -8,13 +8,13 @@ public final class Ids {
 
   private Ids() {}
 
-  /**
-   * A random span id, from 1 to 2^63 - 1: not 0 (which means "no span" on the wire), and positive, as
-   * dd-trace-java makes them, so that its decimal form (log correlation writes it at every change of the
-   * active span) takes {@link Long#toString}'s short way. Ids from other tracers may use all 64 bits.
-   */
+  /** A random, non-zero 64-bit span id (0 means "no span" on the wire). */
   public static long newSpanId() {
-    return ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    long id;
+    do {
+      id = ThreadLocalRandom.current().nextLong();
+    } while (id == 0);
+    return id;
   }
 
   /**

@@ -248,8 +248,10 @@ public final class Span implements AutoCloseable {
   }
 
   private int indexOf(String key) {
+    int hash = key.hashCode(); // kept in the String: comparing it first makes a key that differs cost one load
     for (int i = 0; i < tagsLength; i += 2) {
-      if (key.equals(tags[i])) {
+      String k = (String) tags[i];
+      if (k == key || k.hashCode() == hash && k.equals(key)) {
         return i;
       }
     }

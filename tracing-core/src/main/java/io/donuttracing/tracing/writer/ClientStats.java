@@ -8,14 +8,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 
@@ -33,10 +31,10 @@ import org.msgpack.core.MessagePacker;
  * "client-side stats", except that it only covers the traces dropped: the agent still computes stats for
  * the traces it receives, so nothing waits for a bucket to close at low traffic, when nothing is dropped.
  *
- * <p>Thread-safe. Each thread that finishes traces counts into a shard of its own, so that the threads
- * of a busy server, on different cores, do not take turns at one lock and pull the same counters from
- * each other's caches at every request. The writer's thread collects the shards' finished buckets every
- * tick and adds them up.
+ * <p>Thread-safe. The counts are split in shards, and a thread always counts into the same one (chosen by
+ * its id, as a {@code LongAdder} spreads its cells), so that the threads of a busy server, on different
+ * cores, seldom wait for the same lock or pull the same counters from each other's caches. The writer's
+ * thread collects the shards' finished buckets every tick and adds them up.
  */
 final class ClientStats {
   static final long BUCKET_NANOS = 10_000_000_000L;
@@ -64,9 +62,8 @@ final class ClientStats {
     }
   }
 
-  /** One thread's counts, by bucket start. Locked by its thread per trace and by the writer's once a tick. */
+  /** The counts of the threads whose ids fall in one shard, by bucket start. */
   private static final class Shard {
-    final Thread owner = Thread.currentThread();
     final TreeMap<Long, Map<Key, Group>> buckets = new TreeMap<>();
     /** The bucket spans went to last, and its start: nearly every span ends in the current bucket. */
     Map<Key, Group> lastBucket;
@@ -99,25 +96,20 @@ final class ClientStats {
   private final String version;
   private final String service;
   private final String runtimeId = UUID.randomUUID().toString();
-  private final ThreadLocal<Shard> shard = ThreadLocal.withInitial(this::newShard);
-  private final Queue<Shard> shards = new ConcurrentLinkedQueue<>();
+  /** A power of two, four shards per core or more. */
+  private final Shard[] shards = new Shard[Integer.highestOneBit(4 * Runtime.getRuntime().availableProcessors() - 1) << 1];
   private long sequence;
 
   ClientStats(String env, String version, String service) {
     this.env = env;
     this.version = version;
     this.service = service;
-  }
-
-  private Shard newShard() {
-    Shard s = new Shard();
-    shards.add(s);
-    return s;
+    Arrays.setAll(shards, i -> new Shard());
   }
 
   /** Counts the spans of one trace chunk that is not sent. */
   void add(List<Span> chunk) {
-    Shard s = shard.get();
+    Shard s = shards[(int) Thread.currentThread().getId() & (shards.length - 1)];
     synchronized (s) {
       add(s, chunk);
     }
@@ -157,13 +149,8 @@ final class ClientStats {
   synchronized byte[] takeFinished(long nowEpochNanos, boolean all) {
     long lastStart = all ? Long.MAX_VALUE : nowEpochNanos - BUCKET_NANOS;
     TreeMap<Long, Map<Key, Group>> done = new TreeMap<>();
-    for (Iterator<Shard> it = shards.iterator(); it.hasNext(); ) {
-      Shard s = it.next();
+    for (Shard s : shards) {
       s.moveFinished(lastStart, done);
-      if (!s.owner.isAlive()) {
-        it.remove(); // its thread is gone (a server shrinking its pool): nothing more will come
-        s.moveFinished(Long.MAX_VALUE, done);
-      }
     }
     return done.isEmpty() ? null : encode(done, ++sequence);
   }

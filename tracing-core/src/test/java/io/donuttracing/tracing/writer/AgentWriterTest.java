@@ -96,7 +96,7 @@ class AgentWriterTest {
   void unsignedIdsSurviveTheWireAndSpansWithoutTypeSendNil() {
     FakeAgent agent = agent();
     Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()));
-    // Our own ids are positive; a caller's may use all 64 bits: continue a trace whose ids have the top bit set.
+    // Ids use all 64 bits: continue a trace whose ids have the top bit set, and check them on the wire.
     SpanContext caller = tracer.extract(Map.of("x-datadog-trace-id", "18446744073709551615",
         "x-datadog-parent-id", "9223372036854775809"));
     Span span = tracer.trace("plain", null, caller);
