@@ -270,7 +270,10 @@ public final class Span implements AutoCloseable {
     return i >= 0 && tags[i + 1] instanceof Number ? (Number) tags[i + 1] : null;
   }
 
-  /** How many tags the span has, string and numeric; with {@link #tagKeyAt} and {@link #tagValueAt}, encoders read them without a copy. */
+  /**
+   * How many tags the span has, string and numeric. With {@link #tagKeyAt} and {@link #tagValueAt}, this is
+   * how encoders read the tags without copying them.
+   */
   public int tagCount() {
     return tagsLength / 2;
   }

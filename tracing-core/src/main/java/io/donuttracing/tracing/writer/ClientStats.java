@@ -96,8 +96,9 @@ final class ClientStats {
   private final String version;
   private final String service;
   private final String runtimeId = UUID.randomUUID().toString();
-  /** A power of two, four shards per core or more. */
-  private final Shard[] shards = new Shard[Integer.highestOneBit(4 * Runtime.getRuntime().availableProcessors() - 1) << 1];
+  /** Four shards per core or more: a power of two, so that a thread's id picks one with a mask. */
+  private final Shard[] shards =
+      new Shard[Integer.highestOneBit(4 * Runtime.getRuntime().availableProcessors() - 1) << 1];
   private long sequence;
 
   ClientStats(String env, String version, String service) {
