@@ -12,6 +12,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Where the checked-out project is, and the small things every check needs. */
 final class Repo {
@@ -27,12 +30,29 @@ final class Repo {
         return ROOT.resolve(module).resolve("target").resolve(module + ".jar");
     }
 
+    /** Ports {@link #freePort()} has handed out in this JVM, which may not be listened on yet. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port free on 127.0.0.1, below Linux's ephemeral range (32768-60999). A port the system picks for
+     * {@code bind(0)} comes from that range, and the processes a check starts listen on theirs only seconds
+     * later: meanwhile another socket can be given the same port (CI saw "Port 40891 was already in use").
+     */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
+            if (HANDED_OUT.contains(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(port)) {
+                    return port;
+                }
+            } catch (IOException inUse) {
+                // try another
+            }
         }
+        throw new IllegalStateException("no free port between 20000 and 32000 on 127.0.0.1");
     }
 
     static boolean listening(int port) {
