@@ -24,7 +24,6 @@ public final class Sampler {
 
   private static final String DEFAULT_KEY = "service:,env:";
 
-  private final Double ruleRate;
   /** The rule's rate, or null to follow the agent's rates. */
   private final Rate rule;
   private volatile Map<String, Double> agentRates = Map.of();
@@ -56,9 +55,8 @@ public final class Sampler {
 
   /** @param ruleRate {@code DD_TRACE_SAMPLE_RATE}, or null to follow the agent's rates */
   public Sampler(Double ruleRate) {
-    this.ruleRate = ruleRate == null ? null : Math.max(0.0, Math.min(1.0, ruleRate));
-    this.rule = this.ruleRate == null ? null
-        : Rate.of(this.ruleRate, SamplingPriority.USER_KEEP, SamplingPriority.USER_REJECT, "-3", "_dd.rule_psr");
+    this.rule = ruleRate == null ? null : Rate.of(Math.max(0.0, Math.min(1.0, ruleRate)),
+        SamplingPriority.USER_KEEP, SamplingPriority.USER_REJECT, "-3", "_dd.rule_psr");
   }
 
   /**
@@ -124,7 +122,7 @@ public final class Sampler {
 
   /** The configured rule rate, or null. */
   public Double ruleRate() {
-    return ruleRate;
+    return rule == null ? null : rule.keep.rate;
   }
 
   private static String nullToEmpty(String s) {

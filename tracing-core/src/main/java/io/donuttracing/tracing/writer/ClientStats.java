@@ -69,12 +69,41 @@ final class ClientStats {
     Map<Key, Group> lastBucket;
     long lastBucketStart;
 
-    Map<Key, Group> bucket(long start) {
+    private Map<Key, Group> bucket(long start) {
       if (lastBucket == null || start != lastBucketStart) {
         lastBucket = buckets.computeIfAbsent(start, b -> new HashMap<>());
         lastBucketStart = start;
       }
       return lastBucket;
+    }
+
+    /** Counts the spans of one trace chunk. */
+    synchronized void add(List<Span> chunk) {
+      Map<Long, String> serviceById = chunk.size() > SCAN_LIMIT ? servicesById(chunk) : null;
+      for (Span span : chunk) {
+        String parentService = serviceById != null ? serviceById.get(span.parentId())
+            : serviceOf(chunk, span.parentId());
+        boolean topLevel = parentService == null || !parentService.equals(span.service());
+        String kind = span.tag("span.kind");
+        if (!topLevel && !isMeasured(span) && !isCountedKind(kind)) {
+          continue;
+        }
+        long end = span.startEpochNanos() + span.durationNanos();
+        Key key = new Key(nullToEmpty(span.service()), span.name(), span.resource(), nullToEmpty(span.type()),
+            nullToEmpty(kind), httpStatus(span), span.parentId() == 0);
+        Group g = bucket(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS).computeIfAbsent(key, k -> new Group());
+        g.hits++;
+        g.durationSum += span.durationNanos();
+        if (topLevel) {
+          g.topLevelHits++;
+        }
+        if (span.isError()) {
+          g.errors++;
+          g.error.accept(span.durationNanos());
+        } else {
+          g.ok.accept(span.durationNanos());
+        }
+      }
     }
 
     /** Moves the buckets that start at or before {@code lastStart} into {@code into}, adding up groups. */
@@ -110,37 +139,7 @@ final class ClientStats {
 
   /** Counts the spans of one trace chunk that is not sent. */
   void add(List<Span> chunk) {
-    Shard s = shards[(int) Thread.currentThread().getId() & (shards.length - 1)];
-    synchronized (s) {
-      add(s, chunk);
-    }
-  }
-
-  private static void add(Shard shard, List<Span> chunk) {
-    Map<Long, String> serviceById = chunk.size() > SCAN_LIMIT ? servicesById(chunk) : null;
-    for (Span span : chunk) {
-      String parentService = serviceById != null ? serviceById.get(span.parentId()) : serviceOf(chunk, span.parentId());
-      boolean topLevel = parentService == null || !parentService.equals(span.service());
-      String kind = span.tag("span.kind");
-      if (!topLevel && !isMeasured(span) && !isCountedKind(kind)) {
-        continue;
-      }
-      long end = span.startEpochNanos() + span.durationNanos();
-      Key key = new Key(nullToEmpty(span.service()), span.name(), span.resource(), nullToEmpty(span.type()),
-          nullToEmpty(kind), httpStatus(span), span.parentId() == 0);
-      Group g = shard.bucket(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS).computeIfAbsent(key, k -> new Group());
-      g.hits++;
-      g.durationSum += span.durationNanos();
-      if (topLevel) {
-        g.topLevelHits++;
-      }
-      if (span.isError()) {
-        g.errors++;
-        g.error.accept(span.durationNanos());
-      } else {
-        g.ok.accept(span.durationNanos());
-      }
-    }
+    shards[(int) Thread.currentThread().getId() & (shards.length - 1)].add(chunk);
   }
 
   /**
