@@ -2,7 +2,6 @@ package io.donuttracing.steps;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -153,32 +152,48 @@ final class Steps {
 
     /** {@code env}: {@code NAME=value} sets, {@code -NAME} removes, {@code -PREFIX*} removes every name that starts so. */
     static Result run(Path dir, List<String> env, String... command) {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
+        for (String pair : env) {
+            if (pair.startsWith("-") && pair.endsWith("*")) {
+                String prefix = pair.substring(1, pair.length() - 1);
+                builder.environment().keySet().removeIf(name -> name.startsWith(prefix));
+            } else if (pair.startsWith("-")) {
+                builder.environment().remove(pair.substring(1));
+            } else {
+                int eq = pair.indexOf('=');
+                builder.environment().put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        return finish(builder, 10);
+    }
+
+    /**
+     * Starts {@code builder}'s command and waits at most {@code minutes} for it, then kills it and fails.
+     * The output goes to a file, not a pipe: reading a pipe to its end would wait for every process that
+     * inherited it, past any timeout.
+     */
+    static Result finish(ProcessBuilder builder, int minutes) {
+        Path output = null;
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-            for (String pair : env) {
-                if (pair.startsWith("-") && pair.endsWith("*")) {
-                    String prefix = pair.substring(1, pair.length() - 1);
-                    builder.environment().keySet().removeIf(name -> name.startsWith(prefix));
-                } else if (pair.startsWith("-")) {
-                    builder.environment().remove(pair.substring(1));
-                } else {
-                    int eq = pair.indexOf('=');
-                    builder.environment().put(pair.substring(0, eq), pair.substring(eq + 1));
-                }
-            }
-            Process process = builder.start();
+            output = Files.createTempFile("steps-command", ".log");
+            Process process = builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
             process.getOutputStream().close();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(10, TimeUnit.MINUTES)) {
+            if (!process.waitFor(minutes, TimeUnit.MINUTES)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish in 10 minutes");
+                throw new IllegalStateException(String.join(" ", builder.command()) + " did not finish in " + minutes
+                        + " minutes; its output:\n" + Files.readString(output));
             }
-            return new Result(process.exitValue(), output);
+            return new Result(process.exitValue(), Files.readString(output));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        } finally {
+            if (output != null) {
+                output.toFile().delete();
+            }
         }
     }
 

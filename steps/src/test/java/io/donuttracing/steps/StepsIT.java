@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,7 +136,8 @@ class StepsIT {
             assertThat(ids.subList(0, 4)).as("the first request's lines").containsOnly(ids.get(0));
             assertThat(ids.subList(4, 8)).as("the second request's lines").containsOnly(ids.get(4));
             assertThat(ids.get(0)).isNotEqualTo(ids.get(4));
-            assertThat(Long.parseUnsignedLong(ids.get(0))).as("a 64-bit id").isNotNull();
+            assertThat(ids.get(0)).as("a 64-bit id, in decimal").matches("[1-9][0-9]{0,19}")
+                    .satisfies(id -> assertThat(new BigInteger(id)).isLessThan(BigInteger.TWO.pow(64)));
         }
     }
 

@@ -50,7 +50,7 @@ class TracingIT {
 
     @BeforeAll
     static void up() {
-        Workshop.Result up = workshop.run("up", "--detach");
+        Steps.Result up = workshop.run("up", "--detach");
         assertThat(up.exitCode()).as(up.output()).isZero();
         collector = new Collector(workshop.collectorPort);
         matchmaker = workshop.matchmakerPort;

@@ -1,17 +1,13 @@
 package io.donuttracing.steps;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./workshop} run as a learner runs it, but on free ports and in its own run directory, so that a
@@ -58,18 +54,8 @@ final class Workshop {
         return builder;
     }
 
-    Result run(String... args) {
-        try {
-            Process process = builder(args).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("./workshop %s finished", String.join(" ", args)).isTrue();
-            return new Result(process.exitValue(), output);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    Steps.Result run(String... args) {
+        return Steps.finish(builder(args), 3);
     }
 
     /** The pid {@code ./workshop} recorded for a service ({@code collector}, {@code redis}, ...). */
@@ -89,6 +75,4 @@ final class Workshop {
         }
     }
 
-    record Result(int exitCode, String output) {
-    }
 }

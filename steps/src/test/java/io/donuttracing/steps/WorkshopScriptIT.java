@@ -52,7 +52,7 @@ class WorkshopScriptIT {
         assertThat(Repo.jar("taster-service")).exists();
         assertThat(Repo.jar("matchmaker-service")).exists();
 
-        Workshop.Result up = workshop("up", "--detach");
+        Steps.Result up = workshop("up", "--detach");
 
         assertThat(up.exitCode()).as(up.output()).isZero();
         assertThat(up.output())
@@ -73,7 +73,7 @@ class WorkshopScriptIT {
                 .containsPattern("matchmaker +running +pid \\d+ +http://127.0.0.1:" + matchmakerPort);
         List<Long> pids = SERVICES.stream().map(workshop::pid).toList();
 
-        Workshop.Result down = workshop("down");
+        Steps.Result down = workshop("down");
 
         assertThat(down.exitCode()).as(down.output()).isZero();
         assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
@@ -110,14 +110,14 @@ class WorkshopScriptIT {
     @Test
     void aTakenPortIsNamedWithTheVariableThatMovesIt() throws IOException {
         try (ServerSocket squatter = new ServerSocket(matchmakerPort, 1, InetAddress.getLoopbackAddress())) {
-            Workshop.Result up = workshop("up", "--detach");
+            Steps.Result up = workshop("up", "--detach");
 
             assertThat(up.exitCode()).isEqualTo(1);
             assertThat(up.output()).contains("port " + matchmakerPort + " is already in use, so matchmaker cannot start")
                     .contains("MATCHMAKER_PORT=<port> ./workshop up");
         }
         try (ServerSocket squatter = new ServerSocket(collectorPort, 1, InetAddress.getLoopbackAddress())) {
-            Workshop.Result up = workshop("up", "--detach");
+            Steps.Result up = workshop("up", "--detach");
 
             assertThat(up.exitCode()).isEqualTo(1);
             assertThat(up.output()).contains("port " + collectorPort + " is already in use, so collector cannot start")
@@ -126,7 +126,7 @@ class WorkshopScriptIT {
         assertThat(List.of(redisPort, tasterPort)).noneMatch(Repo::listening);
     }
 
-    private Workshop.Result workshop(String... args) {
+    private Steps.Result workshop(String... args) {
         return workshop.run(args);
     }
 }

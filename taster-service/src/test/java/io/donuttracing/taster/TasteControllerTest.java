@@ -2,6 +2,9 @@ package io.donuttracing.taster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,6 +13,8 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"taster.seed=42", "taster.delay-ms=40"})
@@ -19,6 +24,19 @@ class TasteControllerTest {
 
     @LocalServerPort
     int port;
+
+    /**
+     * From step 6 on the taster is traced: its tracer sends to a port nothing listens on, as when the
+     * collector is not running, not to the default 8126, where a workshop left running would get the
+     * tests' spans.
+     */
+    @DynamicPropertySource
+    static void noCollector(DynamicPropertyRegistry registry) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int closed = socket.getLocalPort();
+            registry.add("dd.trace.agent.port", () -> closed);
+        }
+    }
 
     @Test
     void scoresAPairTheSameWayEveryTimeWhenSeeded() throws Exception {

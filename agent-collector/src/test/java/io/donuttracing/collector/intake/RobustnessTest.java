@@ -56,7 +56,7 @@ class RobustnessTest extends CollectorTestBase {
     }
 
     @Test
-    void randomBytesAre400() throws Exception {
+    void randomBytesNeverCrashAndNearlyAllAre400() throws Exception {
         Random rnd = new Random(42);
         int rejected = 0;
         for (int i = 0; i < 60; i++) {

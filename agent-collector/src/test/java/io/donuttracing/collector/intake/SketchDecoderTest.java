@@ -143,15 +143,20 @@ class SketchDecoderTest {
 
     @Test
     void truncatedAndMalformedSketchesAreRejected() {
-        byte[] ok = TestPayloads.sketch(filled(DDSketches.unboundedDense(0.01)));
+        DDSketch full = filled(DDSketches.unboundedDense(0.01));
+        byte[] ok = TestPayloads.sketch(full);
+        int rejected = 0;
         for (int len = 0; len < ok.length; len++) {
             byte[] cut = Arrays.copyOf(ok, len);
             try {
-                decode(cut); // a cut on a field boundary is a smaller, valid message
+                // a cut on a field boundary is a smaller, valid message: never more than was sent
+                assertThat(decode(cut).getCount()).as("cut at %d", len).isLessThanOrEqualTo(full.getCount());
             } catch (BadPayloadException e) {
                 assertThat(e.getMessage()).isNotBlank();
+                rejected++;
             }
         }
+        assertThat(rejected).as("cuts rejected of %d", ok.length).isGreaterThan(ok.length / 2);
         Proto mapping = new Proto().float64(1, 2);
         assertThatThrownBy(() -> decode(Arrays.copyOf(ok, 20))).isInstanceOf(BadPayloadException.class)
                 .hasMessageContaining("left");

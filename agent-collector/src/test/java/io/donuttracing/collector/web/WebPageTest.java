@@ -96,7 +96,16 @@ class WebPageTest extends CollectorTestBase {
         driver.findElement(By.cssSelector("tr.service-row[data-service='web-matchmaker'] a")).click();
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
             assertThat(driver.findElement(By.id("resources-table")).getText()).contains("GET /pair/beer", "SELECT * FROM beer WHERE name = ?");
-            assertThat(driver.findElement(By.cssSelector("svg.chart"))).isNotNull();
+            assertThat(driver.findElements(By.cssSelector("#resources-table th"))).extracting(WebElement::getText)
+                    .containsSubsequence("HITS", "ERRORS", "P50", "P95", "P99", "MAX"); // as shown: the headers are upper-cased by CSS
+            // the 210 ms root: its percentiles from the sketch (within 1%), its maximum exact
+            WebElement row = driver.findElement(By.xpath("//table[@id='resources-table']//tr[td[1]='GET /pair/beer']"));
+            List<String> cells = row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+            assertThat(cells.subList(2, 4)).as("hits, errors").containsExactly("1", "0");
+            assertThat(cells.subList(4, 7)).as("p50, p95, p99").allMatch(c -> c.matches("2(0[89]|1[0-2]) ms"));
+            assertThat(cells.get(7)).as("max").isEqualTo("210 ms");
+            // the chart: one line per percentile
+            assertThat(driver.findElements(By.cssSelector("svg.chart polyline"))).hasSize(3);
         });
 
         driver.findElement(By.cssSelector("tr.trace-row[data-trace-id='" + traceId + "'] a")).click();

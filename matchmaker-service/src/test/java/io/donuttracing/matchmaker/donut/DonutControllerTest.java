@@ -12,6 +12,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.donuttracing.matchmaker.Http;
+import io.donuttracing.matchmaker.TestAgent;
 import io.donuttracing.matchmaker.TestRedis;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -20,6 +21,7 @@ class DonutControllerTest {
     @DynamicPropertySource
     static void redis(DynamicPropertyRegistry registry) {
         TestRedis.register(registry);
+        TestAgent.register(registry);
     }
 
     @LocalServerPort

@@ -10,6 +10,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import io.donuttracing.matchmaker.TestAgent;
 import io.donuttracing.matchmaker.TestRedis;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -18,6 +19,7 @@ class DonutDbTest {
     @DynamicPropertySource
     static void redis(DynamicPropertyRegistry registry) {
         TestRedis.register(registry);
+        TestAgent.register(registry);
     }
 
     @Autowired

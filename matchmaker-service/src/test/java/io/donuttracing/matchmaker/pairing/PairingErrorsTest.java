@@ -14,6 +14,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.donuttracing.matchmaker.Http;
+import io.donuttracing.matchmaker.TestAgent;
 import io.donuttracing.matchmaker.TestRedis;
 
 /** Every way /pair/beer can fail short of a working taster; the taster here is not running. */
@@ -25,6 +26,7 @@ class PairingErrorsTest {
     @DynamicPropertySource
     static void config(DynamicPropertyRegistry registry) {
         TestRedis.register(registry);
+        TestAgent.register(registry);
         registry.add("taster.url", () -> "http://127.0.0.1:" + STOPPED_TASTER_PORT);
     }
 

@@ -13,6 +13,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.donuttracing.matchmaker.Http;
+import io.donuttracing.matchmaker.TestAgent;
 import io.donuttracing.matchmaker.TestRedis;
 import redis.embedded.RedisServer;
 
@@ -27,6 +28,7 @@ class RedisStoppedTest {
     @DynamicPropertySource
     static void config(DynamicPropertyRegistry registry) {
         registry.add("spring.data.redis.url", () -> "redis://127.0.0.1:" + REDIS_PORT);
+        TestAgent.register(registry);
     }
 
     @LocalServerPort

@@ -1,6 +1,10 @@
 package io.donuttracing.matchmaker.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
 
 import javax.sql.DataSource;
 
@@ -15,6 +19,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.donuttracing.matchmaker.Http;
+import io.donuttracing.matchmaker.TestAgent;
 import io.donuttracing.matchmaker.TestRedis;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.contrib.jdbc.TracingDataSource;
@@ -23,9 +28,14 @@ import io.donuttracing.tracing.contrib.jdbc.TracingDataSource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "dd.trace.enabled=false")
 class TracingOffTest {
 
+    static final TestAgent AGENT = TestAgent.start();
+    static final int STOPPED_TASTER_PORT = TestRedis.freePort();
+
     @DynamicPropertySource
-    static void redis(DynamicPropertyRegistry registry) {
+    static void config(DynamicPropertyRegistry registry) {
         TestRedis.register(registry);
+        AGENT.registerAsAgent(registry);
+        registry.add("taster.url", () -> "http://127.0.0.1:" + STOPPED_TASTER_PORT);
     }
 
     @LocalServerPort
@@ -50,8 +60,13 @@ class TracingOffTest {
     }
 
     @Test
-    void pairingStillWorksWithItsSpansAsNoOps() {
-        // the taster is not running here: the pairing reaches the manual spans and answers 503
-        assertThat(new Http(port).get("/pair/beer?name=ipa").statusCode()).isIn(200, 503);
+    void thePairingRunsThroughItsManualSpansAndNothingIsSent() {
+        // the taster is not running: the pairing gets past the beer and Redis, through the manual spans, to the taster calls
+        HttpResponse<String> pairing = new Http(port).get("/pair/beer?name=ipa");
+        assertThat(pairing.statusCode()).isEqualTo(503);
+        assertThat(pairing.body()).startsWith("{\"error\":\"taster unavailable\",\"detail\":\"no taster call succeeded");
+        assertThat(pairing.headers().firstValue("traceresponse")).isEmpty();
+        // a traced matchmaker sends within a second (dd.trace.flush.interval)
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> AGENT.received().isEmpty());
     }
 }

@@ -1,6 +1,9 @@
 package io.donuttracing.matchmaker.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
 
 import javax.sql.DataSource;
 
@@ -12,17 +15,21 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.donuttracing.matchmaker.Http;
+import io.donuttracing.matchmaker.TestAgent;
 import io.donuttracing.matchmaker.TestRedis;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.contrib.jdbc.TracingDataSource;
 
-/** TracingConfig's pieces are in place (the spans themselves are checked end to end in workshop-checks). */
+/** TracingConfig's pieces are in place and send (the spans themselves are checked end to end in the steps' TracingIT). */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class TracingOnTest {
 
+    static final TestAgent AGENT = TestAgent.start();
+
     @DynamicPropertySource
-    static void redis(DynamicPropertyRegistry registry) {
+    static void config(DynamicPropertyRegistry registry) {
         TestRedis.register(registry);
+        AGENT.registerAsAgent(registry);
     }
 
     @LocalServerPort
@@ -43,7 +50,11 @@ class TracingOnTest {
     }
 
     @Test
-    void theDataSourceIsWrapped() {
+    void theDataSourceIsWrappedAndARequestsSpansReachTheAgent() {
         assertThat(dataSource).isInstanceOf(TracingDataSource.class);
+        assertThat(new Http(port).get("/beers").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(AGENT.received())
+                .anySatisfy(request -> assertThat(request).startsWith("PUT /v0.4/traces ")
+                        .contains("servlet.request", "GET /beers", "h2.query", "matchmaker")));
     }
 }

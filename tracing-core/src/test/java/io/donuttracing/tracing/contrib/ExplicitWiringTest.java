@@ -11,6 +11,7 @@ import io.donuttracing.tracing.contrib.redis.LettuceTracing;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -84,7 +85,9 @@ class ExplicitWiringTest {
     assertThat(get.service()).isEqualTo("redis");
     assertThat(get.type()).isEqualTo("redis");
     assertThat(get.tag("redis.raw_command")).isEqualTo("GET optimal_sugar_level_for_hops_7");
-    assertThat(get.tag("out.host")).isNotNull();
+    URI redis = URI.create(TestRedis.url());
+    assertThat(get.tag("out.host")).isEqualTo(redis.getHost());
+    assertThat(get.metric("out.port").intValue()).isEqualTo(redis.getPort());
     assertThat(get.parentId()).isEqualTo(writer.span("request").spanId());
     Span auth = writer.spans().stream().filter(s -> "AUTH".equals(s.resource())).findFirst().orElseThrow();
     assertThat(auth.tag("redis.raw_command")).isEqualTo("AUTH ?");

@@ -67,8 +67,8 @@ class PropagationTest {
 
   static Stream<Arguments> datadogBadTags() {
     return Stream.of(
-        Arguments.of("_dd.p.tid=640CFD8D00000000", "malformed_tid 640CFD8D00000000", "0", true),
-        Arguments.of("_dd.p.tid=1234", "malformed_tid 1234", "0", true),
+        Arguments.of("_dd.p.dm=-4,_dd.p.tid=640CFD8D00000000", "malformed_tid 640CFD8D00000000", "0", true),
+        Arguments.of("_dd.p.tid=1234,_dd.p.dm=-4", "malformed_tid 1234", "0", true),
         Arguments.of("_dd.p.dm=-4,garbage", "decoding_error", "0", false),
         Arguments.of("=x", "decoding_error", "0", false),
         Arguments.of("_dd.p.x=" + "a".repeat(600), "extract_max_size", "0", false));
@@ -83,6 +83,11 @@ class PropagationTest {
     assertThat(c.traceIdLow()).isEqualTo(5);
     assertThat(c.traceIdHigh()).isEqualTo(Long.parseLong(high));
     assertThat(c.spanTags()).containsEntry("_dd.propagation_error", error);
+    if (keepsOthers) { // only the bad tid is dropped
+      assertThat(c.propagatedTags()).containsExactly(Map.entry("_dd.p.dm", "-4"));
+    } else { // the whole header is
+      assertThat(c.propagatedTags()).isEmpty();
+    }
   }
 
   @Test
