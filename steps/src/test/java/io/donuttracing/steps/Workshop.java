@@ -74,5 +74,4 @@ final class Workshop {
             throw new UncheckedIOException(e);
         }
     }
-
 }

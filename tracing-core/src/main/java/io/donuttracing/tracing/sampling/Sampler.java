@@ -35,21 +35,20 @@ public final class Sampler {
 
   private record AgentRate(Map<String, Double> rates, String service, String env, Rate rate) {}
 
-  /** A rate with its two decisions, made once: deciding a trace is then a multiplication and a comparison. */
-  private record Rate(Decision keep, Decision reject, long cutoff) {
-    static final Rate DEFAULT = new Rate(Decision.DEFAULT_KEEP, Decision.DEFAULT_KEEP, 0);
+  /**
+   * A rate with its cutoff and its two decisions, made once: a trace is then decided by
+   * {@link Sampler#keep(long, double)}'s rule, without computing anything else.
+   */
+  private record Rate(double rate, long cutoff, Decision keep, Decision reject) {
+    static final Rate DEFAULT = new Rate(1.0, 0, Decision.DEFAULT_KEEP, Decision.DEFAULT_KEEP);
 
     static Rate of(double rate, int keepPriority, int rejectPriority, String mechanism, String metric) {
-      Decision keep = new Decision(keepPriority, mechanism, metric, rate);
-      Decision reject = new Decision(rejectPriority, mechanism, metric, rate);
-      if (rate >= 1.0) {
-        return new Rate(keep, keep, 0);
-      }
-      return rate > 0.0 ? new Rate(keep, reject, Sampler.cutoff(rate)) : new Rate(reject, reject, 0);
+      return new Rate(rate, Sampler.cutoff(rate), new Decision(keepPriority, mechanism, metric, rate),
+          new Decision(rejectPriority, mechanism, metric, rate));
     }
 
     Decision decide(long traceIdLow) {
-      return keep == reject || keepBelow(traceIdLow, cutoff) ? keep : reject;
+      return Sampler.keep(traceIdLow, rate, cutoff) ? keep : reject;
     }
   }
 
@@ -64,21 +63,16 @@ public final class Sampler {
    * the product and the comparison unsigned.
    */
   public static boolean keep(long traceIdLow, double rate) {
-    if (rate >= 1.0) {
-      return true;
-    }
-    if (!(rate > 0.0)) {
-      return false;
-    }
-    return keepBelow(traceIdLow, cutoff(rate));
+    return keep(traceIdLow, rate, cutoff(rate));
   }
 
-  private static boolean keepBelow(long traceIdLow, long cutoff) {
-    return Long.compareUnsigned(traceIdLow * KNUTH_FACTOR, cutoff) < 0;
+  /** The rule with the cutoff already computed: every new trace goes through here. */
+  private static boolean keep(long traceIdLow, double rate, long cutoff) {
+    return rate >= 1.0 || rate > 0.0 && Long.compareUnsigned(traceIdLow * KNUTH_FACTOR, cutoff) < 0;
   }
 
   /**
-   * {@code rate * 2^64}, truncated, as an unsigned long; only meaningful for 0 < rate < 1. Exact without
+   * {@code rate * 2^64}, truncated, as an unsigned long; only used for 0 < rate < 1. Exact without
    * BigDecimal: scaling by 2^64 only changes the exponent, and above 2^63 subtracting 2^63 is exact too.
    */
   static long cutoff(double rate) {
@@ -93,9 +87,10 @@ public final class Sampler {
     }
     String svc = nullToEmpty(service);
     String e = nullToEmpty(env);
+    Map<String, Double> rates = agentRates;
     AgentRate r = last;
-    if (r.rates != agentRates || !r.service.equals(svc) || !r.env.equals(e)) {
-      r = new AgentRate(agentRates, svc, e, agentRate(agentRates, svc, e));
+    if (r.rates != rates || !r.service.equals(svc) || !r.env.equals(e)) {
+      r = new AgentRate(rates, svc, e, agentRate(rates, svc, e));
       last = r;
     }
     return r.rate.decide(traceIdLow);
@@ -122,7 +117,7 @@ public final class Sampler {
 
   /** The configured rule rate, or null. */
   public Double ruleRate() {
-    return rule == null ? null : rule.keep.rate;
+    return rule == null ? null : rule.rate;
   }
 
   private static String nullToEmpty(String s) {

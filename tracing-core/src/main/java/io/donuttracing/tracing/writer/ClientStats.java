@@ -32,9 +32,9 @@ import org.msgpack.core.MessagePacker;
  * the traces it receives, so nothing waits for a bucket to close at low traffic, when nothing is dropped.
  *
  * <p>Thread-safe. The counts are split in shards, and a thread always counts into the same one (chosen by
- * its id, as a {@code LongAdder} spreads its cells), so that the threads of a busy server, on different
- * cores, seldom wait for the same lock or pull the same counters from each other's caches. The writer's
- * thread collects the shards' finished buckets every tick and adds them up.
+ * its id), so that the threads of a busy server, on different cores, seldom wait for the same lock or pull
+ * the same counters from each other's caches. The writer's thread collects the shards' finished buckets
+ * every tick and adds them up.
  */
 final class ClientStats {
   static final long BUCKET_NANOS = 10_000_000_000L;
