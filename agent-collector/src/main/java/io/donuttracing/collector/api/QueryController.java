@@ -168,6 +168,7 @@ public class QueryController {
             }
             return true;
         };
+        store.awaitPieces(null); // a trace still arriving is listed whole
         List<Map<String, Object>> list = new ArrayList<>();
         for (TraceStore.StoredTrace t : store.newest(filter, max)) {
             list.add(summary(t));
@@ -225,6 +226,7 @@ public class QueryController {
         } catch (IllegalArgumentException e) {
             return badRequest(e.getMessage());
         }
+        store.awaitPieces(id);
         TraceStore.StoredTrace t = store.get(id);
         if (t == null) {
             Map<String, Object> body = new LinkedHashMap<>();

@@ -1,10 +1,14 @@
 package io.donuttracing.collector.store;
 
 import io.donuttracing.collector.model.Span;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -15,6 +19,11 @@ import java.util.function.Predicate;
  * linked list through the entries); when the store holds more spans than its budget, the least recently
  * added traces are evicted first, and counted.
  *
+ * <p>A trace whose pieces are still arriving misses the parents of some of its spans: the taster's spans of
+ * a pairing arrive while the matchmaker, whose spans are their parents, is still answering. The queries
+ * wait a moment for such a trace ({@link #awaitPieces}), so that a trace asked for right after its request
+ * is shown whole.
+ *
  * <p>Cost per stored span: the {@link Span} itself and one array slot; per trace, one entry and one map
  * node. A trace's span array is replaced (never mutated) when a piece joins, so a reader that took the
  * array under the lock can keep reading it without the lock.
@@ -24,6 +33,9 @@ public final class TraceStore {
     private static final class Entry {
         final long traceId;
         Span[] spans;
+        /** Spans whose parent is not in {@link #spans}: a piece on its way, or a parent never traced. */
+        int missingParents;
+        long lastAddedNanos;
         Entry prev;
         Entry next;
 
@@ -37,7 +49,12 @@ public final class TraceStore {
     public record StoredTrace(long traceId, Span[] spans) {
     }
 
+    /** How long after its last piece a trace that misses parents is waited for, by default. */
+    static final Duration PIECES_WINDOW = Duration.ofMillis(500);
+
     private final int spanBudget;
+    private final long piecesWindowNanos;
+    private int waiting;
     private final HashMap<Long, Entry> byId = new HashMap<>();
     private Entry oldest;
     private Entry newest;
@@ -49,14 +66,20 @@ public final class TraceStore {
     private long spansStored;
 
     public TraceStore(int spanBudget) {
+        this(spanBudget, PIECES_WINDOW);
+    }
+
+    public TraceStore(int spanBudget, Duration piecesWindow) {
         if (spanBudget < 1) {
             throw new IllegalArgumentException("span budget must be at least 1");
         }
         this.spanBudget = spanBudget;
+        this.piecesWindowNanos = piecesWindow.toNanos();
     }
 
     /** Adds the kept chunks of one payload, joining them to stored traces with the same id. */
     public synchronized void add(List<Span[]> chunks) {
+        long now = System.nanoTime();
         for (Span[] chunk : chunks) {
             if (chunk.length == 0) {
                 continue;
@@ -74,6 +97,8 @@ public final class TraceStore {
                 unlink(e);
                 piecesJoined++;
             }
+            e.missingParents = missingParents(e.spans);
+            e.lastAddedNanos = now;
             linkNewest(e);
             spanCount += chunk.length;
             spansStored += chunk.length;
@@ -86,6 +111,63 @@ public final class TraceStore {
                 spansEvicted += victim.spans.length;
             }
         }
+        if (waiting > 0) {
+            notifyAll();
+        }
+    }
+
+    private static int missingParents(Span[] spans) {
+        Set<Long> ids = new HashSet<>(spans.length * 2);
+        for (Span s : spans) {
+            ids.add(s.spanId);
+        }
+        int missing = 0;
+        for (Span s : spans) {
+            if (s.parentId != 0 && !ids.contains(s.parentId)) {
+                missing++;
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * Waits while a trace that received a piece less than the window ago misses parents of its spans
+     * ({@code traceId}'s, or any trace's when null): until its missing pieces arrive or its window ends,
+     * and never longer than one window. Returns at once when no such trace is waited for.
+     */
+    public synchronized void awaitPieces(Long traceId) {
+        long deadline = System.nanoTime() + piecesWindowNanos;
+        waiting++;
+        try {
+            for (long now = System.nanoTime(), until; (until = Math.min(deadline, awaitedUntil(traceId, now))) - now > 0;
+                    now = System.nanoTime()) {
+                TimeUnit.NANOSECONDS.timedWait(this, until - now); // add() wakes it
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            waiting--;
+        }
+    }
+
+    /** When the window of the latest awaited trace ends; {@code now} when none is awaited. */
+    private long awaitedUntil(Long traceId, long now) {
+        if (traceId != null) {
+            Entry e = byId.get(traceId);
+            return e != null && e.missingParents > 0 ? e.lastAddedNanos + piecesWindowNanos : now;
+        }
+        long until = now;
+        for (Entry e = newest; e != null && now - e.lastAddedNanos < piecesWindowNanos; e = e.prev) {
+            if (e.missingParents > 0) {
+                until = Math.max(until, e.lastAddedNanos + piecesWindowNanos);
+            }
+        }
+        return until;
+    }
+
+    /** Queries waiting in {@link #awaitPieces} now. */
+    synchronized int waiting() {
+        return waiting;
     }
 
     private void linkNewest(Entry e) {

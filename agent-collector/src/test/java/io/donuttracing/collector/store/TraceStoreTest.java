@@ -2,8 +2,13 @@ package io.donuttracing.collector.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.awaitility.Awaitility.await;
+
 import io.donuttracing.collector.model.Span;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TraceStoreTest {
@@ -64,5 +69,45 @@ class TraceStoreTest {
         store.add(List.<Span[]>of(chunk(1, 2)));
         assertThat(before).hasSize(3);
         assertThat(store.get(1).spans()).hasSize(5);
+    }
+
+    private static Span span(long traceId, long spanId, long parentId) {
+        Span s = new Span();
+        s.traceId = traceId;
+        s.spanId = spanId;
+        s.parentId = parentId;
+        return s;
+    }
+
+    @Test
+    void aQueryWaitsForTheMissingPieceOfATraceAndThenSeesItWhole() throws Exception {
+        TraceStore store = new TraceStore(1000, Duration.ofSeconds(30));
+        store.add(List.<Span[]>of(new Span[] {span(7, 20, 10)})); // the taster's span, before its caller's
+        CompletableFuture<Integer> listed = CompletableFuture.supplyAsync(() -> {
+            store.awaitPieces(null);
+            return store.newest(s -> true, 1).get(0).spans().length;
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.waiting() == 1);
+        assertThat(listed).isNotDone(); // waiting: span 20's parent has not arrived, and its window is 30 s
+
+        store.add(List.<Span[]>of(new Span[] {span(7, 1, 0), span(7, 10, 1)})); // the caller's piece
+        assertThat(listed.get(10, TimeUnit.SECONDS)).isEqualTo(3);
+    }
+
+    @Test
+    void aWholeTraceOrAnotherTracesMissingPieceIsNotWaitedFor() {
+        TraceStore store = new TraceStore(1000, Duration.ofSeconds(30));
+        store.add(List.<Span[]>of(new Span[] {span(1, 1, 0), span(1, 2, 1)}));
+        store.add(List.<Span[]>of(new Span[] {span(2, 20, 10)}));
+        assertThat(CompletableFuture.runAsync(() -> store.awaitPieces(1L))).succeedsWithin(Duration.ofSeconds(10));
+        assertThat(CompletableFuture.runAsync(() -> store.awaitPieces(3L))).succeedsWithin(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aParentThatNeverComesIsWaitedForOneWindowAtMost() {
+        TraceStore store = new TraceStore(1000, Duration.ofMillis(200));
+        store.add(List.<Span[]>of(new Span[] {span(1, 20, 10)})); // its parent is in a process that is not traced
+        assertThat(CompletableFuture.runAsync(() -> store.awaitPieces(null))).succeedsWithin(Duration.ofSeconds(10));
+        assertThat(CompletableFuture.runAsync(() -> store.awaitPieces(1L))).succeedsWithin(Duration.ofSeconds(10));
     }
 }

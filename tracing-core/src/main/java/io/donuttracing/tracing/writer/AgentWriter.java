@@ -9,9 +9,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -37,13 +41,13 @@ import java.util.regex.Pattern;
  * agent's {@code rate_by_service}, handed to the sampler.
  *
  * <p>Traces sampled out (priority 0 or below) without an error are not sent when the agent allows it
- * ({@code client_drop_p0s} and {@code /v0.6/stats} in its {@code /info}, read whenever its
- * {@code Datadog-Agent-State} changes): their spans are counted in {@link ClientStats}, sent to
- * {@code /v0.6/stats} every 10 s, and each trace request tells the agent how many were dropped
- * ({@code Datadog-Client-Dropped-P0-Traces} and {@code -Spans}) so that its sampling rates stay right. At
- * high traffic, when the agent keeps a few traces a second, this is what keeps tracing cheap. They are
- * counted by the thread that finished them, not queued: its core still has the spans in its cache, and
- * the queue's lock and the sender thread are spared one trace per request.
+ * ({@code client_drop_p0s} and {@code /v0.6/stats} in its {@code /info}, read when the writer starts and
+ * again whenever an answer's {@code Datadog-Agent-State} says it changed): their spans are counted in
+ * {@link ClientStats}, sent to {@code /v0.6/stats} every 10 s, and each trace request tells the agent how
+ * many were dropped ({@code Datadog-Client-Dropped-P0-Traces} and {@code -Spans}) so that its sampling
+ * rates stay right. At high traffic, when the agent keeps a few traces a second, this is what keeps
+ * tracing cheap. They are counted by the thread that finished them, not queued: its core still has the
+ * spans in its cache, and the queue's lock and the sender thread are spared one trace per request.
  *
  * <p>Failure is normal and cheap: a full queue drops the new trace; an agent that is down, slow or refusing
  * loses the batch being sent. Both are counted ({@link #counters()}) and reported in a warning at most once
@@ -198,6 +202,11 @@ public final class AgentWriter implements TraceWriter {
   }
 
   private void run() {
+    if (clientStats != null) {
+      // As Datadog's tracers do, ask what the agent allows before the first trace. It also opens the
+      // connection and loads the HTTP client's classes, so that the first trace goes out at once.
+      readInfo();
+    }
     List<List<Span>> batch = new ArrayList<>();
     List<List<Span>> drained = new ArrayList<>();
     int batchSpans = 0;
@@ -379,26 +388,39 @@ public final class AgentWriter implements TraceWriter {
   }
 
   /**
-   * Re-reads {@code /info} when the agent's state hash changes (the first answer included): dropping
-   * sampled-out traces needs an agent that says {@code client_drop_p0s} and lists {@code /v0.6/stats}.
+   * Re-reads {@code /info} when an answer's {@code Datadog-Agent-State}, the hash of the agent's
+   * {@code /info}, differs from the hash of the one read last.
    */
   private void readInfoIfChanged(String state) {
-    if (clientStats == null || state == null || state.equals(agentState)) {
-      return;
+    if (clientStats != null && state != null && !state.equals(agentState)) {
+      readInfo();
     }
-    agentState = state;
+  }
+
+  /** Dropping sampled-out traces needs an agent that says {@code client_drop_p0s} and lists {@code /v0.6/stats}. */
+  private void readInfo() {
     boolean allowed = false;
     try {
-      HttpResponse<String> info = http.send(HttpRequest.newBuilder(infoUri).timeout(timeout).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(info.body()).find()
-          && info.body().contains("\"" + STATS_PATH + "\"");
+      HttpResponse<byte[]> info = http.send(HttpRequest.newBuilder(infoUri).timeout(timeout).GET().build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      String body = new String(info.body(), StandardCharsets.UTF_8);
+      allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(body).find()
+          && body.contains("\"" + STATS_PATH + "\"");
+      agentState = info.statusCode() == 200 ? sha256(info.body()) : null;
     } catch (IOException e) {
       agentState = null; // try again with the next answer
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     dropP0s = allowed;
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e); // every JDK has SHA-256
+    }
   }
 
   private void failed(List<List<Span>> batch, int spans, String why) {

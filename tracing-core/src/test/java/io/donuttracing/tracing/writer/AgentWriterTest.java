@@ -217,9 +217,10 @@ class AgentWriterTest {
   @Test
   void slowAgentFillsTheBoundedQueueAndTheRestIsDroppedAndCounted() {
     FakeAgent agent = agent();
-    agent.gate = new CountDownLatch(1);
     Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(8)
         .agentTimeout(Duration.ofSeconds(30)));
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // past the writer's first request, for /info
+    agent.gate = new CountDownLatch(1);
     tracer.trace("first").close();
     new Thread(() -> tracer.flush(Duration.ofSeconds(30))).start();
     await().atMost(Duration.ofSeconds(10)).until(() -> agent.inFlight.get() == 1); // the sender is stuck in a request

@@ -6,8 +6,12 @@ import io.donuttracing.tracing.FakeAgent;
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.TracerConfig;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -35,7 +39,7 @@ class ClientStatsTest {
   FakeAgent agent(String info) {
     FakeAgent agent = FakeAgent.start();
     agent.info = info;
-    agent.agentState = "state-1";
+    agent.agentState = info == null ? null : sha256(info); // as an agent's; one without /info sends none
     toClose.add(agent);
     return agent;
   }
@@ -72,10 +76,8 @@ class ClientStatsTest {
     FakeAgent agent = agent(ALLOWING_INFO);
     Tracer tracer = rejectingTracer(agent, true);
 
-    request(tracer, false); // sent: the writer has not heard from the agent yet
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
-    assertThat(agent.traceCount()).isEqualTo(1);
-    assertThat(agent.infoRequests).hasValue(1); // the first answer's Datadog-Agent-State made it read /info
+    assertThat(agent.infoRequests).hasValue(1); // read when the writer started, before any trace
 
     long durations = 0;
     for (int i = 0; i < 5; i++) {
@@ -83,7 +85,8 @@ class ClientStatsTest {
     }
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
 
-    assertThat(agent.traceCount()).isEqualTo(1); // none of the five was sent
+    assertThat(agent.traceCount()).isZero(); // none of the five was sent
+    assertThat(agent.infoRequests).hasValue(1); // the answers' Datadog-Agent-State is the hash of what it read
     WriterCounters counters = tracer.writer().counters();
     assertThat(counters.tracesDroppedP0()).isEqualTo(5);
     assertThat(counters.spansDroppedP0()).isEqualTo(15);
@@ -128,8 +131,7 @@ class ClientStatsTest {
   void tracesDroppedOnManyThreadsAtOnceAreAllCounted() throws Exception {
     FakeAgent agent = agent(ALLOWING_INFO);
     Tracer tracer = rejectingTracer(agent, true);
-    request(tracer, false);
-    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // now the writer knows the agent allows dropping
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // the writer has read /info: it may drop
 
     int threads = 8;
     int perThread = 250;
@@ -157,7 +159,7 @@ class ClientStatsTest {
 
     int total = threads * perThread;
     assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(total);
-    assertThat(agent.traceCount()).isEqualTo(1);
+    assertThat(agent.traceCount()).isZero();
     long reported = agent.requests.stream().map(r -> r.header("Datadog-Client-Dropped-P0-Traces"))
         .filter(h -> h != null).mapToLong(Long::parseLong).sum();
     assertThat(reported).isEqualTo(total);
@@ -176,14 +178,13 @@ class ClientStatsTest {
   void aSampledOutTraceWithAnErrorIsStillSentForTheAgentsErrorSampler() {
     FakeAgent agent = agent(ALLOWING_INFO);
     Tracer tracer = rejectingTracer(agent, true);
-    request(tracer, false);
-    tracer.flush(Duration.ofSeconds(10)); // now the writer knows the agent allows dropping
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // the writer has read /info: it may drop
 
     request(tracer, true);
     request(tracer, false);
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
 
-    assertThat(agent.traceCount()).isEqualTo(2);
+    assertThat(agent.traceCount()).isEqualTo(1);
     assertThat(agent.spans()).anySatisfy(span -> assertThat(span).containsEntry("error", 1L));
     assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(1);
   }
@@ -197,7 +198,7 @@ class ClientStatsTest {
       assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
     }
     assertThat(agent.traceCount()).isEqualTo(3);
-    assertThat(agent.infoRequests).hasValue(1); // asked once, for the one state it saw
+    assertThat(agent.infoRequests).hasValue(1); // asked when it started; such an agent sends no state to ask again for
     assertThat(tracer.writer().counters().tracesDroppedP0()).isZero();
   }
 
@@ -212,6 +213,34 @@ class ClientStatsTest {
     assertThat(agent.traceCount()).isEqualTo(3);
     assertThat(agent.infoRequests).hasValue(0);
     assertThat(agent.requests).noneMatch(r -> r.path.equals("/v0.6/stats"));
+  }
+
+  @Test
+  void anAnswerWithAnotherAgentStateMakesTheWriterReadInfoAgain() {
+    FakeAgent agent = agent(ALLOWING_INFO);
+    Tracer tracer = rejectingTracer(agent, true);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+
+    String refusing = ALLOWING_INFO.replace("\"client_drop_p0s\":true", "\"client_drop_p0s\":false");
+    agent.info = refusing; // the agent was reconfigured: its answers now carry the new state
+    agent.agentState = sha256(refusing);
+    request(tracer, false); // dropped: the writer still goes by the old /info; the report's answer has the new state
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(agent.infoRequests).hasValue(2);
+    assertThat(agent.traceCount()).isZero();
+
+    request(tracer, false);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(agent.traceCount()).isEqualTo(1); // sent, as this agent wants
+    assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(1);
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static long sum(List<Map<String, Object>> groups, String service, String name, String field) {
