@@ -205,7 +205,7 @@ public final class AgentWriter implements TraceWriter {
     if (clientStats != null) {
       // As Datadog's tracers do, ask what the agent allows before the first trace. It also opens the
       // connection and loads the HTTP client's classes, so that the first trace goes out at once.
-      readInfo();
+      readInfo(null);
     }
     List<List<Span>> batch = new ArrayList<>();
     List<List<Span>> drained = new ArrayList<>();
@@ -393,12 +393,15 @@ public final class AgentWriter implements TraceWriter {
    */
   private void readInfoIfChanged(String state) {
     if (clientStats != null && state != null && !state.equals(agentState)) {
-      readInfo();
+      readInfo(state);
     }
   }
 
-  /** Dropping sampled-out traces needs an agent that says {@code client_drop_p0s} and lists {@code /v0.6/stats}. */
-  private void readInfo() {
+  /**
+   * Dropping sampled-out traces needs an agent that says {@code client_drop_p0s} and lists {@code /v0.6/stats}.
+   * An agent without {@code /info} is taken to be in {@code stateSeen}, so that it is not asked again for it.
+   */
+  private void readInfo(String stateSeen) {
     boolean allowed = false;
     try {
       HttpResponse<byte[]> info = http.send(HttpRequest.newBuilder(infoUri).timeout(timeout).GET().build(),
@@ -406,7 +409,7 @@ public final class AgentWriter implements TraceWriter {
       String body = new String(info.body(), StandardCharsets.UTF_8);
       allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(body).find()
           && body.contains("\"" + STATS_PATH + "\"");
-      agentState = info.statusCode() == 200 ? sha256(info.body()) : null;
+      agentState = info.statusCode() == 200 ? sha256(info.body()) : stateSeen;
     } catch (IOException e) {
       agentState = null; // try again with the next answer
     } catch (InterruptedException e) {

@@ -192,13 +192,14 @@ class ClientStatsTest {
   @Test
   void everyTraceIsSentWhenTheAgentDoesNotSayItAllowsDropping() {
     FakeAgent agent = agent(null); // no /info: an old agent
+    agent.agentState = "7e57"; // yet its answers carry a state
     Tracer tracer = rejectingTracer(agent, true);
     for (int i = 0; i < 3; i++) {
       request(tracer, false);
       assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
     }
     assertThat(agent.traceCount()).isEqualTo(3);
-    assertThat(agent.infoRequests).hasValue(1); // asked when it started; such an agent sends no state to ask again for
+    assertThat(agent.infoRequests).hasValue(2); // when it started, and once for the state its answers carry
     assertThat(tracer.writer().counters().tracesDroppedP0()).isZero();
   }
 
