@@ -235,7 +235,9 @@ public final class IngestBenchmark {
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
             if (errors.get() > 0) {
-                System.err.println(name + ": " + errors.get() + " failed requests");
+                // A server that failed a request (zipkin-server has answered 500 "Java heap space" here) may
+                // go on answering without storing: its figures would not be comparable.
+                throw new IllegalStateException(name + ": " + errors.get() + " failed requests; this run is not valid");
             }
             return done.get() * (double) payloadSpans / elapsed;
         }
