@@ -33,8 +33,8 @@ public final class TraceStore {
     private static final class Entry {
         final long traceId;
         Span[] spans;
-        /** Spans whose parent is not in {@link #spans}: a piece on its way, or a parent never traced. */
-        int missingParents;
+        /** A span's parent is not in {@link #spans}: a piece on its way, or a parent never traced. */
+        boolean missesParents;
         long lastAddedNanos;
         Entry prev;
         Entry next;
@@ -97,7 +97,7 @@ public final class TraceStore {
                 unlink(e);
                 piecesJoined++;
             }
-            e.missingParents = missingParents(e.spans);
+            e.missesParents = missesParents(e.spans);
             e.lastAddedNanos = now;
             linkNewest(e);
             spanCount += chunk.length;
@@ -116,18 +116,17 @@ public final class TraceStore {
         }
     }
 
-    private static int missingParents(Span[] spans) {
+    private static boolean missesParents(Span[] spans) {
         Set<Long> ids = new HashSet<>(spans.length * 2);
         for (Span s : spans) {
             ids.add(s.spanId);
         }
-        int missing = 0;
         for (Span s : spans) {
             if (s.parentId != 0 && !ids.contains(s.parentId)) {
-                missing++;
+                return true;
             }
         }
-        return missing;
+        return false;
     }
 
     /**
@@ -139,8 +138,12 @@ public final class TraceStore {
         long deadline = System.nanoTime() + piecesWindowNanos;
         waiting++;
         try {
-            for (long now = System.nanoTime(), until; (until = Math.min(deadline, awaitedUntil(traceId, now))) - now > 0;
-                    now = System.nanoTime()) {
+            while (true) {
+                long now = System.nanoTime();
+                long until = Math.min(deadline, awaitedUntil(traceId, now));
+                if (until - now <= 0) {
+                    return;
+                }
                 TimeUnit.NANOSECONDS.timedWait(this, until - now); // add() wakes it
             }
         } catch (InterruptedException e) {
@@ -154,11 +157,11 @@ public final class TraceStore {
     private long awaitedUntil(Long traceId, long now) {
         if (traceId != null) {
             Entry e = byId.get(traceId);
-            return e != null && e.missingParents > 0 ? e.lastAddedNanos + piecesWindowNanos : now;
+            return e != null && e.missesParents ? e.lastAddedNanos + piecesWindowNanos : now;
         }
         long until = now;
         for (Entry e = newest; e != null && now - e.lastAddedNanos < piecesWindowNanos; e = e.prev) {
-            if (e.missingParents > 0) {
+            if (e.missesParents) {
                 until = Math.max(until, e.lastAddedNanos + piecesWindowNanos);
             }
         }

@@ -418,7 +418,8 @@ public final class AgentWriter implements TraceWriter {
     dropP0s = allowed;
   }
 
-  private static String sha256(byte[] bytes) {
+  /** Hex SHA-256, the form of {@code Datadog-Agent-State}. */
+  static String sha256(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {

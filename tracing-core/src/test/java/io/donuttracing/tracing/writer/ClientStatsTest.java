@@ -7,11 +7,8 @@ import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.TracerConfig;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -237,11 +234,7 @@ class ClientStatsTest {
   }
 
   private static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return AgentWriter.sha256(s.getBytes(StandardCharsets.UTF_8));
   }
 
   private static long sum(List<Map<String, Object>> groups, String service, String name, String field) {
