@@ -3,6 +3,7 @@ package io.donuttracing.collector;
 import io.donuttracing.collector.config.CollectorProperties;
 import io.donuttracing.collector.export.Exporter;
 import io.donuttracing.collector.export.ZipkinExporter;
+import io.donuttracing.collector.processing.IgnoredResources;
 import io.donuttracing.collector.processing.Normalizer;
 import io.donuttracing.collector.processing.Obfuscator;
 import io.donuttracing.collector.processing.Sampler;
@@ -70,8 +71,14 @@ public class CollectorApplication {
     }
 
     @Bean
-    Pipeline pipeline(CollectorProperties props, TraceStore store, Stats stats, Sampler sampler, Exporter exporter) {
-        return new Pipeline(new Normalizer(),
+    IgnoredResources ignoredResources(CollectorProperties props) {
+        return IgnoredResources.parse(props.getIgnoreResources());
+    }
+
+    @Bean
+    Pipeline pipeline(CollectorProperties props, IgnoredResources ignored, TraceStore store, Stats stats, Sampler sampler,
+                      Exporter exporter) {
+        return new Pipeline(new Normalizer(), ignored,
                 new Obfuscator(props.getObfuscation().isSql(), props.getObfuscation().isRedis()),
                 stats, sampler, store, exporter);
     }

@@ -8,7 +8,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * reads them from the environment: {@code collector.span-budget} is {@code COLLECTOR_SPAN_BUDGET}). The
  * Datadog agent's own environment variables are mapped in {@code application.properties}:
  * {@code DD_APM_RECEIVER_PORT} (the port, via {@code server.port}), {@code DD_APM_NON_LOCAL_TRAFFIC},
- * {@code DD_APM_TARGET_TPS}, {@code DD_APM_ERROR_TPS}, {@code DD_APM_OBFUSCATION_REDIS_ENABLED}.
+ * {@code DD_APM_TARGET_TPS}, {@code DD_APM_ERROR_TPS}, {@code DD_APM_OBFUSCATION_REDIS_ENABLED},
+ * {@code DD_APM_IGNORE_RESOURCES}.
  */
 @ConfigurationProperties("collector")
 public class CollectorProperties {
@@ -24,6 +25,11 @@ public class CollectorProperties {
     private double errorTps = 10;
     /** How long span statistics (10 s buckets) are kept. */
     private Duration statsRetention = Duration.ofMinutes(30);
+    /**
+     * Regular expressions, comma-separated (each may be in double quotes): traces whose root's resource
+     * matches one are dropped on arrival, as health checks usually are ({@code DD_APM_IGNORE_RESOURCES}).
+     */
+    private String ignoreResources = "";
     private final Obfuscation obfuscation = new Obfuscation();
     private final Export export = new Export();
 
@@ -139,6 +145,14 @@ public class CollectorProperties {
 
     public void setStatsRetention(Duration statsRetention) {
         this.statsRetention = statsRetention;
+    }
+
+    public String getIgnoreResources() {
+        return ignoreResources;
+    }
+
+    public void setIgnoreResources(String ignoreResources) {
+        this.ignoreResources = ignoreResources;
     }
 
     public Obfuscation getObfuscation() {

@@ -1,6 +1,7 @@
 package io.donuttracing.collector.intake;
 
 import io.donuttracing.collector.config.CollectorProperties;
+import io.donuttracing.collector.processing.IgnoredResources;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,12 +32,14 @@ public class AgentInfo implements ApplicationListener<WebServerInitializedEvent>
             "/info");
 
     private final CollectorProperties props;
+    private final IgnoredResources ignored;
     private volatile int port;
     private volatile byte[] body;
     private volatile String state;
 
-    public AgentInfo(CollectorProperties props, org.springframework.core.env.Environment env) {
+    public AgentInfo(CollectorProperties props, IgnoredResources ignored, org.springframework.core.env.Environment env) {
         this.props = props;
+        this.ignored = ignored;
         this.port = env.getProperty("server.port", Integer.class, 8126);
         build();
     }
@@ -90,6 +93,14 @@ public class AgentInfo implements ApplicationListener<WebServerInitializedEvent>
             g.writeBooleanProperty("sql", props.getObfuscation().isSql());
             g.writeEndObject();
             g.writeEndObject();
+            if (!ignored.expressions().isEmpty()) { // the agent leaves it out when empty
+                g.writeName("ignore_resources");
+                g.writeStartArray();
+                for (String e : ignored.expressions()) {
+                    g.writeString(e);
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
         }
         byte[] b = out.toByteArray();

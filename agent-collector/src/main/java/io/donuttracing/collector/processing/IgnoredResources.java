@@ -1,0 +1,107 @@
+package io.donuttracing.collector.processing;
+
+import io.donuttracing.collector.model.Span;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The agent's {@code ignore_resources} ({@code DD_APM_IGNORE_RESOURCES}): a trace whose root span's resource
+ * matches one of these regular expressions is dropped as it arrives, before stats, sampling and the store,
+ * as the agent's {@code Blacklister} does (datadog-agent {@code pkg/trace/filters}). The usual use is
+ * health checks: {@code DD_APM_IGNORE_RESOURCES='GET /ping$'}.
+ *
+ * <p>A match is anywhere in the resource (Go's {@code MatchString}, Java's {@code find()}): anchor the
+ * expression with {@code ^} and {@code $} to match the whole of it.
+ */
+public final class IgnoredResources {
+    public static final IgnoredResources NONE = new IgnoredResources(List.of());
+
+    private final List<Pattern> patterns;
+
+    private IgnoredResources(List<Pattern> patterns) {
+        this.patterns = patterns;
+    }
+
+    /**
+     * Reads the variable as the agent does: comma-separated expressions, each optionally in double quotes so
+     * that it may hold a comma ({@code "GET /ping$","^GET /a{1,2}$"}); spaces before an expression are
+     * skipped. Empty expressions are left out: the agent would compile one that matches every trace.
+     *
+     * @throws IllegalArgumentException naming the expression that is not a valid regular expression
+     */
+    public static IgnoredResources parse(String csv) {
+        List<Pattern> patterns = new ArrayList<>();
+        for (String expr : splitCsv(csv == null ? "" : csv)) {
+            if (expr.isEmpty()) {
+                continue;
+            }
+            try {
+                patterns.add(Pattern.compile(expr));
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("DD_APM_IGNORE_RESOURCES: \"" + expr
+                        + "\" is not a regular expression: " + e.getDescription(), e);
+            }
+        }
+        return new IgnoredResources(List.copyOf(patterns));
+    }
+
+    /** One CSV record, as Go's {@code encoding/csv} reads it with {@code TrimLeadingSpace} and {@code LazyQuotes}. */
+    static List<String> splitCsv(String s) {
+        List<String> fields = new ArrayList<>();
+        int i = 0;
+        int n = s.length();
+        while (i <= n) {
+            while (i < n && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+            StringBuilder field = new StringBuilder();
+            if (i < n && s.charAt(i) == '"') {
+                // quoted: up to the quote before a comma or the end; "" is a quote
+                i++;
+                while (i < n) {
+                    char c = s.charAt(i++);
+                    if (c != '"') {
+                        field.append(c);
+                    } else if (i < n && s.charAt(i) == '"') {
+                        field.append('"');
+                        i++;
+                    } else if (i >= n || s.charAt(i) == ',') {
+                        break;
+                    } else {
+                        field.append(c); // a lazy quote in the middle
+                    }
+                }
+            }
+            while (i < n && s.charAt(i) != ',') {
+                field.append(s.charAt(i++));
+            }
+            fields.add(field.toString());
+            i++; // past the comma, or past the end
+        }
+        return fields;
+    }
+
+    /** Whether the chunk's root has a resource that one of the expressions matches. */
+    public boolean ignores(Span[] chunk) {
+        if (patterns.isEmpty()) {
+            return false;
+        }
+        String resource = Sampler.root(chunk).resource;
+        if (resource == null) {
+            return false;
+        }
+        for (Pattern p : patterns) {
+            if (p.matcher(resource).find()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The expressions, as {@code /info} lists them. */
+    public List<String> expressions() {
+        return patterns.stream().map(Pattern::pattern).toList();
+    }
+}
