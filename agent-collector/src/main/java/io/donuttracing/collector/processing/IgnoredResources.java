@@ -1,5 +1,6 @@
 package io.donuttracing.collector.processing;
 
+import io.donuttracing.collector.config.BadSettingException;
 import io.donuttracing.collector.model.Span;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class IgnoredResources {
      * that it may hold a comma ({@code "GET /ping$","^GET /a{1,2}$"}); spaces before an expression are
      * skipped. Empty expressions are left out: the agent would compile one that matches every trace.
      *
-     * @throws IllegalArgumentException naming the expression that is not a valid regular expression
+     * @throws BadSettingException naming the expression that is not a valid regular expression
      */
     public static IgnoredResources parse(String csv) {
         List<Pattern> patterns = new ArrayList<>();
@@ -40,8 +41,8 @@ public final class IgnoredResources {
             try {
                 patterns.add(Pattern.compile(expr));
             } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("DD_APM_IGNORE_RESOURCES: \"" + expr
-                        + "\" is not a regular expression: " + e.getDescription(), e);
+                throw new BadSettingException("DD_APM_IGNORE_RESOURCES",
+                        "\"" + expr + "\" is not a regular expression: " + e.getDescription(), e);
             }
         }
         return new IgnoredResources(List.copyOf(patterns));

@@ -1,6 +1,7 @@
 package io.donuttracing.collector.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.donuttracing.collector.TestPayloads;
 import io.donuttracing.collector.TestPayloads.S;
@@ -11,7 +12,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import io.donuttracing.collector.CollectorApplication;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -20,8 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A collector started with {@code DD_APM_IGNORE_RESOURCES}: the health check's traces are counted as filtered
  * and nowhere else (not listed, not in the resource stats), the others are kept, and {@code /info} says what
- * is ignored.
+ * is ignored. And one started with an expression that is not one stops with a short report that names it.
  */
+@ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"server.address=127.0.0.1", "DD_APM_IGNORE_RESOURCES=\"GET /ping$\", ^OPTIONS "})
 class IgnoreResourcesHttpTest {
@@ -62,5 +69,15 @@ class IgnoreResourcesHttpTest {
 
         JsonNode info = json.readTree(send("GET", "/info", null));
         assertThat(info.get("ignore_resources").toString()).isEqualTo("[\"GET /ping$\",\"^OPTIONS \"]");
+    }
+
+    @Test
+    void anInvalidExpressionStopsTheStartWithAReportThatNamesIt(CapturedOutput output) {
+        assertThatThrownBy(() -> SpringApplication.run(CollectorApplication.class, "--server.port=0",
+                "--server.address=127.0.0.1", "--DD_APM_IGNORE_RESOURCES=GET /ping$,GET /(")).isNotNull();
+        assertThat(output.getOut() + output.getErr()).contains("APPLICATION FAILED TO START")
+                .contains("DD_APM_IGNORE_RESOURCES: \"GET /(\" is not a regular expression: Unclosed group")
+                .contains("Correct or unset DD_APM_IGNORE_RESOURCES")
+                .doesNotContain("\tat io.donuttracing");
     }
 }
