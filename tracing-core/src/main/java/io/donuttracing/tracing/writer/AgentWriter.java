@@ -49,6 +49,9 @@ import java.util.regex.Pattern;
  * tracing cheap. They are counted by the thread that finished them, not queued: its core still has the
  * spans in its cache, and the queue's lock and the sender thread are spared one trace per request.
  *
+ * <p>Traces whose root's resource matches the agent's {@code ignore_resources} (from its {@code /info};
+ * health checks, usually) are neither sent nor counted in the stats: {@link IgnoredResources}.
+ *
  * <p>Failure is normal and cheap: a full queue drops the new trace; an agent that is down, slow or refusing
  * loses the batch being sent. Both are counted ({@link #counters()}) and reported in a warning at most once
  * a minute. The next batch tries again, so sending resumes as soon as the agent is back.
@@ -92,6 +95,8 @@ public final class AgentWriter implements TraceWriter {
   // LongAdders: every request whose trace is dropped counts, on many threads at once
   private final LongAdder tracesDroppedP0 = new LongAdder();
   private final LongAdder spansDroppedP0 = new LongAdder();
+  private final LongAdder tracesFiltered = new LongAdder();
+  private final LongAdder spansFiltered = new LongAdder();
   private final AtomicLong requestsSent = new AtomicLong();
   private final AtomicLong requestsFailed = new AtomicLong();
   private final AtomicLong flushRequested = new AtomicLong();
@@ -103,6 +108,7 @@ public final class AgentWriter implements TraceWriter {
   // What the agent allows (written by the sender thread), and the dropped traces not yet reported to it.
   private String agentState;
   private volatile boolean dropP0s;
+  private volatile IgnoredResources ignored = IgnoredResources.NONE;
   private final LongAdder unreportedP0Traces = new LongAdder();
   private final LongAdder unreportedP0Spans = new LongAdder();
   private boolean sentSinceTick;
@@ -134,7 +140,10 @@ public final class AgentWriter implements TraceWriter {
 
   @Override
   public void write(List<Span> chunk) {
-    if (!closed && isDropped(chunk)) {
+    if (ignored.ignores(chunk)) {
+      tracesFiltered.increment();
+      spansFiltered.add(chunk.size());
+    } else if (!closed && isDropped(chunk)) {
       countInStats(chunk);
     } else if (closed || !queue.offer(chunk)) {
       tracesDroppedFull.incrementAndGet();
@@ -171,7 +180,7 @@ public final class AgentWriter implements TraceWriter {
   public WriterCounters counters() {
     return new WriterCounters(tracesSent.get(), spansSent.get(), tracesDroppedFull.get(), spansDroppedFull.get(),
         tracesDroppedFailed.get(), spansDroppedFailed.get(), tracesDroppedP0.sum(), spansDroppedP0.sum(),
-        requestsSent.get(), requestsFailed.get(), queue.size());
+        tracesFiltered.sum(), spansFiltered.sum(), requestsSent.get(), requestsFailed.get(), queue.size());
   }
 
   /** The intake URL, e.g. {@code http://localhost:8126/v0.4/traces}. */
@@ -399,16 +408,21 @@ public final class AgentWriter implements TraceWriter {
 
   /**
    * Dropping sampled-out traces needs an agent that says {@code client_drop_p0s} and lists {@code /v0.6/stats}.
-   * An agent without {@code /info} is taken to be in {@code stateSeen}, so that it is not asked again for it.
+   * The resources it ignores are applied with its stats. An agent without {@code /info} is taken to be in
+   * {@code stateSeen}, so that it is not asked again for it.
    */
   private void readInfo(String stateSeen) {
     boolean allowed = false;
+    IgnoredResources ignoring = IgnoredResources.NONE;
     try {
       HttpResponse<byte[]> info = http.send(HttpRequest.newBuilder(infoUri).timeout(timeout).GET().build(),
           HttpResponse.BodyHandlers.ofByteArray());
       String body = new String(info.body(), StandardCharsets.UTF_8);
       allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(body).find()
           && body.contains("\"" + STATS_PATH + "\"");
+      if (allowed) {
+        ignoring = IgnoredResources.fromInfo(body);
+      }
       agentState = info.statusCode() == 200 ? sha256(info.body()) : stateSeen;
     } catch (IOException e) {
       agentState = null; // try again with the next answer
@@ -416,6 +430,7 @@ public final class AgentWriter implements TraceWriter {
       Thread.currentThread().interrupt();
     }
     dropP0s = allowed;
+    ignored = ignoring;
   }
 
   /** Hex SHA-256, the form of {@code Datadog-Agent-State}. */

@@ -5,7 +5,7 @@ package io.donuttracing.tracing.writer;
  * that left in parts counts once per part.
  */
 public final class WriterCounters {
-  static final WriterCounters NONE = new WriterCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  static final WriterCounters NONE = new WriterCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   private final long tracesSent;
   private final long spansSent;
@@ -15,13 +15,15 @@ public final class WriterCounters {
   private final long spansDroppedSendFailed;
   private final long tracesDroppedP0;
   private final long spansDroppedP0;
+  private final long tracesFiltered;
+  private final long spansFiltered;
   private final long requestsSent;
   private final long requestsFailed;
   private final int queued;
 
   WriterCounters(long tracesSent, long spansSent, long tracesDroppedQueueFull, long spansDroppedQueueFull,
       long tracesDroppedSendFailed, long spansDroppedSendFailed, long tracesDroppedP0, long spansDroppedP0,
-      long requestsSent, long requestsFailed, int queued) {
+      long tracesFiltered, long spansFiltered, long requestsSent, long requestsFailed, int queued) {
     this.tracesSent = tracesSent;
     this.spansSent = spansSent;
     this.tracesDroppedQueueFull = tracesDroppedQueueFull;
@@ -30,6 +32,8 @@ public final class WriterCounters {
     this.spansDroppedSendFailed = spansDroppedSendFailed;
     this.tracesDroppedP0 = tracesDroppedP0;
     this.spansDroppedP0 = spansDroppedP0;
+    this.tracesFiltered = tracesFiltered;
+    this.spansFiltered = spansFiltered;
     this.requestsSent = requestsSent;
     this.requestsFailed = requestsFailed;
     this.queued = queued;
@@ -74,6 +78,18 @@ public final class WriterCounters {
     return spansDroppedP0;
   }
 
+  /**
+   * Traces neither sent nor counted in stats because the agent ignores their root's resource
+   * ({@code ignore_resources} in its {@code /info}): it would have dropped them, and left them out of its metrics.
+   */
+  public long tracesFiltered() {
+    return tracesFiltered;
+  }
+
+  public long spansFiltered() {
+    return spansFiltered;
+  }
+
   /** Requests to the agent that were answered 2xx. */
   public long requestsSent() {
     return requestsSent;
@@ -93,7 +109,8 @@ public final class WriterCounters {
   public String toString() {
     return "WriterCounters{sent=" + tracesSent + " traces/" + spansSent + " spans, droppedQueueFull="
         + tracesDroppedQueueFull + "/" + spansDroppedQueueFull + ", droppedSendFailed=" + tracesDroppedSendFailed
-        + "/" + spansDroppedSendFailed + ", droppedP0=" + tracesDroppedP0 + "/" + spansDroppedP0 + ", requests=" + requestsSent + " ok/" + requestsFailed + " failed, queued="
-        + queued + "}";
+        + "/" + spansDroppedSendFailed + ", droppedP0=" + tracesDroppedP0 + "/" + spansDroppedP0 + ", filtered="
+        + tracesFiltered + "/" + spansFiltered + ", requests=" + requestsSent + " ok/" + requestsFailed
+        + " failed, queued=" + queued + "}";
   }
 }

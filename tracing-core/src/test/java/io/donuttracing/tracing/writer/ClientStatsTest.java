@@ -6,6 +6,7 @@ import io.donuttracing.tracing.FakeAgent;
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.TracerConfig;
+import io.donuttracing.tracing.sampling.SamplingPriority;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -231,6 +232,49 @@ class ClientStatsTest {
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
     assertThat(agent.traceCount()).isEqualTo(1); // sent, as this agent wants
     assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(1);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void tracesWhoseRootTheAgentIgnoresAreNeitherSentNorCountedInStats() throws Exception {
+    FakeAgent agent = agent(ALLOWING_INFO.replace("}", ",\"ignore_resources\":[\"^GET /ping$\"]}"));
+    Tracer tracer = rejectingTracer(agent, true);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // the writer has read /info
+
+    health(tracer, SamplingPriority.UNSET); // sampled out: would be counted in stats
+    health(tracer, SamplingPriority.USER_KEEP); // kept: would be sent
+    request(tracer, false); // sampled out: counted
+    try (Span kept = tracer.trace("servlet.request")) {
+      kept.setResource("GET /donuts").setType("web").setSamplingPriority(SamplingPriority.USER_KEEP);
+    }
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(agent.spans()).extracting(s -> s.get("resource")).containsExactly("GET /donuts");
+    List<Object> resources = new ArrayList<>();
+    for (FakeAgent.Request r : agent.requests) {
+      if (r.path.equals("/v0.6/stats")) {
+        Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(r.body);
+        for (Object bucket : (List<Object>) payload.get("Stats")) {
+          ((List<Object>) ((Map<String, Object>) bucket).get("Stats"))
+              .forEach(g -> resources.add(((Map<String, Object>) g).get("Resource")));
+        }
+      }
+    }
+    assertThat(resources).contains("GET /beers").doesNotContain("GET /ping");
+    WriterCounters counters = tracer.writer().counters();
+    assertThat(counters.tracesFiltered()).isEqualTo(2);
+    assertThat(counters.spansFiltered()).isEqualTo(2);
+    assertThat(counters.tracesDroppedP0()).isEqualTo(1);
+    assertThat(counters.toString()).contains("filtered=2/2");
+  }
+
+  private static void health(Tracer tracer, int priority) {
+    try (Span ping = tracer.trace("servlet.request")) {
+      ping.setResource("GET /ping").setType("web").setTag("span.kind", "server");
+      if (priority != SamplingPriority.UNSET) {
+        ping.setSamplingPriority(priority);
+      }
+    }
   }
 
   private static String sha256(String s) {
