@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What happens to a decoded payload, in the agent's order: normalise each chunk (dropping the invalid
- * ones), drop those whose root's resource is ignored ({@code DD_APM_IGNORE_RESOURCES}), mark top-level spans, obfuscate, compute stats on everything (unless the tracer sends them to
- * {@code /v0.6/stats} itself), sample, then store and export what is kept. Counts everything it does for
- * {@code /api/stats}.
+ * ones), drop those whose root's resource is ignored ({@code DD_APM_IGNORE_RESOURCES}), mark top-level
+ * spans, obfuscate, compute stats on everything (unless the tracer sends them to {@code /v0.6/stats}
+ * itself), sample, then store and export what is kept. Counts everything it does for {@code /api/stats}.
  */
 public final class Pipeline {
     private final Normalizer normalizer;
