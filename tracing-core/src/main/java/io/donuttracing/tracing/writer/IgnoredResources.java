@@ -2,7 +2,9 @@ package io.donuttracing.tracing.writer;
 
 import io.donuttracing.tracing.Span;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -52,12 +54,12 @@ final class IgnoredResources {
   }
 
   private static Span root(List<Span> chunk) {
+    Set<Long> ids = new HashSet<>(chunk.size() * 2);
     for (Span span : chunk) {
-      boolean parentHere = false;
-      for (Span other : chunk) {
-        parentHere |= other.spanId() == span.parentId();
-      }
-      if (!parentHere) {
+      ids.add(span.spanId());
+    }
+    for (Span span : chunk) {
+      if (!ids.contains(span.parentId())) {
         return span;
       }
     }
