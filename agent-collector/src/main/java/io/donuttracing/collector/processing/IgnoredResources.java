@@ -28,9 +28,12 @@ public final class IgnoredResources {
     /**
      * Reads the variable as the agent does: comma-separated expressions, each optionally in double quotes so
      * that it may hold a comma ({@code "GET /ping$","^GET /a{1,2}$"}); spaces before an expression are
-     * skipped. Empty expressions are left out: the agent would compile one that matches every trace.
+     * skipped. Empty expressions are left out: the agent would compile one that matches every trace, so that
+     * a trailing comma would drop them all.
      *
-     * @throws BadSettingException naming the expression that is not a valid regular expression
+     * @throws BadSettingException naming the expression that is not a valid regular expression; unlike the
+     *     agent, which logs it and starts without it: a health-check rule that silently does nothing is
+     *     harder to find than a collector that says what is wrong
      */
     public static IgnoredResources parse(String csv) {
         List<Pattern> patterns = new ArrayList<>();
@@ -48,18 +51,22 @@ public final class IgnoredResources {
         return new IgnoredResources(List.copyOf(patterns));
     }
 
-    /** One CSV record, as Go's {@code encoding/csv} reads it with {@code TrimLeadingSpace} and {@code LazyQuotes}. */
+    /**
+     * One CSV record, as Go's {@code encoding/csv} reads it with {@code TrimLeadingSpace} and {@code LazyQuotes}:
+     * fields end at a comma, the record at a line break ({@code \n}, {@code \r\n}, or a {@code \r} at the end,
+     * as a YAML block or a Windows env file leaves), and what follows it is not read.
+     */
     static List<String> splitCsv(String s) {
         List<String> fields = new ArrayList<>();
         int i = 0;
         int n = s.length();
-        while (i <= n) {
-            while (i < n && Character.isWhitespace(s.charAt(i))) {
+        while (true) {
+            while (i < n && s.charAt(i) != '\n' && Character.isWhitespace(s.charAt(i))) {
                 i++;
             }
             StringBuilder field = new StringBuilder();
             if (i < n && s.charAt(i) == '"') {
-                // quoted: up to the quote before a comma or the end; "" is a quote
+                // quoted: up to the quote before a comma, a line break or the end; "" is a quote
                 i++;
                 while (i < n) {
                     char c = s.charAt(i++);
@@ -68,20 +75,28 @@ public final class IgnoredResources {
                     } else if (i < n && s.charAt(i) == '"') {
                         field.append('"');
                         i++;
-                    } else if (i >= n || s.charAt(i) == ',') {
+                    } else if (i >= n || endsField(s, i)) {
                         break;
                     } else {
                         field.append(c); // a lazy quote in the middle
                     }
                 }
             }
-            while (i < n && s.charAt(i) != ',') {
+            while (i < n && !endsField(s, i)) {
                 field.append(s.charAt(i++));
             }
             fields.add(field.toString());
-            i++; // past the comma, or past the end
+            if (i >= n || s.charAt(i) != ',') {
+                return fields;
+            }
+            i++;
         }
-        return fields;
+    }
+
+    /** A comma or a line break. */
+    private static boolean endsField(String s, int i) {
+        char c = s.charAt(i);
+        return c == ',' || c == '\n' || c == '\r' && (i + 1 == s.length() || s.charAt(i + 1) == '\n');
     }
 
     /** Whether the chunk's root has a resource that one of the expressions matches. */

@@ -28,6 +28,11 @@ class IgnoredResourcesTest {
         // quotes keep a comma inside an expression; "" is a quote; empty expressions are left out
         assertThat(IgnoredResources.parse("\"^GET /a{1,2}$\",,\"say \"\"hi\"\"\",").expressions())
                 .containsExactly("^GET /a{1,2}$", "say \"hi\"");
+        // the record ends at a line break, as a YAML block or a Windows env file leaves one
+        assertThat(IgnoredResources.parse("^GET /ping$\n").expressions()).containsExactly("^GET /ping$");
+        assertThat(IgnoredResources.parse("\"x\"\r\n").expressions()).containsExactly("x");
+        assertThat(IgnoredResources.parse("a, b\r").expressions()).containsExactly("a", "b");
+        assertThat(IgnoredResources.parse("a\nb").expressions()).containsExactly("a");
         assertThat(IgnoredResources.parse("").expressions()).isEmpty();
         assertThat(IgnoredResources.parse(null).expressions()).isEmpty();
     }

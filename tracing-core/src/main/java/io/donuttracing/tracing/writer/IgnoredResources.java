@@ -24,14 +24,17 @@ final class IgnoredResources {
     this.patterns = patterns;
   }
 
-  /** From an {@code /info} body; an expression Java cannot compile is left out, as the agent leaves out its own. */
+  /**
+   * From an {@code /info} body. An expression Java cannot compile (the agent's are Go's) is left out, as the
+   * agent leaves out those it cannot compile itself.
+   */
   static IgnoredResources fromInfo(String info) {
     List<Pattern> patterns = new ArrayList<>();
     for (String expr : stringArray(info, "ignore_resources")) {
       try {
         patterns.add(Pattern.compile(expr));
       } catch (PatternSyntaxException e) {
-        // not Java's syntax (the agent's are Go's): this one cannot be applied
+        // not Java's syntax: this one cannot be applied
       }
     }
     return patterns.isEmpty() ? NONE : new IgnoredResources(List.copyOf(patterns));
@@ -53,7 +56,17 @@ final class IgnoredResources {
     return false;
   }
 
+  /**
+   * The span without a parent: a trace that started in this process. Else the span whose parent is in
+   * another process (a trace continued from a caller). A well-formed chunk has one; the agent's
+   * {@code traceutil.GetRoot} and the collector find the same.
+   */
   private static Span root(List<Span> chunk) {
+    for (Span span : chunk) {
+      if (span.parentId() == 0) {
+        return span;
+      }
+    }
     Set<Long> ids = new HashSet<>(chunk.size() * 2);
     for (Span span : chunk) {
       ids.add(span.spanId());
@@ -72,15 +85,14 @@ final class IgnoredResources {
    */
   static List<String> stringArray(String json, String key) {
     List<String> out = new ArrayList<>();
-    int i = json.indexOf("\"" + key + "\"");
-    if (i < 0) {
-      return out;
-    }
-    i = skipSpaces(json, i + key.length() + 2);
-    if (i >= json.length() || json.charAt(i) != ':') {
-      return List.of();
-    }
-    i = skipSpaces(json, i + 1);
+    int i = -1;
+    do { // the key, not the same text as a value: followed by a colon
+      i = json.indexOf("\"" + key + "\"", i + 1);
+      if (i < 0) {
+        return out;
+      }
+    } while (!json.startsWith(":", skipSpaces(json, i + key.length() + 2)));
+    i = skipSpaces(json, skipSpaces(json, i + key.length() + 2) + 1);
     if (i >= json.length() || json.charAt(i) != '[') {
       return List.of();
     }

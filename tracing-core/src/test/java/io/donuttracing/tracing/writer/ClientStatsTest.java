@@ -244,9 +244,7 @@ class ClientStatsTest {
     health(tracer, SamplingPriority.UNSET); // sampled out: would be counted in stats
     health(tracer, SamplingPriority.USER_KEEP); // kept: would be sent
     request(tracer, false); // sampled out: counted
-    try (Span kept = tracer.trace("servlet.request")) {
-      kept.setResource("GET /donuts").setType("web").setSamplingPriority(SamplingPriority.USER_KEEP);
-    }
+    health(tracer, SamplingPriority.USER_KEEP, "GET /donuts"); // kept and not ignored: sent
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
 
     assertThat(agent.spans()).extracting(s -> s.get("resource")).containsExactly("GET /donuts");
@@ -266,11 +264,25 @@ class ClientStatsTest {
     assertThat(counters.spansFiltered()).isEqualTo(2);
     assertThat(counters.tracesDroppedP0()).isEqualTo(1);
     assertThat(counters.toString()).contains("filtered=2/2");
+
+    // The agent restarts without the rule: once an answer carries its new state, health checks go out again.
+    agent.info = ALLOWING_INFO;
+    agent.agentState = sha256(ALLOWING_INFO);
+    health(tracer, SamplingPriority.USER_KEEP, "GET /donuts");
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    health(tracer, SamplingPriority.USER_KEEP);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(agent.spans()).extracting(s -> s.get("resource")).containsExactly("GET /donuts", "GET /donuts", "GET /ping");
+    assertThat(tracer.writer().counters().tracesFiltered()).isEqualTo(2);
   }
 
   private static void health(Tracer tracer, int priority) {
+    health(tracer, priority, "GET /ping");
+  }
+
+  private static void health(Tracer tracer, int priority, String resource) {
     try (Span ping = tracer.trace("servlet.request")) {
-      ping.setResource("GET /ping").setType("web").setTag("span.kind", "server");
+      ping.setResource(resource).setType("web").setTag("span.kind", "server");
       if (priority != SamplingPriority.UNSET) {
         ping.setSamplingPriority(priority);
       }

@@ -7,6 +7,7 @@ import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.SpanContext;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,8 @@ class IgnoredResourcesTest {
     String info = "{\"version\":\"7.73.0\",\"ignore_resources\" : [ \"^GET /ping$\", \"a\\\\d+ \\\"q\\\" \\u0041\\/\" ],"
         + "\"config\":{}}";
     assertThat(IgnoredResources.stringArray(info, "ignore_resources")).containsExactly("^GET /ping$", "a\\d+ \"q\" A/");
+    assertThat(IgnoredResources.stringArray("{\"endpoints\":[\"ignore_resources\"], \"ignore_resources\": [\"x\"]}",
+        "ignore_resources")).as("the key, not the same text as a value").containsExactly("x");
     assertThat(IgnoredResources.stringArray("{\"ignore_resources\":[]}", "ignore_resources")).isEmpty();
     assertThat(IgnoredResources.stringArray("{\"version\":\"7.65.0\"}", "ignore_resources")).isEmpty();
     // not an array of strings, or cut short: nothing rather than a guess
@@ -33,20 +36,24 @@ class IgnoredResourcesTest {
     Tracer tracer = RecordingWriter.tracer(recorded);
     try (Span server = tracer.trace("servlet.request")) {
       server.setResource("GET /ping");
-      tracer.trace("redis.command", "redis").setResource("GET /pair/beer").finish(); // a child: does not count
+      tracer.startSpan("redis.command", "redis").setResource("GET /pair/beer").finish(); // a child: does not count
     }
     SpanContext caller = SpanContext.of(0, 42, 7, SamplingPriority.AUTO_KEEP);
     try (Span server = tracer.trace("servlet.request", null, caller)) {
       server.setResource("GET /ping");
+      tracer.startSpan("h2.query", "db").setResource("SELECT 1").finish();
     }
     try (Span server = tracer.trace("servlet.request")) {
       server.setResource("GET /beers");
-      tracer.trace("h2.query", "db").setResource("GET /ping").finish();
+      tracer.startSpan("h2.query", "db").setResource("GET /ping").finish();
     }
-    List<List<Span>> chunks = List.copyOf(recorded.chunks);
+    List<List<Span>> chunks = new ArrayList<>(recorded.chunks);
+    for (List<Span> chunk : List.copyOf(chunks)) { // the same chunks with their spans in the other order
+      chunks.add(List.of(chunk.get(1), chunk.get(0)));
+    }
 
     IgnoredResources ignored = IgnoredResources.fromInfo("{\"ignore_resources\":[\"^GET /ping$\",\"(unclosed\"]}");
-    assertThat(chunks).extracting(ignored::ignores).containsExactly(true, true, false);
+    assertThat(chunks).extracting(ignored::ignores).containsExactly(true, true, false, true, true, false);
     assertThat(IgnoredResources.NONE.ignores(chunks.get(0))).isFalse();
     assertThat(IgnoredResources.fromInfo("{\"version\":\"7.65.0\"}")).isSameAs(IgnoredResources.NONE);
   }

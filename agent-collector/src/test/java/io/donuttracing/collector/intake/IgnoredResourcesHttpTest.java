@@ -31,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"server.address=127.0.0.1", "DD_APM_IGNORE_RESOURCES=\"GET /ping$\", ^OPTIONS "})
-class IgnoreResourcesHttpTest {
+class IgnoredResourcesHttpTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @LocalServerPort
