@@ -99,15 +99,12 @@ public final class IgnoredResources {
         return c == ',' || c == '\n' || c == '\r' && (i + 1 == s.length() || s.charAt(i + 1) == '\n');
     }
 
-    /** Whether the chunk's root has a resource that one of the expressions matches. */
+    /** Whether the (normalised) chunk's root has a resource that one of the expressions matches. */
     public boolean ignores(Span[] chunk) {
         if (patterns.isEmpty()) {
             return false;
         }
-        String resource = Sampler.root(chunk).resource;
-        if (resource == null) {
-            return false;
-        }
+        String resource = Sampler.root(chunk).resource; // normalised: never null, never empty
         for (Pattern p : patterns) {
             if (p.matcher(resource).find()) {
                 return true;

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.MatchResult;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -30,7 +32,7 @@ final class IgnoredResources {
    */
   static IgnoredResources fromInfo(String info) {
     List<Pattern> patterns = new ArrayList<>();
-    for (String expr : stringArray(info, "ignore_resources")) {
+    for (String expr : listed(info)) {
       try {
         patterns.add(Pattern.compile(expr));
       } catch (PatternSyntaxException e) {
@@ -47,7 +49,7 @@ final class IgnoredResources {
     }
     Span root = root(chunk);
     // the agent matches after normalising, where an empty resource becomes the name
-    String resource = root.resource() == null || root.resource().isEmpty() ? root.name() : root.resource();
+    String resource = root.resource().isEmpty() ? root.name() : root.resource();
     for (Pattern p : patterns) {
       if (p.matcher(resource).find()) {
         return true;
@@ -80,65 +82,43 @@ final class IgnoredResources {
   }
 
   /**
-   * The strings of the array under {@code "key"} in a JSON document; empty if there is none or it is not an
-   * array of strings. Enough JSON for one field of {@code /info}: tracing-core has no JSON library.
+   * {@code "ignore_resources": ["…", …]}, an array of strings and nothing else (anything else reads as no
+   * list). Possessive quantifiers ({@code *+}): a body that does not match fails at once, never backtracks.
    */
-  static List<String> stringArray(String json, String key) {
-    List<String> out = new ArrayList<>();
-    int i = -1;
-    do { // the key, not the same text as a value: followed by a colon
-      i = json.indexOf("\"" + key + "\"", i + 1);
-      if (i < 0) {
-        return out;
-      }
-    } while (!json.startsWith(":", skipSpaces(json, i + key.length() + 2)));
-    i = skipSpaces(json, skipSpaces(json, i + key.length() + 2) + 1);
-    if (i >= json.length() || json.charAt(i) != '[') {
+  private static final Pattern LIST = Pattern.compile(
+      "\"ignore_resources\"\\s*+:\\s*+\\[((?:\\s*+\"(?:[^\"\\\\]|\\\\.)*+\"\\s*+,?+)*+)\\s*+]");
+  /** One JSON string; group 1 is its content, still escaped. */
+  private static final Pattern STRING = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*+)\"");
+  /** One escape in a JSON string: a backslash and u with four hex digits, or a backslash and one character. */
+  private static final Pattern ESCAPE = Pattern.compile("\\\\(?:u([0-9a-fA-F]{4})|(.))");
+
+  /**
+   * The {@code ignore_resources} strings of an {@code /info} body, unescaped; none if the body has no such
+   * array. Regular expressions, as the rest of {@code /info} is read: tracing-core has no JSON library.
+   */
+  static List<String> listed(String info) {
+    Matcher list = LIST.matcher(info);
+    if (!list.find()) {
       return List.of();
     }
-    i = skipSpaces(json, i + 1);
-    while (i < json.length() && json.charAt(i) == '"') {
-      StringBuilder s = new StringBuilder();
-      for (i++; i < json.length() && json.charAt(i) != '"'; i++) {
-        char c = json.charAt(i);
-        if (c == '\\' && i + 1 < json.length()) {
-          char e = json.charAt(++i);
-          switch (e) {
-            case 'n' -> s.append('\n');
-            case 't' -> s.append('\t');
-            case 'r' -> s.append('\r');
-            case 'b' -> s.append('\b');
-            case 'f' -> s.append('\f');
-            case 'u' -> {
-              if (i + 4 >= json.length()) {
-                return List.of();
-              }
-              try {
-                s.append((char) Integer.parseInt(json.substring(i + 1, i + 5), 16));
-              } catch (NumberFormatException bad) {
-                return List.of();
-              }
-              i += 4;
-            }
-            default -> s.append(e); // \" \\ \/
-          }
-        } else {
-          s.append(c);
-        }
-      }
-      out.add(s.toString());
-      i = skipSpaces(json, i + 1);
-      if (i < json.length() && json.charAt(i) == ',') {
-        i = skipSpaces(json, i + 1);
-      }
+    List<String> strings = new ArrayList<>();
+    for (Matcher s = STRING.matcher(list.group(1)); s.find(); ) {
+      strings.add(ESCAPE.matcher(s.group(1)).replaceAll(e -> Matcher.quoteReplacement(unescape(e))));
     }
-    return i < json.length() && json.charAt(i) == ']' ? out : List.of();
+    return strings;
   }
 
-  private static int skipSpaces(String s, int i) {
-    while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-      i++;
+  private static String unescape(MatchResult escape) {
+    if (escape.group(1) != null) {
+      return String.valueOf((char) Integer.parseInt(escape.group(1), 16));
     }
-    return i;
+    return switch (escape.group(2)) {
+      case "n" -> "\n";
+      case "t" -> "\t";
+      case "r" -> "\r";
+      case "b" -> "\b";
+      case "f" -> "\f";
+      default -> escape.group(2); // \" \\ \/
+    };
   }
 }

@@ -161,13 +161,7 @@ class ClientStatsTest {
     long reported = agent.requests.stream().map(r -> r.header("Datadog-Client-Dropped-P0-Traces"))
         .filter(h -> h != null).mapToLong(Long::parseLong).sum();
     assertThat(reported).isEqualTo(total);
-    List<Map<String, Object>> groups = new ArrayList<>();
-    for (FakeAgent.Request stats : agent.requests.stream().filter(r -> r.path.equals("/v0.6/stats")).toList()) {
-      Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(stats.body);
-      for (Object bucket : (List<Object>) payload.get("Stats")) {
-        ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
-      }
-    }
+    List<Map<String, Object>> groups = statsGroups(agent);
     assertThat(sum(groups, "web", "servlet.request", "Hits")).isEqualTo(total);
     assertThat(sum(groups, "db", "h2.query", "Hits")).isEqualTo(total);
   }
@@ -248,16 +242,7 @@ class ClientStatsTest {
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
 
     assertThat(agent.spans()).extracting(s -> s.get("resource")).containsExactly("GET /donuts");
-    List<Object> resources = new ArrayList<>();
-    for (FakeAgent.Request r : agent.requests) {
-      if (r.path.equals("/v0.6/stats")) {
-        Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(r.body);
-        for (Object bucket : (List<Object>) payload.get("Stats")) {
-          ((List<Object>) ((Map<String, Object>) bucket).get("Stats"))
-              .forEach(g -> resources.add(((Map<String, Object>) g).get("Resource")));
-        }
-      }
-    }
+    List<Object> resources = statsGroups(agent).stream().map(g -> g.get("Resource")).toList();
     assertThat(resources).contains("GET /beers").doesNotContain("GET /ping");
     WriterCounters counters = tracer.writer().counters();
     assertThat(counters.tracesFiltered()).isEqualTo(2);
@@ -287,6 +272,19 @@ class ClientStatsTest {
         ping.setSamplingPriority(priority);
       }
     }
+  }
+
+  /** Every group of every {@code /v0.6/stats} payload the agent received. */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> statsGroups(FakeAgent agent) throws Exception {
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (FakeAgent.Request stats : agent.requests.stream().filter(r -> r.path.equals("/v0.6/stats")).toList()) {
+      Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(stats.body);
+      for (Object bucket : (List<Object>) payload.get("Stats")) {
+        ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
+      }
+    }
+    return groups;
   }
 
   private static String sha256(String s) {

@@ -18,16 +18,16 @@ class IgnoredResourcesTest {
   void theExpressionsAreReadFromInfoWithJsonEscapes() {
     String info = "{\"version\":\"7.73.0\",\"ignore_resources\" : [ \"^GET /ping$\", \"a\\\\d+ \\\"q\\\" \\u0041\\/\" ],"
         + "\"config\":{}}";
-    assertThat(IgnoredResources.stringArray(info, "ignore_resources")).containsExactly("^GET /ping$", "a\\d+ \"q\" A/");
-    assertThat(IgnoredResources.stringArray("{\"endpoints\":[\"ignore_resources\"], \"ignore_resources\": [\"x\"]}",
-        "ignore_resources")).as("the key, not the same text as a value").containsExactly("x");
-    assertThat(IgnoredResources.stringArray("{\"ignore_resources\":[]}", "ignore_resources")).isEmpty();
-    assertThat(IgnoredResources.stringArray("{\"version\":\"7.65.0\"}", "ignore_resources")).isEmpty();
+    assertThat(IgnoredResources.listed(info)).containsExactly("^GET /ping$", "a\\d+ \"q\" A/");
+    assertThat(IgnoredResources.listed("{\"endpoints\":[\"ignore_resources\"], \"ignore_resources\": [\"x\"]}"))
+        .as("the key, not the same text as a value").containsExactly("x");
+    assertThat(IgnoredResources.listed("{\"ignore_resources\":[]}")).isEmpty();
+    assertThat(IgnoredResources.listed("{\"version\":\"7.65.0\"}")).isEmpty();
     // not an array of strings, or cut short: nothing rather than a guess
-    assertThat(IgnoredResources.stringArray("{\"ignore_resources\":\"GET /ping\"}", "ignore_resources")).isEmpty();
-    assertThat(IgnoredResources.stringArray("{\"ignore_resources\":[\"GET /ping\",1]}", "ignore_resources")).isEmpty();
-    assertThat(IgnoredResources.stringArray("{\"ignore_resources\":[\"GET /pi", "ignore_resources")).isEmpty();
-    assertThat(IgnoredResources.stringArray("{\"ignore_resources\":[\"\\u00", "ignore_resources")).isEmpty();
+    assertThat(IgnoredResources.listed("{\"ignore_resources\":\"GET /ping\"}")).isEmpty();
+    assertThat(IgnoredResources.listed("{\"ignore_resources\":[\"GET /ping\",1]}")).isEmpty();
+    assertThat(IgnoredResources.listed("{\"ignore_resources\":[\"GET /pi")).isEmpty();
+    assertThat(IgnoredResources.listed("{\"ignore_resources\":[\"\\u00")).isEmpty();
   }
 
   @Test
