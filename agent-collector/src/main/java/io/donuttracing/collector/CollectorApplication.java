@@ -3,6 +3,7 @@ package io.donuttracing.collector;
 import io.donuttracing.collector.config.CollectorProperties;
 import io.donuttracing.collector.export.Exporter;
 import io.donuttracing.collector.export.ZipkinExporter;
+import io.donuttracing.collector.processing.FilterTags;
 import io.donuttracing.collector.processing.IgnoredResources;
 import io.donuttracing.collector.processing.Normalizer;
 import io.donuttracing.collector.processing.Obfuscator;
@@ -76,9 +77,15 @@ public class CollectorApplication {
     }
 
     @Bean
-    Pipeline pipeline(CollectorProperties props, IgnoredResources ignored, TraceStore store, Stats stats, Sampler sampler,
-                      Exporter exporter) {
-        return new Pipeline(new Normalizer(), ignored,
+    FilterTags filterTags(CollectorProperties props) {
+        return FilterTags.parse(props.getFilterTags().getRequire(), props.getFilterTags().getReject(),
+                props.getFilterTagsRegex().getRequire(), props.getFilterTagsRegex().getReject());
+    }
+
+    @Bean
+    Pipeline pipeline(CollectorProperties props, IgnoredResources ignored, FilterTags filterTags, TraceStore store,
+                      Stats stats, Sampler sampler, Exporter exporter) {
+        return new Pipeline(new Normalizer(), ignored, filterTags,
                 new Obfuscator(props.getObfuscation().isSql(), props.getObfuscation().isRedis()),
                 stats, sampler, store, exporter);
     }

@@ -4,6 +4,7 @@ import io.donuttracing.collector.export.Exporter;
 import io.donuttracing.collector.model.ClientStats;
 import io.donuttracing.collector.model.Payload;
 import io.donuttracing.collector.model.Span;
+import io.donuttracing.collector.processing.FilterTags;
 import io.donuttracing.collector.processing.IgnoredResources;
 import io.donuttracing.collector.processing.Normalizer;
 import io.donuttracing.collector.processing.Obfuscator;
@@ -20,13 +21,15 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What happens to a decoded payload, in the agent's order: normalise each chunk (dropping the invalid
- * ones), drop those whose root's resource is ignored ({@code DD_APM_IGNORE_RESOURCES}), mark top-level
+ * ones), drop those whose root's resource is ignored ({@code DD_APM_IGNORE_RESOURCES}) or whose root's tags
+ * the tag filters reject ({@code DD_APM_FILTER_TAGS_*}), mark top-level
  * spans, obfuscate, compute stats on everything (unless the tracer sends them to {@code /v0.6/stats}
  * itself), sample, then store and export what is kept. Counts everything it does for {@code /api/stats}.
  */
 public final class Pipeline {
     private final Normalizer normalizer;
     private final IgnoredResources ignored;
+    private final FilterTags filterTags;
     private final Obfuscator obfuscator;
     private final Stats stats;
     private final Sampler sampler;
@@ -34,10 +37,11 @@ public final class Pipeline {
     private final Exporter exporter;
     private final ConcurrentHashMap<String, LongAdder> counters = new ConcurrentHashMap<>();
 
-    public Pipeline(Normalizer normalizer, IgnoredResources ignored, Obfuscator obfuscator, Stats stats, Sampler sampler,
-                    TraceStore store, Exporter exporter) {
+    public Pipeline(Normalizer normalizer, IgnoredResources ignored, FilterTags filterTags, Obfuscator obfuscator,
+                    Stats stats, Sampler sampler, TraceStore store, Exporter exporter) {
         this.normalizer = normalizer;
         this.ignored = ignored;
+        this.filterTags = filterTags;
         this.obfuscator = obfuscator;
         this.stats = stats;
         this.sampler = sampler;
@@ -57,7 +61,7 @@ public final class Pipeline {
                 count("spans_dropped." + drop.key, chunk.length);
                 continue;
             }
-            if (ignored.ignores(chunk)) {
+            if (ignored.ignores(chunk) || filterTags.rejects(chunk)) {
                 count("traces_filtered", 1);
                 count("spans_filtered", chunk.length);
                 continue;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.donuttracing.collector.export.Exporter;
 import io.donuttracing.collector.model.Payload;
 import io.donuttracing.collector.model.Span;
+import io.donuttracing.collector.processing.FilterTags;
 import io.donuttracing.collector.processing.IgnoredResources;
 import io.donuttracing.collector.processing.Normalizer;
 import io.donuttracing.collector.processing.Obfuscator;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class PipelineTest {
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
     private final Stats stats = new Stats(3_600_000_000_000L);
-    private final Pipeline pipeline = new Pipeline(new Normalizer(), IgnoredResources.NONE, new Obfuscator(true, true), stats,
-            new Sampler(10, 10, clock::get), new TraceStore(100_000), Exporter.NONE);
+    private final Pipeline pipeline = new Pipeline(new Normalizer(), IgnoredResources.NONE, FilterTags.NONE,
+            new Obfuscator(true, true), stats, new Sampler(10, 10, clock::get), new TraceStore(100_000), Exporter.NONE);
 
     private static Span[] trace(long id, String service, String env) {
         Span s = new Span();

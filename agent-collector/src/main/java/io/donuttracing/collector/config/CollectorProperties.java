@@ -9,7 +9,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Datadog agent's own environment variables are mapped in {@code application.properties}:
  * {@code DD_APM_RECEIVER_PORT} (the port, via {@code server.port}), {@code DD_APM_NON_LOCAL_TRAFFIC},
  * {@code DD_APM_TARGET_TPS}, {@code DD_APM_ERROR_TPS}, {@code DD_APM_OBFUSCATION_REDIS_ENABLED},
- * {@code DD_APM_IGNORE_RESOURCES}.
+ * {@code DD_APM_IGNORE_RESOURCES}, {@code DD_APM_FILTER_TAGS_REQUIRE} and its three siblings.
  */
 @ConfigurationProperties("collector")
 public class CollectorProperties {
@@ -30,7 +30,36 @@ public class CollectorProperties {
      * matches one are dropped on arrival, as health checks usually are ({@code DD_APM_IGNORE_RESOURCES}).
      */
     private String ignoreResources = "";
+    /**
+     * Traces whose root lacks a tag {@code require} names, or has one {@code reject} names, are dropped on
+     * arrival ({@code DD_APM_FILTER_TAGS_REQUIRE}, {@code DD_APM_FILTER_TAGS_REJECT}): rules {@code key} or
+     * {@code key:value}, separated by spaces or as a JSON array.
+     */
+    private final FilterTags filterTags = new FilterTags();
+    /** The same with a regular expression for the value ({@code DD_APM_FILTER_TAGS_REGEX_REQUIRE}, {@code _REJECT}). */
+    private final FilterTags filterTagsRegex = new FilterTags();
     private final Obfuscation obfuscation = new Obfuscation();
+
+    public static class FilterTags {
+        private String require = "";
+        private String reject = "";
+
+        public String getRequire() {
+            return require;
+        }
+
+        public void setRequire(String require) {
+            this.require = require;
+        }
+
+        public String getReject() {
+            return reject;
+        }
+
+        public void setReject(String reject) {
+            this.reject = reject;
+        }
+    }
     private final Export export = new Export();
 
     public static class Obfuscation {
@@ -153,6 +182,14 @@ public class CollectorProperties {
 
     public void setIgnoreResources(String ignoreResources) {
         this.ignoreResources = ignoreResources;
+    }
+
+    public FilterTags getFilterTags() {
+        return filterTags;
+    }
+
+    public FilterTags getFilterTagsRegex() {
+        return filterTagsRegex;
     }
 
     public Obfuscation getObfuscation() {

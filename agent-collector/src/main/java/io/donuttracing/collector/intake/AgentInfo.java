@@ -1,6 +1,7 @@
 package io.donuttracing.collector.intake;
 
 import io.donuttracing.collector.config.CollectorProperties;
+import io.donuttracing.collector.processing.FilterTags;
 import io.donuttracing.collector.processing.IgnoredResources;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,13 +34,16 @@ public class AgentInfo implements ApplicationListener<WebServerInitializedEvent>
 
     private final CollectorProperties props;
     private final IgnoredResources ignored;
+    private final FilterTags filterTags;
     private volatile int port;
     private volatile byte[] body;
     private volatile String state;
 
-    public AgentInfo(CollectorProperties props, IgnoredResources ignored, org.springframework.core.env.Environment env) {
+    public AgentInfo(CollectorProperties props, IgnoredResources ignored, FilterTags filterTags,
+                     org.springframework.core.env.Environment env) {
         this.props = props;
         this.ignored = ignored;
+        this.filterTags = filterTags;
         this.port = env.getProperty("server.port", Integer.class, 8126);
         build();
     }
@@ -93,14 +97,10 @@ public class AgentInfo implements ApplicationListener<WebServerInitializedEvent>
             g.writeBooleanProperty("sql", props.getObfuscation().isSql());
             g.writeEndObject();
             g.writeEndObject();
-            if (!ignored.expressions().isEmpty()) { // the agent leaves it out when empty
-                g.writeName("ignore_resources");
-                g.writeStartArray();
-                for (String e : ignored.expressions()) {
-                    g.writeString(e);
-                }
-                g.writeEndArray();
-            }
+            // the agent always writes both objects, each list only when it has rules
+            writeRules(g, "filter_tags", filterTags.require(), filterTags.reject());
+            writeRules(g, "filter_tags_regex", filterTags.requireRegex(), filterTags.rejectRegex());
+            writeList(g, "ignore_resources", ignored.expressions()); // the agent leaves it out when empty
             g.writeEndObject();
         }
         byte[] b = out.toByteArray();
@@ -110,6 +110,25 @@ public class AgentInfo implements ApplicationListener<WebServerInitializedEvent>
             throw new IllegalStateException(e);
         }
         body = b;
+    }
+
+    private static void writeRules(JsonGenerator g, String name, List<String> require, List<String> reject) {
+        g.writeName(name);
+        g.writeStartObject();
+        writeList(g, "require", require);
+        writeList(g, "reject", reject);
+        g.writeEndObject();
+    }
+
+    private static void writeList(JsonGenerator g, String name, List<String> strings) {
+        if (!strings.isEmpty()) {
+            g.writeName(name);
+            g.writeStartArray();
+            for (String s : strings) {
+                g.writeString(s);
+            }
+            g.writeEndArray();
+        }
     }
 
     public byte[] body() {

@@ -49,8 +49,8 @@ import java.util.regex.Pattern;
  * tracing cheap. They are counted by the thread that finished them, not queued: its core still has the
  * spans in its cache, and the queue's lock and the sender thread are spared one trace per request.
  *
- * <p>Traces whose root's resource matches the agent's {@code ignore_resources} (from its {@code /info};
- * health checks, usually) are neither sent nor counted in the stats: {@link IgnoredResources}.
+ * <p>Traces whose root the agent's filters reject (from its {@code /info}: {@code ignore_resources}, health
+ * checks usually, and {@code filter_tags}) are neither sent nor counted in the stats: {@link TraceFilter}.
  *
  * <p>Failure is normal and cheap: a full queue drops the new trace; an agent that is down, slow or refusing
  * loses the batch being sent. Both are counted ({@link #counters()}) and reported in a warning at most once
@@ -108,7 +108,7 @@ public final class AgentWriter implements TraceWriter {
   // What the agent allows (written by the sender thread), and the dropped traces not yet reported to it.
   private String agentState;
   private volatile boolean dropP0s;
-  private volatile IgnoredResources ignored = IgnoredResources.NONE;
+  private volatile TraceFilter filter = TraceFilter.NONE;
   private final LongAdder unreportedP0Traces = new LongAdder();
   private final LongAdder unreportedP0Spans = new LongAdder();
   private boolean sentSinceTick;
@@ -140,7 +140,7 @@ public final class AgentWriter implements TraceWriter {
 
   @Override
   public void write(List<Span> chunk) {
-    if (ignored.ignores(chunk)) {
+    if (filter.filters(chunk)) {
       tracesFiltered.increment();
       spansFiltered.add(chunk.size());
     } else if (!closed && isDropped(chunk)) {
@@ -408,12 +408,12 @@ public final class AgentWriter implements TraceWriter {
 
   /**
    * Dropping sampled-out traces needs an agent that says {@code client_drop_p0s} and lists {@code /v0.6/stats}.
-   * The resources it ignores are applied with its stats. An agent without {@code /info} is taken to be in
+   * Its trace filters are applied with its stats. An agent without {@code /info} is taken to be in
    * {@code stateSeen}, so that it is not asked again for it.
    */
   private void readInfo(String stateSeen) {
     boolean allowed = false;
-    IgnoredResources ignoring = IgnoredResources.NONE;
+    TraceFilter filtering = TraceFilter.NONE;
     try {
       HttpResponse<byte[]> info = http.send(HttpRequest.newBuilder(infoUri).timeout(timeout).GET().build(),
           HttpResponse.BodyHandlers.ofByteArray());
@@ -421,7 +421,7 @@ public final class AgentWriter implements TraceWriter {
       allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(body).find()
           && body.contains("\"" + STATS_PATH + "\"");
       if (allowed) {
-        ignoring = IgnoredResources.fromInfo(body);
+        filtering = TraceFilter.fromInfo(body);
       }
       agentState = info.statusCode() == 200 ? sha256(info.body()) : stateSeen;
     } catch (IOException e) {
@@ -430,7 +430,7 @@ public final class AgentWriter implements TraceWriter {
       Thread.currentThread().interrupt();
     }
     dropP0s = allowed;
-    ignored = ignoring;
+    filter = filtering;
   }
 
   /** Hex SHA-256, the form of {@code Datadog-Agent-State}. */

@@ -79,8 +79,8 @@ public final class WriterCounters {
   }
 
   /**
-   * Traces neither sent nor counted in stats because the agent ignores their root's resource
-   * ({@code ignore_resources} in its {@code /info}): it would have dropped them, and left them out of its metrics.
+   * Traces neither sent nor counted in stats because the agent's filters reject their root ({@code ignore_resources},
+   * {@code filter_tags} in its {@code /info}): it would have dropped them, and left them out of its metrics.
    */
   public long tracesFiltered() {
     return tracesFiltered;

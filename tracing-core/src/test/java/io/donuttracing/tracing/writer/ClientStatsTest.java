@@ -230,8 +230,9 @@ class ClientStatsTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void tracesWhoseRootTheAgentIgnoresAreNeitherSentNorCountedInStats() throws Exception {
-    FakeAgent agent = agent(ALLOWING_INFO.replace("}", ",\"ignore_resources\":[\"^GET /ping$\"]}"));
+  void tracesWhoseRootTheAgentFiltersAreNeitherSentNorCountedInStats() throws Exception {
+    FakeAgent agent = agent(ALLOWING_INFO.replace("}", ",\"ignore_resources\":[\"^GET /ping$\"],"
+        + "\"filter_tags\":{},\"filter_tags_regex\":{\"reject\":[\"http.useragent:^kube-probe/\"]}}"));
     Tracer tracer = rejectingTracer(agent, true);
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // the writer has read /info
 
@@ -239,16 +240,21 @@ class ClientStatsTest {
     health(tracer, SamplingPriority.USER_KEEP); // kept: would be sent
     request(tracer, false); // sampled out: counted
     health(tracer, SamplingPriority.USER_KEEP, "GET /donuts"); // kept and not ignored: sent
+    try (Span probe = tracer.trace("servlet.request")) { // a probe's request, sampled out: would be counted
+      probe.setResource("GET /beers").setType("web").setTag("http.useragent", "kube-probe/1.31");
+    }
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
 
     assertThat(agent.spans()).extracting(s -> s.get("resource")).containsExactly("GET /donuts");
-    List<Object> resources = statsGroups(agent).stream().map(g -> g.get("Resource")).toList();
-    assertThat(resources).contains("GET /beers").doesNotContain("GET /ping");
+    List<Map<String, Object>> groups = statsGroups(agent);
+    assertThat(groups).extracting(g -> g.get("Resource")).contains("GET /beers").doesNotContain("GET /ping");
+    assertThat(groups.stream().filter(g -> "GET /beers".equals(g.get("Resource")))
+        .mapToLong(g -> ((Number) g.get("Hits")).longValue()).sum()).as("the probe's request is not a hit").isEqualTo(1);
     WriterCounters counters = tracer.writer().counters();
-    assertThat(counters.tracesFiltered()).isEqualTo(2);
-    assertThat(counters.spansFiltered()).isEqualTo(2);
+    assertThat(counters.tracesFiltered()).isEqualTo(3);
+    assertThat(counters.spansFiltered()).isEqualTo(3);
     assertThat(counters.tracesDroppedP0()).isEqualTo(1);
-    assertThat(counters.toString()).contains("filtered=2/2");
+    assertThat(counters.toString()).contains("filtered=3/3");
 
     // The agent restarts without the rule: once an answer carries its new state, health checks go out again.
     agent.info = ALLOWING_INFO;
@@ -258,7 +264,7 @@ class ClientStatsTest {
     health(tracer, SamplingPriority.USER_KEEP);
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
     assertThat(agent.spans()).extracting(s -> s.get("resource")).containsExactly("GET /donuts", "GET /donuts", "GET /ping");
-    assertThat(tracer.writer().counters().tracesFiltered()).isEqualTo(2);
+    assertThat(tracer.writer().counters().tracesFiltered()).isEqualTo(3);
   }
 
   private static void health(Tracer tracer, int priority) {

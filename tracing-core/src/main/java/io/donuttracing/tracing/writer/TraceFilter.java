@@ -1,0 +1,198 @@
+package io.donuttracing.tracing.writer;
+
+import io.donuttracing.tracing.Span;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.MatchResult;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The agent's trace filters, as its {@code /info} lists them: {@code ignore_resources}, regular expressions for
+ * resources (health checks, usually), and {@code filter_tags} / {@code filter_tags_regex}, tags a trace's root
+ * must have ({@code require}) or must not have ({@code reject}). The agent drops a trace they filter as it
+ * arrives and leaves it out of its metrics. A tracer that computes stats itself must apply them too (the
+ * client-side stats spec, datadog-agent PR 42978): otherwise the traces it drops would still be counted in the
+ * stats it sends. A trace whose root they filter is neither sent nor counted.
+ */
+final class TraceFilter {
+  static final TraceFilter NONE = new TraceFilter(List.of(), List.of(), List.of());
+
+  /**
+   * A tag rule: {@code key}, the tag with any value, or {@code key:value}, the tag with that value
+   * ({@code filter_tags}) or with a value the expression is found in ({@code filter_tags_regex}).
+   */
+  private record TagRule(String key, String value, Pattern pattern) {
+    boolean matches(Span root) {
+      String v = root.tag(key);
+      return v != null && (pattern != null ? pattern.matcher(v).find() : value.isEmpty() || value.equals(v));
+    }
+  }
+
+  private final List<Pattern> resources;
+  private final List<TagRule> require;
+  private final List<TagRule> reject;
+
+  private TraceFilter(List<Pattern> resources, List<TagRule> require, List<TagRule> reject) {
+    this.resources = resources;
+    this.require = require;
+    this.reject = reject;
+  }
+
+  /**
+   * From an {@code /info} body. An expression Java cannot compile (the agent's are Go's) is left out, as the
+   * agent leaves out those it cannot compile itself.
+   */
+  static TraceFilter fromInfo(String info) {
+    List<Pattern> resources = new ArrayList<>();
+    for (String expr : strings(info, "ignore_resources")) {
+      Pattern p = compile(expr);
+      if (p != null) {
+        resources.add(p);
+      }
+    }
+    String tags = object(info, "filter_tags");
+    String tagsRegex = object(info, "filter_tags_regex");
+    List<TagRule> require = new ArrayList<>(rules(strings(tags, "require"), false));
+    require.addAll(rules(strings(tagsRegex, "require"), true));
+    List<TagRule> reject = new ArrayList<>(rules(strings(tags, "reject"), false));
+    reject.addAll(rules(strings(tagsRegex, "reject"), true));
+    if (resources.isEmpty() && require.isEmpty() && reject.isEmpty()) {
+      return NONE;
+    }
+    return new TraceFilter(List.copyOf(resources), List.copyOf(require), List.copyOf(reject));
+  }
+
+  private static List<TagRule> rules(List<String> listed, boolean regex) {
+    List<TagRule> rules = new ArrayList<>();
+    for (String rule : listed) {
+      int colon = rule.indexOf(':');
+      if (colon < 0) {
+        rules.add(new TagRule(rule, "", null));
+      } else if (!regex) {
+        rules.add(new TagRule(rule.substring(0, colon), rule.substring(colon + 1), null));
+      } else {
+        Pattern p = compile(rule.substring(colon + 1));
+        if (p != null) {
+          rules.add(new TagRule(rule.substring(0, colon), "", p));
+        }
+      }
+    }
+    return rules;
+  }
+
+  private static Pattern compile(String expr) {
+    try {
+      return Pattern.compile(expr);
+    } catch (PatternSyntaxException e) {
+      return null; // not Java's syntax: this one cannot be applied
+    }
+  }
+
+  /**
+   * Whether the chunk's root, the span whose parent is not in it, has a resource an expression matches, has a
+   * tag a {@code reject} rule names, or lacks one a {@code require} rule names.
+   */
+  boolean filters(List<Span> chunk) {
+    if (this == NONE) {
+      return false;
+    }
+    Span root = root(chunk);
+    // the agent matches after normalising, where an empty resource becomes the name
+    String resource = root.resource().isEmpty() ? root.name() : root.resource();
+    for (Pattern p : resources) {
+      if (p.matcher(resource).find()) {
+        return true;
+      }
+    }
+    for (TagRule r : reject) {
+      if (r.matches(root)) {
+        return true;
+      }
+    }
+    for (TagRule r : require) {
+      if (!r.matches(root)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The span without a parent: a trace that started in this process. Else the span whose parent is in
+   * another process (a trace continued from a caller). A well-formed chunk has one; the agent's
+   * {@code traceutil.GetRoot} and the collector find the same.
+   */
+  private static Span root(List<Span> chunk) {
+    for (Span span : chunk) {
+      if (span.parentId() == 0) {
+        return span;
+      }
+    }
+    Set<Long> ids = new HashSet<>(chunk.size() * 2);
+    for (Span span : chunk) {
+      ids.add(span.spanId());
+    }
+    for (Span span : chunk) {
+      if (!ids.contains(span.parentId())) {
+        return span;
+      }
+    }
+    return chunk.get(0);
+  }
+
+  // ---- reading /info: regular expressions, as the rest of it is read (tracing-core has no JSON library) ----
+  // Possessive quantifiers (*+): a body that does not match fails at once, never backtracks.
+
+  /** One JSON string, still escaped. */
+  private static final String STRING = "\"(?:[^\"\\\\]|\\\\.)*+\"";
+  /** The inside of an array of strings and nothing else. */
+  private static final String STRINGS = "(?:\\s*+" + STRING + "\\s*+,?+)*+";
+  private static final Pattern STRING_CONTENT = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*+)\"");
+  /** One escape in a JSON string: a backslash and u with four hex digits, or a backslash and one character. */
+  private static final Pattern ESCAPE = Pattern.compile("\\\\(?:u([0-9a-fA-F]{4})|(.))");
+
+  /**
+   * The strings of {@code "name": ["…", …]} in {@code json}, unescaped; none if there is no such array of
+   * strings (anything else in it, or a body cut short, reads as none rather than a guess).
+   */
+  static List<String> strings(String json, String name) {
+    Matcher list = Pattern.compile(Pattern.quote("\"" + name + "\"") + "\\s*+:\\s*+\\[(" + STRINGS + ")\\s*+]")
+        .matcher(json);
+    if (!list.find()) {
+      return List.of();
+    }
+    List<String> strings = new ArrayList<>();
+    for (Matcher s = STRING_CONTENT.matcher(list.group(1)); s.find(); ) {
+      strings.add(ESCAPE.matcher(s.group(1)).replaceAll(e -> Matcher.quoteReplacement(unescape(e))));
+    }
+    return strings;
+  }
+
+  /**
+   * The inside of {@code "name": {"key": [strings], …}}, an object whose values are all arrays of strings, as
+   * the agent's {@code filter_tags} is; "" if there is none.
+   */
+  static String object(String json, String name) {
+    Matcher object = Pattern.compile(Pattern.quote("\"" + name + "\"") + "\\s*+:\\s*+\\{((?:\\s*+" + STRING
+        + "\\s*+:\\s*+\\[" + STRINGS + "\\s*+]\\s*+,?+)*+)\\s*+}").matcher(json);
+    return object.find() ? object.group(1) : "";
+  }
+
+  private static String unescape(MatchResult escape) {
+    if (escape.group(1) != null) {
+      return String.valueOf((char) Integer.parseInt(escape.group(1), 16));
+    }
+    return switch (escape.group(2)) {
+      case "n" -> "\n";
+      case "t" -> "\t";
+      case "r" -> "\r";
+      case "b" -> "\b";
+      case "f" -> "\f";
+      default -> escape.group(2); // \" \\ \/
+    };
+  }
+}

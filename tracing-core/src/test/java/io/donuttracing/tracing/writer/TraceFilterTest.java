@@ -1,0 +1,101 @@
+package io.donuttracing.tracing.writer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.donuttracing.tracing.RecordingWriter;
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.SpanContext;
+import io.donuttracing.tracing.Tracer;
+import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The agent's trace filters, read from its {@code /info} and applied to the root of a chunk. */
+class TraceFilterTest {
+
+  @Test
+  void theListsAreReadFromInfoWithJsonEscapes() {
+    String info = "{\"version\":\"7.73.0\",\"ignore_resources\" : [ \"^GET /ping$\", \"a\\\\d+ \\\"q\\\" \\u0041\\/\" ],"
+        + "\"config\":{}}";
+    assertThat(TraceFilter.strings(info, "ignore_resources")).containsExactly("^GET /ping$", "a\\d+ \"q\" A/");
+    assertThat(TraceFilter.strings("{\"endpoints\":[\"ignore_resources\"], \"ignore_resources\": [\"x\"]}",
+        "ignore_resources")).as("the key, not the same text as a value").containsExactly("x");
+    assertThat(TraceFilter.strings("{\"ignore_resources\":[]}", "ignore_resources")).isEmpty();
+    assertThat(TraceFilter.strings("{\"version\":\"7.65.0\"}", "ignore_resources")).isEmpty();
+    // not an array of strings, or cut short: nothing rather than a guess
+    assertThat(TraceFilter.strings("{\"ignore_resources\":\"GET /ping\"}", "ignore_resources")).isEmpty();
+    assertThat(TraceFilter.strings("{\"ignore_resources\":[\"GET /ping\",1]}", "ignore_resources")).isEmpty();
+    assertThat(TraceFilter.strings("{\"ignore_resources\":[\"GET /pi", "ignore_resources")).isEmpty();
+    assertThat(TraceFilter.strings("{\"ignore_resources\":[\"\\u00", "ignore_resources")).isEmpty();
+
+    // filter_tags and filter_tags_regex are objects of arrays, as datadog-agent's info.go writes them
+    String tags = "{\"filter_tags\": {\"require\": [\"env:prod\"], \"reject\": [\"debug\", \"http.route:/a}\"]},"
+        + "\"filter_tags_regex\":{\"reject\":[\"http.url:/ping$\"]}}";
+    String filterTags = TraceFilter.object(tags, "filter_tags");
+    assertThat(TraceFilter.strings(filterTags, "require")).containsExactly("env:prod");
+    assertThat(TraceFilter.strings(filterTags, "reject")).containsExactly("debug", "http.route:/a}");
+    String filterTagsRegex = TraceFilter.object(tags, "filter_tags_regex");
+    assertThat(TraceFilter.strings(filterTagsRegex, "require")).isEmpty();
+    assertThat(TraceFilter.strings(filterTagsRegex, "reject")).containsExactly("http.url:/ping$");
+    assertThat(TraceFilter.object("{\"filter_tags\":{}}", "filter_tags")).isEmpty();
+    assertThat(TraceFilter.object("{\"filter_tags\":{\"reject\":\"debug\"}}", "filter_tags")).isEmpty();
+  }
+
+  @Test
+  void theRootOfTheChunkDecidesEvenWhenItsParentIsInAnotherProcess() {
+    List<List<Span>> chunks = chunks();
+    TraceFilter ignoring = TraceFilter.fromInfo("{\"ignore_resources\":[\"^GET /ping$\",\"(unclosed\"]}");
+    assertThat(chunks).extracting(ignoring::filters).containsExactly(true, true, false, true, true, false);
+    assertThat(TraceFilter.NONE.filters(chunks.get(0))).isFalse();
+    assertThat(TraceFilter.fromInfo("{\"version\":\"7.65.0\",\"filter_tags\":{},\"filter_tags_regex\":{}}"))
+        .isSameAs(TraceFilter.NONE);
+  }
+
+  @Test
+  void tagRulesRejectARootWithTheTagOrRequireIt() {
+    List<List<Span>> chunks = chunks(); // roots tagged route /ping, /ping, /beers; children route /other
+    TraceFilter reject = TraceFilter.fromInfo("{\"filter_tags\":{\"reject\":[\"http.route:/ping\"]}}");
+    assertThat(chunks).extracting(reject::filters).containsExactly(true, true, false, true, true, false);
+    TraceFilter anyValue = TraceFilter.fromInfo("{\"filter_tags\":{\"reject\":[\"caller\"]}}");
+    assertThat(chunks).extracting(anyValue::filters).containsExactly(false, true, false, false, true, false);
+    TraceFilter require = TraceFilter.fromInfo("{\"filter_tags\":{\"require\":[\"http.route:/beers\"]}}");
+    assertThat(chunks).extracting(require::filters).containsExactly(true, true, false, true, true, false);
+
+    // filter_tags_regex: the value is an expression, found anywhere in the tag's value; one Java cannot compile is left out
+    TraceFilter regex = TraceFilter.fromInfo(
+        "{\"filter_tags_regex\":{\"reject\":[\"http.route:^/p\",\"http.route:(\"],\"require\":[\"http.route:s$|g$\"]}}");
+    assertThat(chunks).extracting(regex::filters).containsExactly(true, true, false, true, true, false);
+    TraceFilter requireBoth = TraceFilter.fromInfo("{\"filter_tags\":{\"require\":[\"http.route\"]},"
+        + "\"filter_tags_regex\":{\"require\":[\"caller:^yes$\"]}}");
+    assertThat(chunks).extracting(requireBoth::filters).containsExactly(true, false, true, true, false, true);
+  }
+
+  /**
+   * Three traces, each a root and a child: {@code GET /ping}; {@code GET /ping} continued from a caller (tag
+   * {@code caller}); {@code GET /beers} whose child has the resource {@code GET /ping}. Then the same chunks with
+   * their spans in the other order.
+   */
+  private static List<List<Span>> chunks() {
+    RecordingWriter recorded = new RecordingWriter();
+    Tracer tracer = RecordingWriter.tracer(recorded);
+    try (Span server = tracer.trace("servlet.request")) {
+      server.setResource("GET /ping").setTag("http.route", "/ping");
+      tracer.startSpan("redis.command", "redis").setResource("GET /pair/beer").setTag("http.route", "/other").finish();
+    }
+    SpanContext caller = SpanContext.of(0, 42, 7, SamplingPriority.AUTO_KEEP);
+    try (Span server = tracer.trace("servlet.request", null, caller)) {
+      server.setResource("GET /ping").setTag("http.route", "/ping").setTag("caller", "yes");
+      tracer.startSpan("h2.query", "db").setResource("SELECT 1").setTag("http.route", "/other").finish();
+    }
+    try (Span server = tracer.trace("servlet.request")) {
+      server.setResource("GET /beers").setTag("http.route", "/beers");
+      tracer.startSpan("h2.query", "db").setResource("GET /ping").setTag("http.route", "/other").finish();
+    }
+    List<List<Span>> chunks = new ArrayList<>(recorded.chunks);
+    for (List<Span> chunk : List.copyOf(chunks)) {
+      chunks.add(List.of(chunk.get(1), chunk.get(0)));
+    }
+    return chunks;
+  }
+}
