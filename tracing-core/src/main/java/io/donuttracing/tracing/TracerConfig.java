@@ -64,7 +64,7 @@ public final class TracerConfig {
     this.service = b.service == null || b.service.isBlank() ? DEFAULT_SERVICE : b.service;
     this.env = blankToNull(b.env);
     this.version = blankToNull(b.version);
-    this.agentUrl = stripSlash(b.agentUrl == null ? "http://localhost:8126" : b.agentUrl);
+    this.agentUrl = agentUrl(b.agentUrl);
     this.protocolVersion = "0.3".equals(b.protocolVersion) ? "0.3" : "0.4";
     this.sampleRate = b.sampleRate;
     this.propagationStyleExtract = b.propagationStyleExtract;
@@ -73,9 +73,11 @@ public final class TracerConfig {
     this.logsInjection = b.logsInjection;
     this.statsComputation = b.statsComputation;
     this.partialFlushMinSpans = Math.max(1, b.partialFlushMinSpans);
-    this.pendingTimeout = b.pendingTimeout;
-    this.flushInterval = b.flushInterval;
-    this.agentTimeout = b.agentTimeout;
+    // A duration that would break the writer (a zero timeout, a sender that never sleeps) is no setting: the default.
+    this.pendingTimeout = b.pendingTimeout.isNegative() ? DEFAULT_PENDING_TIMEOUT : b.pendingTimeout;
+    this.flushInterval = b.flushInterval.isNegative() || b.flushInterval.isZero() ? DEFAULT_FLUSH_INTERVAL
+        : atLeast(b.flushInterval, Duration.ofMillis(10));
+    this.agentTimeout = b.agentTimeout.isNegative() || b.agentTimeout.isZero() ? DEFAULT_AGENT_TIMEOUT : b.agentTimeout;
     this.queueSize = Math.max(1, b.queueSize);
   }
 
@@ -121,7 +123,7 @@ public final class TracerConfig {
 
   /**
    * From any source of settings, asked by their dotted names ({@code dd.service}, {@code dd.trace.agent.url}, ...).
-   * Unparsable values fall back to the default.
+   * Unparsable values fall back to the default, and so do a zero or negative timeout or flush interval.
    */
   public static TracerConfig from(Function<String, String> settings) {
     Builder b = builder();
@@ -194,9 +196,38 @@ public final class TracerConfig {
     return s == null || s.isBlank() ? null : s.trim();
   }
 
-  private static String stripSlash(String url) {
-    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  private static final String DEFAULT_AGENT_URL = "http://localhost:8126";
+
+  /**
+   * The agent's URL without a trailing slash. One the JDK's HTTP client cannot call (not {@code http} or
+   * {@code https}, such as Datadog's {@code unix://} sockets, or no host) is replaced by the default, with a
+   * warning: a tracer must never fail the application it traces.
+   */
+  private static String agentUrl(String url) {
+    if (url == null) {
+      return DEFAULT_AGENT_URL;
+    }
+    String stripped = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    try {
+      java.net.URI uri = new java.net.URI(stripped);
+      if (("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) && uri.getHost() != null) {
+        return stripped;
+      }
+    } catch (java.net.URISyntaxException e) {
+      // reported below
+    }
+    System.getLogger(TracerConfig.class.getName()).log(System.Logger.Level.WARNING,
+        "dd.trace.agent.url \"" + url + "\" is not an http(s) URL with a host; sending to " + DEFAULT_AGENT_URL);
+    return DEFAULT_AGENT_URL;
   }
+
+  private static Duration atLeast(Duration d, Duration least) {
+    return d.compareTo(least) < 0 ? least : d;
+  }
+
+  private static final Duration DEFAULT_PENDING_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration DEFAULT_AGENT_TIMEOUT = Duration.ofSeconds(10);
 
   public boolean enabled() {
     return enabled;
@@ -299,9 +330,9 @@ public final class TracerConfig {
     private boolean logsInjection = true;
     private boolean statsComputation = true;
     private int partialFlushMinSpans = 1000;
-    private Duration pendingTimeout = Duration.ofSeconds(10);
-    private Duration flushInterval = Duration.ofSeconds(1);
-    private Duration agentTimeout = Duration.ofSeconds(10);
+    private Duration pendingTimeout = DEFAULT_PENDING_TIMEOUT;
+    private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
+    private Duration agentTimeout = DEFAULT_AGENT_TIMEOUT;
     private int queueSize = 1024;
 
     private Builder() {}

@@ -281,6 +281,29 @@ class TracerTest {
   }
 
   @Test
+  void settingsThatWouldBreakTheWriterAreReplacedAndTheTracerStillWorks() {
+    Map<String, String> settings = Map.of("dd.trace.agent.url", "unix:///var/run/datadog/apm.socket",
+        "dd.trace.agent.timeout", "0", "dd.trace.flush.interval", "-1", "dd.trace.pending.timeout", "-5");
+    TracerConfig config = TracerConfig.from(settings::get);
+    assertThat(config.agentUrl()).isEqualTo("http://localhost:8126");
+    assertThat(config.agentTimeout()).isEqualTo(Duration.ofSeconds(10)); // the defaults
+    assertThat(config.flushInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.pendingTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(TracerConfig.builder().flushInterval(Duration.ofNanos(1)).build().flushInterval())
+        .as("a sender that would never sleep").isEqualTo(Duration.ofMillis(10));
+    assertThat(TracerConfig.builder().agentUrl("localhost:8126").build().agentUrl()).isEqualTo("http://localhost:8126");
+    assertThat(TracerConfig.builder().agentUrl("https://agent.example:8126/").build().agentUrl())
+        .isEqualTo("https://agent.example:8126");
+
+    try (FakeAgent agent = FakeAgent.start();
+        Tracer t = Tracer.create(config.toBuilder().agentUrl(agent.url()).logsInjection(false).build())) {
+      t.trace("still.traced").close(); // Tracer.create threw before, on the zero timeout
+      assertThat(t.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(agent.traceCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void activateCarriesASpanAcrossAScope() {
     Span span = tracer.startSpan("background", null, null);
     try (Scope scope = tracer.activate(span)) {

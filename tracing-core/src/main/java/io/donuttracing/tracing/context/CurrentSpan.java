@@ -36,8 +36,27 @@ public final class CurrentSpan {
 
   /** The active span of this thread, or null. */
   public static Span get() {
-    Scope scope = CURRENT.get();
+    Scope scope = current();
     return scope == null ? null : scope.span;
+  }
+
+  /**
+   * This thread's innermost open scope. A scope closed on another thread (a span that {@code trace()} opened
+   * here and another thread closed) cannot be taken off this thread's stack from there: it is taken off here,
+   * the next time this thread looks, so that a finished span never becomes the parent of the next one.
+   */
+  private static Scope current() {
+    Scope scope = CURRENT.get();
+    if (scope == null || !scope.closed) {
+      return scope;
+    }
+    Scope open = scope.previous;
+    while (open != null && open.closed) {
+      open = open.previous;
+    }
+    CURRENT.set(open);
+    notifyListener(open == null ? null : open.span);
+    return open;
   }
 
   /**
@@ -45,7 +64,7 @@ public final class CurrentSpan {
    * clears the context for the scope's duration.
    */
   public static Scope activate(Span span) {
-    Scope scope = new Scope(span, CURRENT.get());
+    Scope scope = new Scope(span, current());
     CURRENT.set(scope);
     notifyListener(span);
     return scope;

@@ -16,12 +16,14 @@ import io.donuttracing.tracing.Span;
  *
  * Scopes form a stack per thread: each remembers the scope it replaced. Close them in reverse order. If
  * one is closed while scopes opened after it are still open, those are closed with it (and a warning is
- * logged once), so that a forgotten scope cannot leak into the next task of a pooled thread.
+ * logged once), so that a forgotten scope cannot leak into the next task of a pooled thread. One closed on
+ * another thread is taken off its own thread's stack when that thread next asks for its active span.
  */
 public final class Scope implements AutoCloseable {
   final Span span;
   final Scope previous;
-  boolean closed;
+  /** Volatile: a scope may be closed on another thread than its own, which then sees it closed. */
+  volatile boolean closed;
 
   Scope(Span span, Scope previous) {
     this.span = span;

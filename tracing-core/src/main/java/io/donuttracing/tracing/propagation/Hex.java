@@ -77,7 +77,7 @@ final class Hex {
   /** A signed int of at most 9 digits, or {@code Integer.MIN_VALUE} when malformed. */
   static int parseSmallInt(String s) {
     int n = s.length();
-    if (n == 0 || n > 10) {
+    if (n == 0) {
       return Integer.MIN_VALUE;
     }
     int i = 0;
@@ -85,9 +85,9 @@ final class Hex {
     if (s.charAt(0) == '-') {
       negative = true;
       i = 1;
-      if (n == 1) {
-        return Integer.MIN_VALUE;
-      }
+    }
+    if (n == i || n - i > 9) { // no digit, or more than 9: 10 could overflow an int
+      return Integer.MIN_VALUE;
     }
     int v = 0;
     for (; i < n; i++) {

@@ -41,9 +41,9 @@ import java.util.regex.Pattern;
  * agent's {@code rate_by_service}, handed to the sampler.
  *
  * <p>Traces sampled out (priority 0 or below) without an error are not sent when the agent allows it
- * ({@code client_drop_p0s} and {@code /v0.6/stats} in its {@code /info}, read when the writer starts and
- * again whenever an answer's {@code Datadog-Agent-State} says it changed): their spans are counted in
- * {@link ClientStats}, sent to {@code /v0.6/stats} every 10 s, and each trace request tells the agent how
+ * ({@code client_drop_p0s} and {@code /v0.6/stats} in its {@code /info}, version 7.65.0 or later; read when
+ * the writer starts and again whenever an answer's {@code Datadog-Agent-State} says it changed): their spans
+ * are counted in {@link ClientStats}, sent to {@code /v0.6/stats} every 10 s, and each trace request tells the agent how
  * many were dropped ({@code Datadog-Client-Dropped-P0-Traces} and {@code -Spans}) so that its sampling
  * rates stay right. At high traffic, when the agent keeps a few traces a second, this is what keeps
  * tracing cheap. They are counted by the thread that finished them, not queued: its core still has the
@@ -67,6 +67,7 @@ public final class AgentWriter implements TraceWriter {
   private static final Pattern RATE_BY_SERVICE = Pattern.compile("\"rate_by_service\"\\s*:\\s*\\{([^}]*)}");
   private static final Pattern RATE = Pattern.compile("\"([^\"]*)\"\\s*:\\s*([-+0-9.eE]+)");
   private static final Pattern CLIENT_DROP_P0S = Pattern.compile("\"client_drop_p0s\"\\s*:\\s*true");
+  private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*\"(\\d+)\\.(\\d+)");
   private static final String STATS_PATH = "/v0.6/stats";
 
   private final System.Logger log = System.getLogger(AgentWriter.class.getName());
@@ -276,8 +277,8 @@ public final class AgentWriter implements TraceWriter {
           }
         }
       } catch (RuntimeException e) {
-        // an encoding bug must not kill the only sender thread
-        log.log(System.Logger.Level.ERROR, "dd-trace-writer: could not send a batch", e);
+        // a bug, here or in the HTTP client, must not kill the only sender thread: the batch is lost and counted
+        failed(batch, batchSpans, e.toString());
         batch = new ArrayList<>();
         batchSpans = 0;
         drained.clear();
@@ -407,7 +408,8 @@ public final class AgentWriter implements TraceWriter {
   }
 
   /**
-   * Dropping sampled-out traces needs an agent that says {@code client_drop_p0s} and lists {@code /v0.6/stats}.
+   * Dropping sampled-out traces needs an agent that says {@code client_drop_p0s}, lists {@code /v0.6/stats} and
+   * is 7.65.0 or later.
    * Its trace filters are applied with its stats. An agent without {@code /info} is taken to be in
    * {@code stateSeen}, so that it is not asked again for it.
    */
@@ -419,18 +421,32 @@ public final class AgentWriter implements TraceWriter {
           HttpResponse.BodyHandlers.ofByteArray());
       String body = new String(info.body(), StandardCharsets.UTF_8);
       allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(body).find()
-          && body.contains("\"" + STATS_PATH + "\"");
+          && body.contains("\"" + STATS_PATH + "\"") && isAtLeast7_65(body);
       if (allowed) {
         filtering = TraceFilter.fromInfo(body);
       }
       agentState = info.statusCode() == 200 ? sha256(info.body()) : stateSeen;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) { // a RuntimeException: the HTTP client's, never to kill the sender
       agentState = null; // try again with the next answer
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     dropP0s = allowed;
     filter = filtering;
+  }
+
+  /** The agent's {@code version} is 7.65.0 or later, as Datadog's Java tracer asks before it drops traces. */
+  private static boolean isAtLeast7_65(String info) {
+    Matcher v = VERSION.matcher(info);
+    if (!v.find()) {
+      return false;
+    }
+    try {
+      int major = Integer.parseInt(v.group(1));
+      return major > 7 || major == 7 && Integer.parseInt(v.group(2)) >= 65;
+    } catch (NumberFormatException e) {
+      return false; // more digits than an int
+    }
   }
 
   /** Hex SHA-256, the form of {@code Datadog-Agent-State}. */

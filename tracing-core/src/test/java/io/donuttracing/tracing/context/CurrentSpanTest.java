@@ -70,6 +70,24 @@ class CurrentSpanTest {
   }
 
   @Test
+  void aSpanClosedOnAnotherThreadIsNoLongerActiveOnItsOwn() throws Exception {
+    try (Span outer = tracer.trace("outer")) {
+      Span handedOver = tracer.trace("handed.over"); // active here, finished by the pool's thread
+      pool.submit(handedOver::close).get();
+      assertThat(tracer.activeSpan()).as("the finished span is off this thread's stack").isSameAs(outer);
+      try (Span next = tracer.trace("next")) {
+        assertThat(next.parentId()).isEqualTo(outer.spanId());
+      }
+    }
+    Span alone = tracer.trace("alone");
+    pool.submit(alone::close).get();
+    assertThat(tracer.activeSpan()).isNull();
+    try (Span fresh = tracer.trace("fresh")) {
+      assertThat(fresh.traceId()).as("a new trace, not the finished one's").isNotEqualTo(alone.traceId());
+    }
+  }
+
+  @Test
   void mdcHoldsTheActiveSpansIdsAndIsClearedAfterwards() {
     MdcScopeListener.install();
     assertThat(MDC.get("dd.trace_id")).isNull();

@@ -39,7 +39,12 @@ class PropagationTest {
         Arguments.of("trace id zero", headers("x-datadog-trace-id", "0", "x-datadog-parent-id", "1")),
         Arguments.of("malformed parent id", headers("x-datadog-trace-id", "1", "x-datadog-parent-id", "1x")),
         Arguments.of("malformed priority", headers("x-datadog-trace-id", "1", "x-datadog-parent-id", "2",
-            "x-datadog-sampling-priority", "keep")));
+            "x-datadog-sampling-priority", "keep")),
+        // ten digits do not fit an int: read digit by digit, 4294967297 would wrap around to 1 (keep)
+        Arguments.of("priority beyond an int", headers("x-datadog-trace-id", "1", "x-datadog-parent-id", "2",
+            "x-datadog-sampling-priority", "4294967297")),
+        Arguments.of("priority only a sign", headers("x-datadog-trace-id", "1", "x-datadog-parent-id", "2",
+            "x-datadog-sampling-priority", "-")));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -196,6 +196,27 @@ class ClientStatsTest {
   }
 
   @Test
+  void everyTraceIsSentToAnAgentOlderThan7_65EvenIfItsInfoAllowsDropping() {
+    // Datadog's Java tracer drops only for agents from 7.65.0 on; older ones count client stats differently
+    for (String version : List.of("7.64.3", "6.99.0", "", "unknown")) {
+      FakeAgent agent = agent(ALLOWING_INFO.replace("7.65.0", version));
+      Tracer tracer = rejectingTracer(agent, true);
+      assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // the writer has read /info
+      request(tracer, false);
+      assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(agent.traceCount()).as(version).isEqualTo(1);
+    }
+    for (String version : List.of("7.65.1", "7.100.0", "8.0.0-rc.1")) {
+      FakeAgent agent = agent(ALLOWING_INFO.replace("7.65.0", version));
+      Tracer tracer = rejectingTracer(agent, true);
+      assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // the writer has read /info
+      request(tracer, false);
+      assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(tracer.writer().counters().tracesDroppedP0()).as(version).isEqualTo(1);
+    }
+  }
+
+  @Test
   void everyTraceIsSentWhenStatsComputationIsSwitchedOff() {
     FakeAgent agent = agent(ALLOWING_INFO);
     Tracer tracer = rejectingTracer(agent, false);
