@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  *
  * <ul>
  *   <li>the finished spans wait here until the last open one finishes; then they leave together, one
- *       "chunk", for the writer;</li>
+ *       "chunk", for the writer, the local root first and the others in the order they finished;</li>
  *   <li>a very long trace leaves in parts: every {@code partialFlushMinSpans} finished spans;</li>
  *   <li>if the local root has finished but a child has not {@code pendingTimeout} later, the finished
  *       spans leave without it (see {@link Tracer}); nothing but the open spans refers to a trace, so a span
@@ -83,7 +83,11 @@ final class LocalTrace {
       if (!span.markFinished(endTicks)) {
         return;
       }
-      finished.add(span);
+      if (span == localRoot) {
+        finished.add(0, span); // the root first: the trace-level tags go on a chunk's first span (Tracer.write)
+      } else {
+        finished.add(span);
+      }
       int stillOpen = OPEN.decrementAndGet(this);
       if (stillOpen == 0 || finished.size() >= tracer.partialFlushMinSpans) {
         chunk = finished;

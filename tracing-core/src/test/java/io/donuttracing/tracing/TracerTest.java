@@ -51,7 +51,8 @@ class TracerTest {
     Span root = writer.span("web.request");
     assertThat(root.parentId()).isZero();
     assertThat(root.service()).isEqualTo("svc");
-    assertThat(chunk.get(0)).isSameAs(writer.span("row.map")); // the first to finish leads the chunk
+    assertThat(chunk).extracting(Span::name).as("the local root first, then in the order they finished")
+        .containsExactly("web.request", "row.map", "beer.query", "match");
   }
 
   @Test
@@ -60,9 +61,10 @@ class TracerTest {
       tracer.trace("child").close();
     }
     Span first = writer.chunks.peek().get(0);
+    Span root = writer.span("root");
+    assertThat(first).as("the root leads its chunk, though it finished last").isSameAs(root);
     assertThat(first.metrics()).containsEntry("_sampling_priority_v1", SamplingPriority.AUTO_KEEP);
     assertThat(first.tags()).containsEntry("_dd.p.dm", "-0").containsKey("_dd.p.tid");
-    Span root = writer.span("root");
     assertThat(first.tag("_dd.p.tid")).isEqualTo(Ids.hex(root.traceIdHigh()));
     assertThat(root.traceIdHigh() >>> 32).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(5L));
     assertThat(root.metrics()).containsEntry("_dd.agent_psr", 1.0);

@@ -2,7 +2,8 @@ package io.donuttracing.tracing.sampling;
 
 /**
  * The four sampling priorities of Datadog's model, carried in the {@code _sampling_priority_v1} metric
- * of a trace's root span and in the propagation headers.
+ * of the first span of each chunk a process sends (its local root, when the chunk holds it) and in the
+ * propagation headers.
  *
  * <p>A negative priority asks the agent to drop the trace, a positive one to keep it. "Auto" values come
  * from the sampler; "user" values from code or from a sampling rule ({@code DD_TRACE_SAMPLE_RATE}).

@@ -11,7 +11,10 @@ import java.util.List;
  */
 public interface TraceWriter extends AutoCloseable {
 
-  /** Accepts one chunk: finished spans of one trace, the first one its (chunk) root. Never blocks, never throws. */
+  /**
+   * Accepts one chunk: finished spans of one trace, the first one carrying the trace-level tags (the local root
+   * when the chunk holds it; a part of a long trace may not). Never blocks, never throws.
+   */
   void write(List<Span> chunk);
 
   /** Sends what is queued and waits for it at most {@code timeout}; true when everything queued was handled. */

@@ -70,21 +70,23 @@ class AgentWriterTest {
     List<Map<String, Object>> spans = request.traces.get(0);
     assertThat(spans).hasSize(2);
 
-    Map<String, Object> db = spans.get(0); // finished first, so the chunk root
+    Map<String, Object> web = spans.get(0); // the local root leads its chunk and carries the trace-level tags
+    assertThat(web).containsEntry("service", "matchmaker").containsEntry("parent_id", 0L).containsEntry("type", "web");
+    assertThat((Map<String, Object>) web.get("meta")).containsEntry("env", "test").containsEntry("version", "1.2")
+        .containsEntry("http.status_code", "200")
+        .containsEntry("_dd.p.tid", Ids.hex(root.traceIdHigh())).containsEntry("_dd.p.dm", "-0");
+    assertThat((Map<String, Object>) web.get("metrics")).containsEntry("_dd.agent_psr", 1.0)
+        .containsEntry("_sampling_priority_v1", 1L);
+
+    Map<String, Object> db = spans.get(1);
     assertThat(db).containsEntry("service", "db").containsEntry("name", "h2.query").containsEntry("resource", "SELECT 1")
         .containsEntry("type", "sql").containsEntry("error", 0L)
         .containsEntry("trace_id", root.traceId()).containsEntry("span_id", child.spanId())
         .containsEntry("parent_id", root.spanId()).containsEntry("start", child.startEpochNanos())
         .containsEntry("duration", child.durationNanos());
     assertThat((Map<String, Object>) db.get("meta")).containsEntry("env", "test").doesNotContainKey("version")
-        .containsEntry("_dd.p.tid", Ids.hex(root.traceIdHigh())).containsEntry("_dd.p.dm", "-0");
-    assertThat((Map<String, Object>) db.get("metrics")).containsEntry("rows", 3L).containsEntry("_sampling_priority_v1", 1L);
-
-    Map<String, Object> web = spans.get(1);
-    assertThat(web).containsEntry("service", "matchmaker").containsEntry("parent_id", 0L).containsEntry("type", "web");
-    assertThat((Map<String, Object>) web.get("meta")).containsEntry("env", "test").containsEntry("version", "1.2")
-        .containsEntry("http.status_code", "200");
-    assertThat((Map<String, Object>) web.get("metrics")).containsEntry("_dd.agent_psr", 1.0);
+        .doesNotContainKey("_dd.p.dm");
+    assertThat((Map<String, Object>) db.get("metrics")).containsEntry("rows", 3L).doesNotContainKey("_sampling_priority_v1");
 
     WriterCounters counters = tracer.writer().counters();
     assertThat(counters.tracesSent()).isEqualTo(1);
