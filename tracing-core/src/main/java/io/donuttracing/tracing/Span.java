@@ -429,9 +429,4 @@ public final class Span implements AutoCloseable {
   public int error() {
     return error;
   }
-
-  /** The resource as set, or null (encoders write the name then, as the agent would). */
-  String rawResource() {
-    return resource;
-  }
 }

@@ -47,7 +47,8 @@ import java.util.regex.Pattern;
  * many were dropped ({@code Datadog-Client-Dropped-P0-Traces} and {@code -Spans}) so that its sampling
  * rates stay right. At high traffic, when the agent keeps a few traces a second, this is what keeps
  * tracing cheap. They are counted by the thread that finished them, not queued: its core still has the
- * spans in its cache, and the queue's lock and the sender thread are spared one trace per request.
+ * spans in its cache, and the queue's lock and the sender thread are spared one trace per request. The stats
+ * hold a bounded number of groups ({@link ClientStats#MAX_GROUPS}); past it, a trace is sent instead.
  *
  * <p>Traces whose root the agent's filters reject (from its {@code /info}: {@code ignore_resources}, health
  * checks usually, and {@code filter_tags}) are neither sent nor counted in the stats: {@link TraceFilter}.
@@ -144,8 +145,8 @@ public final class AgentWriter implements TraceWriter {
     if (filter.filters(chunk)) {
       tracesFiltered.increment();
       spansFiltered.add(chunk.size());
-    } else if (!closed && isDropped(chunk)) {
-      countInStats(chunk);
+    } else if (!closed && isDropped(chunk) && countInStats(chunk)) {
+      // counted in the client-side stats instead of sent
     } else if (closed || !queue.offer(chunk)) {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
@@ -311,8 +312,11 @@ public final class AgentWriter implements TraceWriter {
     return true;
   }
 
-  private void countInStats(List<Span> chunk) {
-    clientStats.add(chunk);
+  /** Counts a dropped trace in the stats; false when the stats are full and the trace must be sent instead. */
+  private boolean countInStats(List<Span> chunk) {
+    if (!clientStats.add(chunk)) {
+      return false;
+    }
     tracesDroppedP0.increment();
     spansDroppedP0.add(chunk.size());
     unreportedP0Traces.increment();
@@ -320,6 +324,7 @@ public final class AgentWriter implements TraceWriter {
     if (promptSendsLeft != 0) {
       promptSendsLeft = 0; // traffic is high: the traces kept wait for the tick's batch
     }
+    return true;
   }
 
   private HttpRequest.Builder request(URI target, String contentType) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 
@@ -38,8 +39,18 @@ import org.msgpack.core.MessagePacker;
  */
 final class ClientStats {
   static final long BUCKET_NANOS = 10_000_000_000L;
-  /** The agent's sketches have 1% relative accuracy; the same mapping lets it merge ours bin for bin. */
+  /**
+   * The agent's sketches have 1% relative accuracy too. Each sketch is sent with its index mapping (gamma,
+   * offset, interpolation: sketches-java's cubically interpolated one here, a logarithmic one in the agent's Go
+   * code), from which the agent reads ours; the collector, with sketches-java, merges them bin for bin.
+   */
   static final double RELATIVE_ACCURACY = 0.01;
+  /**
+   * Groups held at most, all unsent buckets together (dd-trace-java's default limit of aggregates). A resource
+   * with literals in it (SQL built by concatenation) makes a group per value: past the limit, a trace is sent
+   * rather than counted, so that memory stays bounded and nothing is lost.
+   */
+  static final int MAX_GROUPS = 2048;
 
   private record Key(String service, String name, String resource, String type, String spanKind, int httpStatus,
       boolean traceRoot) {}
@@ -62,8 +73,11 @@ final class ClientStats {
     }
   }
 
+  /** The groups in all shards' buckets, for {@link #MAX_GROUPS}; written only when a group is made or sent. */
+  private final AtomicInteger groups = new AtomicInteger();
+
   /** The counts of the threads whose ids fall in one shard, by bucket start. */
-  private static final class Shard {
+  private final class Shard {
     final TreeMap<Long, Map<Key, Group>> buckets = new TreeMap<>();
     /** The bucket spans went to last, and its start: nearly every span ends in the current bucket. */
     Map<Key, Group> lastBucket;
@@ -91,7 +105,10 @@ final class ClientStats {
         long end = span.startEpochNanos() + span.durationNanos();
         Key key = new Key(nullToEmpty(span.service()), span.name(), span.resource(), nullToEmpty(span.type()),
             nullToEmpty(kind), httpStatus(span), span.parentId() == 0);
-        Group g = bucket(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS).computeIfAbsent(key, k -> new Group());
+        Group g = bucket(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS).computeIfAbsent(key, k -> {
+          groups.incrementAndGet();
+          return new Group();
+        });
         g.hits++;
         g.durationSum += span.durationNanos();
         if (topLevel) {
@@ -110,6 +127,7 @@ final class ClientStats {
     synchronized void moveFinished(long lastStart, TreeMap<Long, Map<Key, Group>> into) {
       Map<Long, Map<Key, Group>> finished = buckets.headMap(lastStart, true);
       for (Map.Entry<Long, Map<Key, Group>> bucket : finished.entrySet()) {
+        groups.addAndGet(-bucket.getValue().size());
         Map<Key, Group> total = into.computeIfAbsent(bucket.getKey(), b -> new HashMap<>());
         bucket.getValue().forEach((key, group) -> total.merge(key, group, (a, b) -> {
           a.add(b);
@@ -137,9 +155,16 @@ final class ClientStats {
     Arrays.setAll(shards, i -> new Shard());
   }
 
-  /** Counts the spans of one trace chunk that is not sent. */
-  void add(List<Span> chunk) {
+  /**
+   * Counts the spans of one trace chunk that is not sent; false, counting nothing, when {@link #MAX_GROUPS}
+   * groups are held already (a chunk may then still add a few: the limit is a bound, not an exact count).
+   */
+  boolean add(List<Span> chunk) {
+    if (groups.get() >= MAX_GROUPS) {
+      return false;
+    }
     shards[(int) Thread.currentThread().getId() & (shards.length - 1)].add(chunk);
+    return true;
   }
 
   /**

@@ -217,6 +217,24 @@ class ClientStatsTest {
   }
 
   @Test
+  void pastTheLimitOfGroupsTracesAreSentRatherThanCounted() throws Exception {
+    FakeAgent agent = agent(ALLOWING_INFO);
+    Tracer tracer = rejectingTracer(agent, true);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // the writer has read /info
+    for (int i = 0; i < ClientStats.MAX_GROUPS + 50; i++) { // SQL with its literal: a group per value
+      tracer.trace("jdbc.query").setResource("SELECT * FROM beer WHERE id = " + i).close();
+    }
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(ClientStats.MAX_GROUPS);
+    assertThat(agent.traceCount()).as("the rest were sent, not lost").isEqualTo(50);
+    assertThat(statsGroups(agent)).hasSize(ClientStats.MAX_GROUPS);
+
+    tracer.trace("jdbc.query").setResource("SELECT 1").close(); // the flush sent the stats: counting again
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(ClientStats.MAX_GROUPS + 1);
+  }
+
+  @Test
   void everyTraceIsSentWhenStatsComputationIsSwitchedOff() {
     FakeAgent agent = agent(ALLOWING_INFO);
     Tracer tracer = rejectingTracer(agent, false);
