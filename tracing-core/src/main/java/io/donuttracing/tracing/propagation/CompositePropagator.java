@@ -9,7 +9,8 @@ import java.util.Locale;
  * The propagation styles chosen by configuration ({@code DD_TRACE_PROPAGATION_STYLE}, default
  * {@code datadog,tracecontext}, or separately {@code ..._EXTRACT} and {@code ..._INJECT}). Injection writes
  * every style's headers; extraction tries the styles in order and the first one that finds a context
- * wins, so when Datadog and W3C headers disagree the first listed style decides.
+ * wins, so when Datadog and W3C headers disagree the first listed style decides (but other vendors'
+ * {@code tracestate} members are kept from the W3C headers of the same trace).
  *
  * <p>Style names: {@code datadog}, {@code tracecontext}, {@code b3multi} (also {@code b3}),
  * {@code b3single} (also {@code b3 single header}), {@code none}.
@@ -71,12 +72,34 @@ public final class CompositePropagator implements Propagator {
 
   @Override
   public <C> SpanContext extract(C carrier, Getter<C> getter) {
-    for (Propagator p : extractors) {
-      SpanContext context = p.extract(carrier, getter);
+    for (int i = 0; i < extractors.length; i++) {
+      SpanContext context = extractors[i].extract(carrier, getter);
       if (context != null) {
-        return context;
+        return withOtherVendorsState(context, i, carrier, getter);
       }
     }
     return null;
+  }
+
+  /**
+   * W3C asks every tracer on the way to pass on other vendors' {@code tracestate} members. When an earlier
+   * style won (Datadog's headers, by default) and the W3C headers carry the same trace, their members are
+   * kept from those, as Datadog's tracers keep them.
+   */
+  private <C> SpanContext withOtherVendorsState(SpanContext context, int winner, C carrier, Getter<C> getter) {
+    if (context.w3cVendorState() != null || getter.get(carrier, W3CTraceContextPropagator.TRACESTATE) == null) {
+      return context;
+    }
+    for (int i = winner + 1; i < extractors.length; i++) {
+      if (extractors[i] instanceof W3CTraceContextPropagator) {
+        SpanContext w3c = extractors[i].extract(carrier, getter);
+        if (w3c != null && w3c.w3cVendorState() != null && w3c.traceIdLow() == context.traceIdLow()) {
+          return new SpanContext(context.traceIdHigh(), context.traceIdLow(), context.spanId(),
+              context.samplingPriority(), context.origin(), context.propagatedTags(), context.spanTags(),
+              w3c.w3cVendorState());
+        }
+      }
+    }
+    return context;
   }
 }

@@ -23,6 +23,11 @@ public final class DatadogPropagator implements Propagator {
   static final String PRIORITY = "x-datadog-sampling-priority";
   static final String ORIGIN = "x-datadog-origin";
   static final String TAGS = "x-datadog-tags";
+  /**
+   * A longer {@code x-datadog-tags} is not sent at all, as Datadog's tracers do (they also tag the span
+   * {@code _dd.propagation_error: inject_max_size}; this one does not). The trace id's high half is lost with
+   * it for a Datadog-only callee; {@code traceparent}, also sent by default, still carries it.
+   */
   private static final int MAX_TAGS_LENGTH = 512;
 
   @Override

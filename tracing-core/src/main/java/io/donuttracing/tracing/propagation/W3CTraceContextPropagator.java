@@ -15,12 +15,15 @@ import java.util.Map;
  * Datadog's list member {@code dd=} carries what {@code traceparent} cannot: the exact priority, the
  * origin, and the {@code _dd.p.*} tags (as {@code t.*}). Rejected: version {@code ff}, a version-00
  * header that is not exactly 55 characters, upper-case hex, all-zero ids; a {@code tracestate} without a
- * {@code traceparent} is ignored. Other vendors' members are passed on unchanged.
+ * {@code traceparent} is ignored. Other vendors' members are passed on unchanged, 31 at most so that with ours
+ * the list keeps to W3C's 32; our member keeps to Datadog's 256 characters, leaving out the tags that do not fit.
  */
 public final class W3CTraceContextPropagator implements Propagator {
   static final String TRACEPARENT = "traceparent";
   static final String TRACESTATE = "tracestate";
   private static final int MAX_MEMBERS = 32;
+  /** Datadog's limit for its own member, {@code dd=} included. */
+  private static final int MAX_DD_MEMBER_LENGTH = 256;
 
   @Override
   public <C> void inject(SpanContext context, C carrier, Setter<C> setter) {
@@ -38,13 +41,10 @@ public final class W3CTraceContextPropagator implements Propagator {
     appendHex(dd, context.spanId());
     for (Map.Entry<String, String> e : context.propagatedTags().entrySet()) {
       String key = e.getKey();
-      dd.append(";t.");
-      if (isClean(key, false)) {
-        dd.append(key, "_dd.p.".length(), key.length());
-      } else {
-        dd.append(sanitize(key.substring("_dd.p.".length()), false));
+      String tag = ";t." + sanitize(key.substring("_dd.p.".length()), false) + ':' + sanitize(e.getValue(), true);
+      if (dd.length() + tag.length() <= MAX_DD_MEMBER_LENGTH) { // a tag that does not fit is left out
+        dd.append(tag);
       }
-      dd.append(':').append(sanitize(e.getValue(), true));
     }
     if (context.w3cVendorState() != null && !context.w3cVendorState().isEmpty()) {
       dd.append(',').append(context.w3cVendorState());
@@ -143,6 +143,7 @@ public final class W3CTraceContextPropagator implements Propagator {
       String state = getter.get(carrier, TRACESTATE);
       if (state != null) {
         int members = 0;
+        int otherMembers = 0;
         for (int from = 0; from <= state.length(); ) {
           int comma = state.indexOf(',', from);
           int end = comma < 0 ? state.length() : comma;
@@ -152,7 +153,9 @@ public final class W3CTraceContextPropagator implements Propagator {
             continue;
           }
           if (!member.startsWith("dd=")) {
-            others = others == null ? new StringBuilder(member) : others.append(',').append(member);
+            if (++otherMembers < MAX_MEMBERS) { // 31 at most: ours is written in front of them
+              others = others == null ? new StringBuilder(member) : others.append(',').append(member);
+            }
             continue;
           }
           for (int f = 3; f < member.length(); ) {

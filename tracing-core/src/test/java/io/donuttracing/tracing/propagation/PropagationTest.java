@@ -185,6 +185,28 @@ class PropagationTest {
     assertThat(out.get("tracestate")).isEqualTo("dd=s:0;o:synthetics~x;p:b7ad6b7169203331;t.dm:-1,rojo=1");
   }
 
+  @Test
+  void w3cInjectKeepsToTheLimitsOfTracestate() {
+    Map<String, String> tags = new HashMap<>();
+    for (int i = 0; i < 20; i++) {
+      tags.put("_dd.p.tag" + i, "value-of-tag-number-" + i);
+    }
+    StringBuilder vendors = new StringBuilder("v0=0");
+    for (int i = 1; i < 40; i++) {
+      vendors.append(",v").append(i).append('=').append(i);
+    }
+    Map<String, String> in = headers("traceparent", TP, "tracestate", vendors.toString());
+    SpanContext extracted = extract(new W3CTraceContextPropagator(), in);
+    SpanContext c = new SpanContext(0, 1, 2, SamplingPriority.AUTO_KEEP, null, tags, null, extracted.w3cVendorState());
+    Map<String, String> out = new HashMap<>();
+    new W3CTraceContextPropagator().inject(c, out, Propagator.mapSetter());
+
+    String[] members = out.get("tracestate").split(",");
+    assertThat(members).hasSize(32).startsWith(members[0]).contains("v0=0", "v30=30").doesNotContain("v31=31");
+    assertThat(members[0]).startsWith("dd=s:1;p:0000000000000002;t.tag").hasSizeLessThanOrEqualTo(256);
+    assertThat(members[0].split(";t\\.")).as("the tags that fit, not all 20").hasSizeBetween(2, 20);
+  }
+
   // ---- B3 ---------------------------------------------------------------------------------------
 
   @Test
@@ -246,6 +268,16 @@ class PropagationTest {
     Map<String, String> badDatadog = headers("x-datadog-trace-id", "nope", "traceparent", TP);
     assertThat(extract(CompositePropagator.of("datadog,tracecontext", "none"), badDatadog).spanId())
         .isEqualTo(0xb7ad6b7169203331L);
+
+    // Datadog's headers win, but other vendors' tracestate members come along from the W3C headers of the same trace
+    Map<String, String> bothWithVendors = headers("x-datadog-trace-id", Long.toUnsignedString(0x8448eb211c80319cL),
+        "x-datadog-parent-id", "2", "traceparent", TP, "tracestate", "dd=s:1,congo=t61rcWkgMzE");
+    SpanContext merged = extract(CompositePropagator.of("datadog,tracecontext", "none"), bothWithVendors);
+    assertThat(merged.spanId()).isEqualTo(2);
+    assertThat(merged.w3cVendorState()).isEqualTo("congo=t61rcWkgMzE");
+    Map<String, String> otherTrace = new HashMap<>(bothWithVendors);
+    otherTrace.put("x-datadog-trace-id", "1");
+    assertThat(extract(CompositePropagator.of("datadog,tracecontext", "none"), otherTrace).w3cVendorState()).isNull();
 
     Map<String, String> out = new HashMap<>();
     CompositePropagator.of("datadog,tracecontext", "datadog,tracecontext")
