@@ -44,8 +44,11 @@ public final class MsgpackEncoder implements TraceEncoder {
   private final String env;
   private final String version;
   private final String service;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
-  private final MessagePacker packer = MessagePack.newDefaultPacker(out);
+  /** A buffer grown past this by a rare huge batch is not kept for the next ones. */
+  static final int MAX_KEPT_BUFFER_BYTES = 1024 * 1024;
+
+  private ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+  private MessagePacker packer = MessagePack.newDefaultPacker(out);
   private final Map<String, byte[]> utf8Cache = new HashMap<>();
   private final byte[] uint64 = new byte[9];
 
@@ -79,7 +82,12 @@ public final class MsgpackEncoder implements TraceEncoder {
         }
       }
       packer.flush();
-      return out.toByteArray();
+      byte[] body = out.toByteArray();
+      if (body.length > MAX_KEPT_BUFFER_BYTES) { // say 5,000 spans with stack traces: let that memory go
+        out = new ByteArrayOutputStream(64 * 1024);
+        packer = MessagePack.newDefaultPacker(out);
+      }
+      return body;
     } catch (IOException e) {
       throw new UncheckedIOException(e); // cannot happen: the packer writes to memory
     }
