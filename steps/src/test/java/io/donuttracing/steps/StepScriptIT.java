@@ -67,14 +67,19 @@ class StepScriptIT {
         assertThat(step("2").exitCode()).isZero();
         Path edited = clone.resolve(APP + "/pairing/PairingController.java");
         Files.writeString(edited, "// my work\n", java.nio.file.StandardOpenOption.APPEND);
+        // a class typed from a step's text, not yet added: work too, and step 4's branch has a file of that name
+        Path typed = clone.resolve(APP + "/timing/RequestIdFilter.java");
+        Files.createDirectories(typed.getParent());
+        Files.writeString(typed, "// typed by hand\n");
 
         Steps.Result refused = step("4");
 
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.output()).contains("You have uncommitted changes").contains("PairingController.java")
-                .contains("Nothing was changed").contains("./workshop step 4 --stash");
+                .contains("RequestIdFilter.java").contains("Nothing was changed").contains("./workshop step 4 --stash");
         assertThat(branch()).isEqualTo("step-02");
         assertThat(Files.readString(edited)).endsWith("// my work\n");
+        assertThat(Files.readString(typed)).isEqualTo("// typed by hand\n");
 
         Steps.Result stashed = step("4", "--stash");
 
@@ -84,6 +89,11 @@ class StepScriptIT {
         assertThat(branch()).isEqualTo("step-04");
         assertThat(Steps.git(clone, "stash", "list")).contains("your work on step-02");
         assertThat(Files.readString(edited)).doesNotContain("// my work");
+        assertThat(Files.readString(typed)).as("step 4's own file, the typed one stashed").doesNotContain("typed by hand");
+        Steps.git(clone, "checkout", "-q", "step-02");
+        Steps.git(clone, "stash", "pop", "-q");
+        assertThat(Files.readString(typed)).isEqualTo("// typed by hand\n");
+        Steps.git(clone, "stash", "push", "-q", "--include-untracked"); // out of the way again
 
         assertThat(step("main").exitCode()).isZero();
         assertThat(branch()).isEqualTo("main");
