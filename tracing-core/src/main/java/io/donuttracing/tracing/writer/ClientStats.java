@@ -10,10 +10,13 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
@@ -73,7 +76,12 @@ final class ClientStats {
     }
   }
 
-  /** The groups in all shards' buckets, for {@link #MAX_GROUPS}; written only when a group is made or sent. */
+  /**
+   * The distinct groups of the unsent buckets, all shards together, and how many there are: what
+   * {@link #MAX_GROUPS} bounds (a group that several shards hold counts once). Written only when a shard
+   * makes a group, and when buckets are sent.
+   */
+  private final ConcurrentHashMap<Long, Set<Key>> keysByBucket = new ConcurrentHashMap<>();
   private final AtomicInteger groups = new AtomicInteger();
 
   /** The counts of the threads whose ids fall in one shard, by bucket start. */
@@ -105,8 +113,11 @@ final class ClientStats {
         long end = span.startEpochNanos() + span.durationNanos();
         Key key = new Key(nullToEmpty(span.service()), span.name(), span.resource(), nullToEmpty(span.type()),
             nullToEmpty(kind), httpStatus(span), span.parentId() == 0);
-        Group g = bucket(Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS).computeIfAbsent(key, k -> {
-          groups.incrementAndGet();
+        long start = Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS;
+        Group g = bucket(start).computeIfAbsent(key, k -> {
+          if (keysByBucket.computeIfAbsent(start, b -> ConcurrentHashMap.newKeySet()).add(k)) {
+            groups.incrementAndGet();
+          }
           return new Group();
         });
         g.hits++;
@@ -127,7 +138,6 @@ final class ClientStats {
     synchronized void moveFinished(long lastStart, TreeMap<Long, Map<Key, Group>> into) {
       Map<Long, Map<Key, Group>> finished = buckets.headMap(lastStart, true);
       for (Map.Entry<Long, Map<Key, Group>> bucket : finished.entrySet()) {
-        groups.addAndGet(-bucket.getValue().size());
         Map<Key, Group> total = into.computeIfAbsent(bucket.getKey(), b -> new HashMap<>());
         bucket.getValue().forEach((key, group) -> total.merge(key, group, (a, b) -> {
           a.add(b);
@@ -173,6 +183,13 @@ final class ClientStats {
    */
   synchronized byte[] takeFinished(long nowEpochNanos, boolean all) {
     long lastStart = all ? Long.MAX_VALUE : nowEpochNanos - BUCKET_NANOS;
+    for (Iterator<Map.Entry<Long, Set<Key>>> it = keysByBucket.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Set<Key>> bucket = it.next();
+      if (bucket.getKey() <= lastStart) {
+        it.remove();
+        groups.addAndGet(-bucket.getValue().size());
+      }
+    }
     TreeMap<Long, Map<Key, Group>> done = new TreeMap<>();
     for (Shard s : shards) {
       s.moveFinished(lastStart, done);

@@ -235,6 +235,40 @@ class ClientStatsTest {
   }
 
   @Test
+  void theLimitCountsAGroupOnceWhicheverThreadsCountIt() throws Exception {
+    FakeAgent agent = agent(ALLOWING_INFO);
+    Tracer tracer = rejectingTracer(agent, true);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    // 900 resources, each counted by 32 threads, so in every shard: 900 groups (1,800 if the run straddles
+    // two buckets), under the limit however many shards hold each of them
+    int threads = 32;
+    int resources = 900;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < resources; i++) {
+            tracer.trace("jdbc.query").setResource("SELECT * FROM beer WHERE id = " + i).close();
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(agent.traceCount()).as("none sent: the limit was not reached").isZero();
+    assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(threads * resources);
+  }
+
+  @Test
   void everyTraceIsSentWhenStatsComputationIsSwitchedOff() {
     FakeAgent agent = agent(ALLOWING_INFO);
     Tracer tracer = rejectingTracer(agent, false);
