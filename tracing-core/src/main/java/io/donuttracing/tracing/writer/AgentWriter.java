@@ -72,6 +72,7 @@ public final class AgentWriter implements TraceWriter {
   private static final String STATS_PATH = "/v0.6/stats";
 
   private final System.Logger log = System.getLogger(AgentWriter.class.getName());
+  private final TracerConfig config;
   private final URI uri;
   private final URI infoUri;
   private final URI statsUri;
@@ -120,6 +121,7 @@ public final class AgentWriter implements TraceWriter {
    * @param rateListener receives each {@code rate_by_service} the agent returns (the sampler's update method)
    */
   public AgentWriter(TracerConfig config, Consumer<Map<String, Double>> rateListener) {
+    this.config = config;
     this.encoder = "0.3".equals(config.protocolVersion())
         ? new JsonEncoder(config.env(), config.version(), config.service())
         : new MsgpackEncoder(config.env(), config.version(), config.service());
@@ -428,7 +430,7 @@ public final class AgentWriter implements TraceWriter {
       allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(body).find()
           && body.contains("\"" + STATS_PATH + "\"") && isAtLeast7_65(body);
       if (allowed) {
-        filtering = TraceFilter.fromInfo(body);
+        filtering = TraceFilter.fromInfo(body, config.env(), config.version(), config.service());
       }
       agentState = info.statusCode() == 200 ? sha256(info.body()) : stateSeen;
     } catch (IOException | RuntimeException e) { // a RuntimeException: the HTTP client's, never to kill the sender

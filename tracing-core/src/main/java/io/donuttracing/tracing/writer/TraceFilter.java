@@ -19,15 +19,14 @@ import java.util.regex.PatternSyntaxException;
  * stats it sends. A trace whose root they filter is neither sent nor counted.
  */
 final class TraceFilter {
-  static final TraceFilter NONE = new TraceFilter(List.of(), List.of(), List.of());
+  static final TraceFilter NONE = new TraceFilter(List.of(), List.of(), List.of(), null, null, null);
 
   /**
    * A tag rule: {@code key}, the tag with any value, or {@code key:value}, the tag with that value
    * ({@code filter_tags}) or with a value the expression is found in ({@code filter_tags_regex}).
    */
   private record TagRule(String key, String value, Pattern pattern) {
-    boolean matches(Span root) {
-      String v = root.tag(key);
+    boolean matches(String v) {
       return v != null && (pattern != null ? pattern.matcher(v).find() : value.isEmpty() || value.equals(v));
     }
   }
@@ -35,18 +34,26 @@ final class TraceFilter {
   private final List<Pattern> resources;
   private final List<TagRule> require;
   private final List<TagRule> reject;
+  private final String env;
+  private final String version;
+  private final String service;
 
-  private TraceFilter(List<Pattern> resources, List<TagRule> require, List<TagRule> reject) {
+  private TraceFilter(List<Pattern> resources, List<TagRule> require, List<TagRule> reject, String env,
+      String version, String service) {
     this.resources = resources;
     this.require = require;
     this.reject = reject;
+    this.env = env;
+    this.version = version;
+    this.service = service;
   }
 
   /**
-   * From an {@code /info} body. An expression Java cannot compile (the agent's are Go's) is left out, as the
-   * agent leaves out those it cannot compile itself.
+   * From an {@code /info} body, for a tracer whose encoders add {@code env} and {@code version} to the spans
+   * they write (each may be null): the agent sees those tags, so the rules must too. An expression Java cannot compile (the
+   * agent's are Go's) is left out, as the agent leaves out those it cannot compile itself.
    */
-  static TraceFilter fromInfo(String info) {
+  static TraceFilter fromInfo(String info, String env, String version, String service) {
     List<Pattern> resources = new ArrayList<>();
     for (String expr : strings(info, "ignore_resources")) {
       Pattern p = compile(expr);
@@ -63,7 +70,7 @@ final class TraceFilter {
     if (resources.isEmpty() && require.isEmpty() && reject.isEmpty()) {
       return NONE;
     }
-    return new TraceFilter(List.copyOf(resources), List.copyOf(require), List.copyOf(reject));
+    return new TraceFilter(List.copyOf(resources), List.copyOf(require), List.copyOf(reject), env, version, service);
   }
 
   private static List<TagRule> rules(List<String> listed, boolean regex) {
@@ -100,25 +107,43 @@ final class TraceFilter {
     if (this == NONE) {
       return false;
     }
-    Span root = root(chunk);
-    // the agent matches after normalising, where an empty resource becomes the name
-    String resource = root.resource().isEmpty() ? root.name() : root.resource();
-    for (Pattern p : resources) {
-      if (p.matcher(resource).find()) {
-        return true;
+    try {
+      Span root = root(chunk);
+      // the agent matches after normalising, where an empty resource becomes the name
+      String resource = root.resource().isEmpty() ? root.name() : root.resource();
+      for (Pattern p : resources) {
+        if (p.matcher(resource).find()) {
+          return true;
+        }
       }
-    }
-    for (TagRule r : reject) {
-      if (r.matches(root)) {
-        return true;
+      for (TagRule r : reject) {
+        if (r.matches(tag(root, r.key))) {
+          return true;
+        }
       }
-    }
-    for (TagRule r : require) {
-      if (!r.matches(root)) {
-        return true;
+      for (TagRule r : require) {
+        if (!r.matches(tag(root, r.key))) {
+          return true;
+        }
       }
+      return false;
+    } catch (RuntimeException | StackOverflowError e) {
+      return false; // the agent's expression, too deep for Java's matcher on this value: the agent decides
     }
-    return false;
+  }
+
+  /** A string tag of the root as the encoders write it: its own, else the {@code env}, {@code version} they add. */
+  private String tag(Span root, String key) {
+    String v = root.tag(key);
+    if (v != null) {
+      return v;
+    }
+    return switch (key) {
+      case "env" -> env;
+      case "version" -> service != null && service.equals(root.service()) ? version : null;
+      case "_dd.origin" -> root.origin();
+      default -> null;
+    };
   }
 
   /**

@@ -14,6 +14,11 @@ import org.junit.jupiter.api.Test;
 /** The agent's trace filters, read from its {@code /info} and applied to the root of a chunk. */
 class TraceFilterTest {
 
+  /** The filter of a tracer with no env, version or service of its own. */
+  private static TraceFilter filter(String info) {
+    return TraceFilter.fromInfo(info, null, null, null);
+  }
+
   @Test
   void theListsAreReadFromInfoWithJsonEscapes() {
     String info = "{\"version\":\"7.73.0\",\"ignore_resources\" : [ \"^GET /ping$\", \"a\\\\d+ \\\"q\\\" \\u0041\\/\" ],"
@@ -45,30 +50,44 @@ class TraceFilterTest {
   @Test
   void theRootOfTheChunkDecidesEvenWhenItsParentIsInAnotherProcess() {
     List<List<Span>> chunks = chunks();
-    TraceFilter ignoring = TraceFilter.fromInfo("{\"ignore_resources\":[\"^GET /ping$\",\"(unclosed\"]}");
+    TraceFilter ignoring = filter("{\"ignore_resources\":[\"^GET /ping$\",\"(unclosed\"]}");
     assertThat(chunks).extracting(ignoring::filters).containsExactly(true, true, false, true, true, false);
     assertThat(TraceFilter.NONE.filters(chunks.get(0))).isFalse();
-    assertThat(TraceFilter.fromInfo("{\"version\":\"7.65.0\",\"filter_tags\":{},\"filter_tags_regex\":{}}"))
+    assertThat(filter("{\"version\":\"7.65.0\",\"filter_tags\":{},\"filter_tags_regex\":{}}"))
         .isSameAs(TraceFilter.NONE);
   }
 
   @Test
   void tagRulesRejectARootWithTheTagOrRequireIt() {
     List<List<Span>> chunks = chunks(); // roots tagged route /ping, /ping, /beers; children route /other
-    TraceFilter reject = TraceFilter.fromInfo("{\"filter_tags\":{\"reject\":[\"http.route:/ping\"]}}");
+    TraceFilter reject = filter("{\"filter_tags\":{\"reject\":[\"http.route:/ping\"]}}");
     assertThat(chunks).extracting(reject::filters).containsExactly(true, true, false, true, true, false);
-    TraceFilter anyValue = TraceFilter.fromInfo("{\"filter_tags\":{\"reject\":[\"caller\"]}}");
+    TraceFilter anyValue = filter("{\"filter_tags\":{\"reject\":[\"caller\"]}}");
     assertThat(chunks).extracting(anyValue::filters).containsExactly(false, true, false, false, true, false);
-    TraceFilter require = TraceFilter.fromInfo("{\"filter_tags\":{\"require\":[\"http.route:/beers\"]}}");
+    TraceFilter require = filter("{\"filter_tags\":{\"require\":[\"http.route:/beers\"]}}");
     assertThat(chunks).extracting(require::filters).containsExactly(true, true, false, true, true, false);
 
     // filter_tags_regex: the value is an expression, found anywhere in the tag's value; one Java cannot compile is left out
-    TraceFilter regex = TraceFilter.fromInfo(
+    TraceFilter regex = filter(
         "{\"filter_tags_regex\":{\"reject\":[\"http.route:^/p\",\"http.route:(\"],\"require\":[\"http.route:s$|g$\"]}}");
     assertThat(chunks).extracting(regex::filters).containsExactly(true, true, false, true, true, false);
-    TraceFilter requireBoth = TraceFilter.fromInfo("{\"filter_tags\":{\"require\":[\"http.route\"]},"
+    TraceFilter requireBoth = filter("{\"filter_tags\":{\"require\":[\"http.route\"]},"
         + "\"filter_tags_regex\":{\"require\":[\"caller:^yes$\"]}}");
     assertThat(chunks).extracting(requireBoth::filters).containsExactly(true, false, true, true, false, true);
+  }
+
+  @Test
+  void envAndVersionAreSeenAsTheAgentSeesThemThoughTheEncodersAddThem() {
+    List<List<Span>> chunks = chunks(); // services "unnamed-java-service" (RecordingWriter's tracer)
+    String service = chunks.get(0).get(0).service();
+    String info = "{\"filter_tags\":{\"require\":[\"env:prod\"],\"reject\":[\"version:1.2-beta\"]}}";
+    assertThat(chunks).extracting(TraceFilter.fromInfo(info, "prod", "1.2", service)::filters)
+        .containsOnly(false); // env prod is required and added to every span
+    assertThat(chunks).extracting(TraceFilter.fromInfo(info, "staging", "1.2", service)::filters).containsOnly(true);
+    assertThat(chunks).extracting(filter(info)::filters).containsOnly(true);
+    assertThat(chunks).extracting(TraceFilter.fromInfo(info, "prod", "1.2-beta", service)::filters).containsOnly(true);
+    assertThat(chunks).as("version goes only on the tracer's own service's spans")
+        .extracting(TraceFilter.fromInfo(info, "prod", "1.2-beta", "another-service")::filters).containsOnly(false);
   }
 
   /**
