@@ -123,7 +123,8 @@ public final class TracerConfig {
 
   /**
    * From any source of settings, asked by their dotted names ({@code dd.service}, {@code dd.trace.agent.url}, ...).
-   * Unparsable values fall back to the default, and so do a zero or negative timeout or flush interval.
+   * Unparsable values fall back to the default, and so do a zero or negative agent timeout or flush interval
+   * and a negative pending timeout.
    */
   public static TracerConfig from(Function<String, String> settings) {
     Builder b = builder();

@@ -293,7 +293,8 @@ class TracerTest {
     assertThat(config.pendingTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(TracerConfig.builder().flushInterval(Duration.ofNanos(1)).build().flushInterval())
         .as("a sender that would never sleep").isEqualTo(Duration.ofMillis(10));
-    assertThat(TracerConfig.builder().agentUrl("localhost:8126").build().agentUrl()).isEqualTo("http://localhost:8126");
+    assertThat(TracerConfig.builder().agentUrl("agent:8126").build().agentUrl()).as("no scheme: the default")
+        .isEqualTo("http://localhost:8126");
     assertThat(TracerConfig.builder().agentUrl("https://agent.example:8126/").build().agentUrl())
         .isEqualTo("https://agent.example:8126");
 

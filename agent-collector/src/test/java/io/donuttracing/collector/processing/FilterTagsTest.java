@@ -40,7 +40,11 @@ class FilterTagsTest {
     void aRegularExpressionRuleIsLeftOutWhenAnExactRuleOfItsKindNamesTheKey() {
         FilterTags f = FilterTags.parse("env:prod", "", "env:^prod-.* service:^api-", "http.url:/ping$ http.url");
         assertThat(f.requireRegex()).containsExactly("service:^api-");
-        assertThat(f.rejectRegex()).containsExactly("http.url:/ping$", "http.url");
+        assertThat(f.rejectRegex()).as("an exact require rule does not touch reject rules")
+                .containsExactly("http.url:/ping$", "http.url");
+        FilterTags rejecting = FilterTags.parse("", "http.url:/ping", "http.url:^/", "http.url:/ping$ env:^dev");
+        assertThat(rejecting.rejectRegex()).containsExactly("env:^dev");
+        assertThat(rejecting.requireRegex()).containsExactly("http.url:^/");
     }
 
     @Test

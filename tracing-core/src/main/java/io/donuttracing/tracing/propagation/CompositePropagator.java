@@ -87,8 +87,12 @@ public final class CompositePropagator implements Propagator {
    * kept from those, as Datadog's tracers keep them.
    */
   private <C> SpanContext withOtherVendorsState(SpanContext context, int winner, C carrier, Getter<C> getter) {
-    if (context.w3cVendorState() != null || getter.get(carrier, W3CTraceContextPropagator.TRACESTATE) == null) {
-      return context;
+    try {
+      if (context.w3cVendorState() != null || getter.get(carrier, W3CTraceContextPropagator.TRACESTATE) == null) {
+        return context;
+      }
+    } catch (RuntimeException e) {
+      return context; // a carrier that throws: the context as found
     }
     for (int i = winner + 1; i < extractors.length; i++) {
       if (extractors[i] instanceof W3CTraceContextPropagator) {

@@ -39,17 +39,27 @@ public final class W3CTraceContextPropagator implements Propagator {
     }
     dd.append("p:");
     appendHex(dd, context.spanId());
+    String dm = context.propagatedTags().get("_dd.p.dm"); // the decision maker first: the one to keep
+    if (dm != null) {
+      appendTag(dd, "_dd.p.dm", dm);
+    }
     for (Map.Entry<String, String> e : context.propagatedTags().entrySet()) {
-      String key = e.getKey();
-      String tag = ";t." + sanitize(key.substring("_dd.p.".length()), false) + ':' + sanitize(e.getValue(), true);
-      if (dd.length() + tag.length() <= MAX_DD_MEMBER_LENGTH) { // a tag that does not fit is left out
-        dd.append(tag);
+      if (!e.getKey().equals("_dd.p.dm")) {
+        appendTag(dd, e.getKey(), e.getValue());
       }
     }
     if (context.w3cVendorState() != null && !context.w3cVendorState().isEmpty()) {
       dd.append(',').append(context.w3cVendorState());
     }
     setter.set(carrier, TRACESTATE, dd.toString());
+  }
+
+  /** Appends {@code ;t.<key without _dd.p.>:<value>}, unless the member would then pass its 256 characters. */
+  private static void appendTag(StringBuilder dd, String key, String value) {
+    String tag = ";t." + sanitize(key.substring("_dd.p.".length()), false) + ':' + sanitize(value, true);
+    if (dd.length() + tag.length() <= MAX_DD_MEMBER_LENGTH) {
+      dd.append(tag);
+    }
   }
 
   /** {@code 00-<trace>-<span>-<flags>}, as used in {@code traceparent} and the {@code traceresponse} header. */

@@ -223,6 +223,8 @@ public final class AgentWriter implements TraceWriter {
     List<List<Span>> batch = new ArrayList<>();
     List<List<Span>> drained = new ArrayList<>();
     int batchSpans = 0;
+    boolean loggedABug = false;
+    int moved = 0; // how many of drained are in batch (or sent)
     long deadline = System.nanoTime() + flushInterval.toNanos();
     while (!closed) {
       try {
@@ -241,7 +243,8 @@ public final class AgentWriter implements TraceWriter {
         }
         long requested = flushRequested.get();
         queue.drainTo(drained);
-        for (List<Span> chunk : drained) {
+        for (moved = 0; moved < drained.size(); ) {
+          List<Span> chunk = drained.get(moved++);
           batch.add(chunk);
           batchSpans += chunk.size();
           if (batchSpans >= MAX_BATCH_SPANS) {
@@ -280,7 +283,16 @@ public final class AgentWriter implements TraceWriter {
           }
         }
       } catch (RuntimeException e) {
-        // a bug, here or in the HTTP client, must not kill the only sender thread: the batch is lost and counted
+        // A bug, here or in the HTTP client, must not kill the only sender thread: what it held is lost, and
+        // counted. The first one is logged whole, for its stack trace.
+        if (!loggedABug) {
+          loggedABug = true;
+          log.log(System.Logger.Level.ERROR, "dd-trace-writer: a batch could not be sent", e);
+        }
+        for (List<Span> chunk : drained.subList(Math.min(moved, drained.size()), drained.size())) { // not in batch yet
+          batch.add(chunk);
+          batchSpans += chunk.size();
+        }
         failed(batch, batchSpans, e.toString());
         batch = new ArrayList<>();
         batchSpans = 0;

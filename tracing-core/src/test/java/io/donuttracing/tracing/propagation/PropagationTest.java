@@ -187,7 +187,7 @@ class PropagationTest {
 
   @Test
   void w3cInjectKeepsToTheLimitsOfTracestate() {
-    Map<String, String> tags = new HashMap<>();
+    Map<String, String> tags = new HashMap<>(Map.of("_dd.p.dm", "-4"));
     for (int i = 0; i < 20; i++) {
       tags.put("_dd.p.tag" + i, "value-of-tag-number-" + i);
     }
@@ -202,8 +202,9 @@ class PropagationTest {
     new W3CTraceContextPropagator().inject(c, out, Propagator.mapSetter());
 
     String[] members = out.get("tracestate").split(",");
-    assertThat(members).hasSize(32).startsWith(members[0]).contains("v0=0", "v30=30").doesNotContain("v31=31");
-    assertThat(members[0]).startsWith("dd=s:1;p:0000000000000002;t.tag").hasSizeLessThanOrEqualTo(256);
+    assertThat(members).hasSize(32).contains("v0=0", "v30=30").doesNotContain("v31=31");
+    assertThat(members[0]).startsWith("dd=s:1;p:0000000000000002;t.dm:-4;t.tag").as("the decision maker first")
+        .hasSizeLessThanOrEqualTo(256);
     assertThat(members[0].split(";t\\.")).as("the tags that fit, not all 20").hasSizeBetween(2, 20);
   }
 

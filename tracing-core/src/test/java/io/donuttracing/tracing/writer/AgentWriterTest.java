@@ -257,6 +257,32 @@ class AgentWriterTest {
   }
 
   @Test
+  void aBugWhileSendingLosesOnlyThatBatchCountedAndTheWriterGoesOn() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).flushInterval(Duration.ofSeconds(60)));
+    tracer.trace("before").close(); // may go out at once, or in the broken batch
+    tracer.writer().write(new java.util.AbstractList<Span>() { // a chunk the encoder fails on: a bug
+      @Override
+      public Span get(int index) {
+        throw new IllegalStateException("a bug in the tracer");
+      }
+
+      @Override
+      public int size() {
+        return 1;
+      }
+    });
+    tracer.flush(Duration.ofSeconds(10));
+    WriterCounters c = tracer.writer().counters();
+    assertThat(c.tracesSent() + c.tracesDroppedSendFailed()).isEqualTo(2);
+    assertThat(c.tracesDroppedSendFailed()).isPositive();
+
+    tracer.trace("after").close();
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(agent.spans()).extracting(span -> span.get("name")).contains("after");
+  }
+
+  @Test
   void closeSendsWhatIsQueued() {
     FakeAgent agent = agent();
     Tracer tracer = Tracer.create(TracerConfig.builder().agentUrl(agent.url()).logsInjection(false)
