@@ -97,14 +97,24 @@
 
   // ---- routing ----------------------------------------------------------------------------------
 
+  // A link with a bad escape (#/trace/%ZZ) is taken as written: the collector then says it knows no such
+  // trace, instead of the page hanging on the exception.
+  function decode(s) {
+    try {
+      return decodeURIComponent(s);
+    } catch (e) {
+      return s;
+    }
+  }
+
   function route() {
     const hash = location.hash || '#/';
     const parts = hash.slice(1).split('?');
     const path = parts[0];
     const query = new URLSearchParams(parts[1] || '');
     let m;
-    if ((m = path.match(/^\/trace\/([^/]+)$/))) return { view: 'trace', id: decodeURIComponent(m[1]) };
-    if ((m = path.match(/^\/service\/(.+)$/))) return { view: 'service', service: decodeURIComponent(m[1]), query };
+    if ((m = path.match(/^\/trace\/([^/]+)$/))) return { view: 'trace', id: decode(m[1]) };
+    if ((m = path.match(/^\/service\/(.+)$/))) return { view: 'service', service: decode(m[1]), query };
     if (path === '/traces') return { view: 'traces', query };
     return { view: 'services', query };
   }

@@ -10,7 +10,8 @@ import java.util.Arrays;
  */
 final class BodyReader {
     /** Buffers up to this size are kept for the thread's next request; larger ones are let go. */
-    private static final int KEEP_BYTES = 4 * 1024 * 1024;
+    /** A thread keeps a buffer up to this size for its next request; Tomcat's 200 threads so hold 50 MiB at most. */
+    private static final int KEEP_BYTES = 256 * 1024;
     private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[64 * 1024]);
 
     /** Thrown when the body is larger than the limit. */

@@ -161,14 +161,21 @@ public class IntakeController {
         return v != null && !v.isEmpty() && !v.equalsIgnoreCase("false");
     }
 
-    /** A count header; absent, malformed or negative is 0 (never a reason to refuse the traces). */
+    /**
+     * A count of dropped traces or spans since the tracer's last request. One request a second of a busy tracer
+     * reports thousands; past a million, a header would only skew the sampling rates (a huge one drove a
+     * service's rate to zero, and sums overflowed).
+     */
+    static final long MAX_DROPPED_COUNT = 1_000_000;
+
+    /** A count header; absent, malformed or negative is 0 (never a reason to refuse the traces); at most {@link #MAX_DROPPED_COUNT}. */
     private static long count(HttpServletRequest req, String header) {
         String v = req.getHeader(header);
         if (v == null) {
             return 0;
         }
         try {
-            return Math.max(0, Long.parseLong(v.trim()));
+            return Math.min(MAX_DROPPED_COUNT, Math.max(0, Long.parseLong(v.trim())));
         } catch (NumberFormatException e) {
             return 0;
         }

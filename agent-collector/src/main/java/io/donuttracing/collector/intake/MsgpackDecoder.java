@@ -108,6 +108,13 @@ public final class MsgpackDecoder {
         return length - (int) u.getTotalReadBytes();
     }
 
+    /**
+     * The fewest bytes a span or a stats group that means anything can take (a span needs its ids, a group its
+     * names and counts). Counted against what a list claims, this keeps what decoding makes in memory within a
+     * small multiple of the body: a body of empty maps no longer costs ten times its size in objects.
+     */
+    static final int MIN_ELEMENT_BYTES = 8;
+
     /** Refuses a count that the remaining bytes cannot possibly hold (each element needs minBytes). */
     private void claim(int n, int minBytes, String what) {
         if (n < 0 || (long) n * minBytes > remaining()) {
@@ -122,7 +129,7 @@ public final class MsgpackDecoder {
         List<Span[]> out = new ArrayList<>(Math.min(nTraces, 1024));
         for (int t = 0; t < nTraces; t++) {
             int nSpans = arrayHeader();
-            claim(nSpans, 1, "trace " + t);
+            claim(nSpans, MIN_ELEMENT_BYTES, "trace " + t);
             Span[] spans = new Span[nSpans];
             int k = 0;
             for (int s = 0; s < nSpans; s++) {
@@ -257,7 +264,7 @@ public final class MsgpackDecoder {
                 case "Duration", "AgentTimeShift" -> uint64(key);
                 case "Stats" -> {
                     int nGroups = arrayHeader();
-                    claim(nGroups, 1, "a bucket's Stats");
+                    claim(nGroups, MIN_ELEMENT_BYTES, "a bucket's Stats");
                     for (int g = 0; g < nGroups; g++) {
                         out.add(group());
                     }
@@ -273,7 +280,7 @@ public final class MsgpackDecoder {
     /** One {@code ClientGroupedStats}. */
     private ClientStats.Group group() throws IOException {
         int n = mapHeader("a stats group");
-        ClientStats.Group g = new ClientStats.Group(summary(), summary());
+        ClientStats.Group g = new ClientStats.Group(); // its sketches are made when it sends them
         for (int i = 0; i < n; i++) {
             String key = string();
             switch (key) {
@@ -288,8 +295,8 @@ public final class MsgpackDecoder {
                 case "Errors" -> g.errors = uint64(key);
                 case "TopLevelHits" -> g.topLevelHits = uint64(key);
                 case "Duration" -> g.duration = uint64(key);
-                case "OkSummary" -> sketch(key, g.okSummary);
-                case "ErrorSummary" -> sketch(key, g.errorSummary);
+                case "OkSummary" -> sketch(key, g.okSummary = summary());
+                case "ErrorSummary" -> sketch(key, g.errorSummary = summary());
                 // not part of a stats key here: checked, then let go
                 case "DBType", "HTTPMethod", "HTTPEndpoint" -> string();
                 case "Synthetics" -> bool(key);

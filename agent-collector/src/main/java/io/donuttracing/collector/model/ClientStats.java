@@ -1,6 +1,7 @@
 package io.donuttracing.collector.model;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
 import java.util.List;
 
 /**
@@ -11,6 +12,11 @@ import java.util.List;
  * @param groups every group of every bucket, in order
  */
 public record ClientStats(String lang, List<Group> groups) {
+    /**
+     * The summary of a group that sent none: empty, shared, never written to (the collector only reads a
+     * client's sketches, to merge them into its own), so that a group costs no sketch until it sends one.
+     */
+    public static final DDSketch NO_SUMMARY = DDSketches.unboundedDense(0.01);
 
     /**
      * One {@code ClientGroupedStats}: the stats of one aggregation key in one of the tracer's buckets. Like a
@@ -32,10 +38,12 @@ public record ClientStats(String lang, List<Group> groups) {
         public long topLevelHits;
         /** The sum of the spans' durations, nanoseconds. */
         public long duration;
-        /** Latencies of the ok spans, in the collector's sketch mapping. */
-        public final DDSketch okSummary;
-        /** Latencies of the error spans, in the collector's sketch mapping. */
-        public final DDSketch errorSummary;
+        /** Latencies of the ok spans, in the collector's sketch mapping; {@link #NO_SUMMARY} when none was sent. */
+        public DDSketch okSummary = NO_SUMMARY;
+        /** Latencies of the error spans, likewise. */
+        public DDSketch errorSummary = NO_SUMMARY;
+
+        public Group() {}
 
         public Group(DDSketch okSummary, DDSketch errorSummary) {
             this.okSummary = okSummary;

@@ -87,6 +87,59 @@ public final class Span {
         }
     }
 
+    /**
+     * A tag key sent twice keeps its last value, as decoding into the agent's Go maps leaves it: the rest of
+     * the collector can then take one key for one value (a second {@code http.status_code} that no check saw
+     * made the stats fail on it).
+     */
+    public void keepLastOfRepeatedKeys() {
+        if (hasRepeats(meta, 2)) {
+            java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < meta.length; i += 2) {
+                m.remove(meta[i]); // the last one's place, as putMeta would leave it
+                m.put(meta[i], meta[i + 1]);
+            }
+            String[] n = new String[2 * m.size()];
+            int i = 0;
+            for (java.util.Map.Entry<String, String> e : m.entrySet()) {
+                n[i++] = e.getKey();
+                n[i++] = e.getValue();
+            }
+            meta = n;
+        }
+        if (hasRepeats(metricKeys, 1)) {
+            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < metricKeys.length; i++) {
+                m.remove(metricKeys[i]);
+                m.put(metricKeys[i], metricValues[i]);
+            }
+            metricKeys = m.keySet().toArray(new String[0]);
+            metricValues = m.values().stream().mapToDouble(Double::doubleValue).toArray();
+        }
+    }
+
+    /** Whether a key repeats among every {@code step}-th element: by pairs for a few, through a set for many. */
+    private static boolean hasRepeats(String[] keys, int step) {
+        int n = keys.length / step;
+        if (n <= 16) {
+            for (int i = 0; i < keys.length; i += step) {
+                for (int j = i + step; j < keys.length; j += step) {
+                    if (keys[i].equals(keys[j])) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+        java.util.HashSet<String> seen = new java.util.HashSet<>(2 * n);
+        for (int i = 0; i < keys.length; i += step) {
+            if (!seen.add(keys[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The value of a numeric tag, or NaN. */
     public double metric(String key) {
         String[] k = metricKeys;

@@ -75,6 +75,7 @@ public final class Normalizer {
 
     /** Normalises one span's fields in place. */
     public void normalize(Span s, String lang, long nowNanos) {
+        s.keepLastOfRepeatedKeys();
         s.service = service(s.service, lang);
         s.name = operationName(s.name);
         s.resource = resource(s.resource, s.name);

@@ -143,7 +143,11 @@ public final class Stats {
                 int status = 0;
                 String st = s.meta("http.status_code");
                 if (st != null) {
-                    status = Integer.parseInt(st); // validated by the normaliser
+                    try {
+                        status = Integer.parseInt(st); // validated by the normaliser
+                    } catch (NumberFormatException e) {
+                        status = 0; // cannot happen after normalising; a bad tag must still not lose the payload
+                    }
                 }
                 Map<Key, Group> bucket = bucket(s.end(), nowNanos);
                 if (bucket == null) {

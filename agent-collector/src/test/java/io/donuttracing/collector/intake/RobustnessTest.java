@@ -160,6 +160,43 @@ class RobustnessTest extends CollectorTestBase {
     }
 
     @Test
+    void listsOfEmptySpansOrGroupsAre400NotTenTimesTheirSizeInMemory() throws Exception {
+        // 100,000 empty span maps (1 byte each): no span that means anything is that small
+        ByteArrayOutputStream spans = new ByteArrayOutputStream();
+        spans.write(hex("91 dd 000186a0"));
+        for (int i = 0; i < 100_000; i++) {
+            spans.write(0x80);
+        }
+        assertRejected("/v0.4/traces", "application/msgpack", spans.toByteArray(), 400);
+        // {"Stats": [{"Stats": [{}, {}, ...]}]}: 100,000 empty stats groups
+        ByteArrayOutputStream groups = new ByteArrayOutputStream();
+        groups.write(hex("81 a5 5374617473 91 81 a5 5374617473 dd 000186a0"));
+        for (int i = 0; i < 100_000; i++) {
+            groups.write(0x80);
+        }
+        HttpResponse<String> r = put("/v0.6/stats", "application/msgpack", groups.toByteArray());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(r.body()).contains("claims 100000 elements");
+    }
+
+    @Test
+    void aTagKeySentTwiceKeepsItsLastValueAndTheWholePayloadIsTaken() throws Exception {
+        long id = newId();
+        // a span whose meta repeats http.status_code: once a valid code, then not a number (written as another key
+        // of the same length, renamed in the bytes: the test payloads keep meta in a map)
+        S twice = new S(id, 1, 0).service("robust-twice").resource("GET /twice").meta("http.status_code", "200")
+                .meta("http.status_codX", "abc").metric("_sampling_priority_v1", 1);
+        long other = newId();
+        S next = new S(other, 1, 0).service("robust-twice").resource("GET /next").metric("_sampling_priority_v1", 1);
+        byte[] body = TestPayloads.v04(List.of(List.of(twice), List.of(next)));
+        String latin1 = new String(body, StandardCharsets.ISO_8859_1).replace("http.status_codX", "http.status_code");
+        HttpResponse<String> r = put("/v0.4/traces", "application/msgpack", latin1.getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(get("/api/traces/" + id).body()).doesNotContain("\"abc\"").doesNotContain("\"200\"");
+        assertThat(get("/api/traces/" + other).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void deepNestingIs400OrSkippedWithoutCrashing() throws Exception {
         // an unknown key holding 200,000 nested arrays, left unterminated: skipped iteratively, then truncated
         ByteArrayOutputStream b = new ByteArrayOutputStream();

@@ -150,6 +150,9 @@ class WebPageTest extends CollectorTestBase {
         driver.get("http://127.0.0.1:" + port + "/#/trace/123456789012345");
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
                 assertThat(driver.findElement(By.id("app")).getText()).contains("No trace 123456789012345 in the store"));
+        driver.get("http://127.0.0.1:" + port + "/#/trace/%ZZ"); // a bad escape: an answer, not a page left loading
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElement(By.id("app")).getText()).contains("HTTP 400").doesNotContain("Loading"));
         driver.get("http://127.0.0.1:" + port + "/#/service/nobody-has-this-service");
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
                 assertThat(driver.findElement(By.id("app")).getText()).contains("No latency data yet.", "No statistics"));
