@@ -2,11 +2,13 @@ package io.donuttracing.taster;
 
 import java.util.Locale;
 
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.MissingServletRequestParameterException;
@@ -24,20 +26,25 @@ class JsonErrors extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(BadRequestException.class)
     ResponseEntity<ErrorBody> badRequest(BadRequestException e) {
-        return ResponseEntity.badRequest().body(new ErrorBody("bad request", e.getMessage()));
+        return json(HttpStatus.BAD_REQUEST, new ErrorBody("bad request", e.getMessage()));
+    }
+
+    /** A query string Tomcat cannot decode ({@code ?name=%}): the client's mistake, not ours. */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<ErrorBody> malformedQuery(InvalidParameterException e) {
+        return json(HttpStatus.BAD_REQUEST, new ErrorBody("bad request", "the query string is malformed: " + e.getMessage()));
     }
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ErrorBody> unexpected(Exception e) {
         log.error("unexpected error", e);
-        return ResponseEntity.internalServerError()
-                .body(new ErrorBody("internal error", "the taster failed; see its log"));
+        return json(HttpStatus.INTERNAL_SERVER_ERROR, new ErrorBody("internal error", "the taster failed; see its log"));
     }
 
     @Override
     protected ResponseEntity<Object> handleMissingServletRequestParameter(MissingServletRequestParameterException e,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        return ResponseEntity.status(status).headers(headers)
+        return ResponseEntity.status(status).headers(headers).contentType(MediaType.APPLICATION_JSON)
                 .body(new ErrorBody("bad request", "query parameter '" + e.getParameterName() + "' is required"));
     }
 
@@ -49,6 +56,15 @@ class JsonErrors extends ResponseEntityExceptionHandler {
         String detail = e instanceof NoResourceFoundException missing
                 ? "no route for " + missing.getHttpMethod() + " /" + missing.getResourcePath()
                 : e instanceof ErrorResponse response ? response.getBody().getDetail() : e.getMessage();
-        return ResponseEntity.status(status).headers(headers).body(new ErrorBody(error, detail));
+        return ResponseEntity.status(status).headers(headers).contentType(MediaType.APPLICATION_JSON)
+                .body(new ErrorBody(error, detail));
+    }
+
+    /**
+     * The content type is set here, not negotiated: an error answers JSON whatever the client accepts (with
+     * {@code Accept: application/xml}, negotiation had turned a 404 into an empty 500).
+     */
+    static <T> ResponseEntity<T> json(HttpStatusCode status, T body) {
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
     }
 }

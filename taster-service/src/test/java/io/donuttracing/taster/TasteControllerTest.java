@@ -84,6 +84,25 @@ class TasteControllerTest {
         assertThat(post.body()).startsWith("{\"error\":\"method not allowed\",\"detail\":");
     }
 
+    @Test
+    void malformedRequestsAndPickyClientsStillGetJson() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) { // a raw "%": no URI class sends it
+            socket.getOutputStream().write("GET /taste?beer=ipa&donut=% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertThat(new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .startsWith("HTTP/1.1 400").contains("\"error\":\"bad request\"")
+                    .contains("the query string is malformed");
+        }
+        HttpResponse<String> xml = http.send(HttpRequest.newBuilder(uri("/taste?beer=ipa")).header("Accept", "application/xml")
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(xml.statusCode()).isEqualTo(400);
+        assertThat(xml.body()).isEqualTo("{\"error\":\"bad request\",\"detail\":\"query parameter 'donut' is required\"}");
+        HttpResponse<String> trace = http.send(HttpRequest.newBuilder(uri("/taste")).method("TRACE",
+                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(trace.statusCode()).isEqualTo(405);
+        assertThat(trace.body()).startsWith("{\"error\":\"method not allowed\"");
+    }
+
     private HttpResponse<String> get(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
     }

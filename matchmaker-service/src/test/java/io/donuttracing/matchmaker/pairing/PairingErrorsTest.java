@@ -102,6 +102,28 @@ class PairingErrorsTest {
     }
 
     @Test
+    void malformedRequestsAndPickyClientsStillGetJson() {
+        // a query string Tomcat cannot decode: the client's mistake, 400, not a 500 and a stack trace
+        assertThat(http.raw("GET /pair/beer?name=%")).startsWith("HTTP/1.1 400")
+                .contains("Content-Type: application/json").contains("\"error\":\"bad request\"")
+                .contains("the query string is malformed");
+        // a client that accepts only XML still learns what was wrong, in JSON, with the right status
+        HttpResponse<String> xml = http.send("GET", "/beers/mead", "Accept", "application/xml");
+        assertThat(xml.statusCode()).isEqualTo(404);
+        assertThat(xml.body()).contains("\"error\":\"not found\"");
+        HttpResponse<String> html = http.send("GET", "/nope", "Accept", "text/html");
+        assertThat(html.statusCode()).isEqualTo(404);
+        assertThat(html.body()).isEqualTo("{\"error\":\"not found\",\"detail\":\"no route for GET /nope\"}");
+        // what Tomcat refuses before any controller, and /error itself
+        HttpResponse<String> trace = http.send("TRACE", "/beers");
+        assertThat(trace.statusCode()).isEqualTo(405);
+        assertThat(trace.body()).startsWith("{\"error\":\"method not allowed\"");
+        HttpResponse<String> error = http.get("/error");
+        assertThat(error.statusCode()).isEqualTo(404);
+        assertThat(error.body()).isEqualTo("{\"error\":\"not found\",\"detail\":\"no route for GET /error\"}");
+    }
+
+    @Test
     void pingAnswers() {
         assertThat(http.get("/ping").body()).isEqualTo("{\"status\":\"ok\"}");
     }
