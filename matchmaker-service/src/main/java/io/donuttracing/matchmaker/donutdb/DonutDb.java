@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
@@ -24,8 +25,10 @@ import io.donuttracing.matchmaker.donut.DonutRepository;
  * {@value #TOLERANCE} of it, closest first, the same rule that seeds the key.</li>
  * </ul>
  *
- * A Redis restarted without its data (or flushed by a curious learner) thus keeps the pairing working.
- * Any Redis failure becomes a {@link DonutDbUnavailableException}.
+ * A Redis restarted without its data (or flushed by a curious learner) thus keeps the pairing working, and so
+ * does a key edited into something DonutDB cannot read (a sugar level that is not a number, a string where a
+ * list belongs): it is taken as missing, with a warning. Any other Redis failure becomes a
+ * {@link DonutDbUnavailableException}.
  */
 @Component
 public class DonutDb {
@@ -52,17 +55,22 @@ public class DonutDb {
     }
 
     public int optimalSugarLevel(int hops) {
-        String value = call(() -> redis.opsForValue().get(optimalSugarLevelKey(hops)));
-        if (value == null) {
-            log.warn("{} is missing from DonutDB; using the hops level {} as the sugar level",
-                    optimalSugarLevelKey(hops), hops);
-            return hops;
+        String key = optimalSugarLevelKey(hops);
+        String value = read(key, () -> redis.opsForValue().get(key));
+        if (value != null) {
+            try {
+                return Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                log.warn("{} holds \"{}\", not a sugar level", key, value);
+            }
         }
-        return Integer.parseInt(value);
+        log.warn("{} is missing from DonutDB; using the hops level {} as the sugar level", key, hops);
+        return hops;
     }
 
     public List<String> donutsBySugarLevel(int sugar, int limit) {
-        List<String> names = call(() -> redis.opsForList().range(donutsBySugarLevelKey(sugar), 0, limit - 1L));
+        String key = donutsBySugarLevelKey(sugar);
+        List<String> names = read(key, () -> redis.opsForList().range(key, 0, limit - 1L));
         if (names == null || names.isEmpty()) {
             log.warn("{} is missing from DonutDB; choosing from the menu instead", donutsBySugarLevelKey(sugar));
             return suitedTo(sugar, menu.findAllByOrderById()).stream().limit(limit).toList();
@@ -94,6 +102,23 @@ public class DonutDb {
             }
             return null;
         });
+    }
+
+    /**
+     * A read whose key may hold a value of the wrong kind: Redis answers {@code WRONGTYPE}, and that is null, as
+     * for a missing key. Redis itself failing is not that.
+     */
+    private <T> T read(String key, Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (DataAccessException e) {
+            String answer = NestedExceptionUtils.getMostSpecificCause(e).getMessage();
+            if (answer != null && answer.startsWith("WRONGTYPE")) {
+                log.warn("{} cannot be read: {}", key, answer);
+                return null;
+            }
+            throw new DonutDbUnavailableException(redis, e);
+        }
     }
 
     private <T> T call(Supplier<T> command) {

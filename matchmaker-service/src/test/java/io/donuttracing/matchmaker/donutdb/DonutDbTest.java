@@ -55,6 +55,18 @@ class DonutDbTest {
     }
 
     @Test
+    void aKeyEditedIntoSomethingUnreadableIsTakenAsMissing() {
+        redis.opsForValue().set("optimal_sugar_level_for_hops_8", "high"); // not a number
+        redis.delete("donuts_by_sugar_level_8");
+        redis.opsForValue().set("donuts_by_sugar_level_8", "jelly"); // a string where a list belongs: WRONGTYPE
+
+        assertThat(donutDb.optimalSugarLevel(8)).isEqualTo(8);
+        assertThat(donutDb.donutsBySugarLevel(8, 10)).containsExactly("jelly", "chocolate", "glazed", "bavarian");
+        redis.opsForValue().set("optimal_sugar_level_for_hops_8", "99999999999"); // beyond an int
+        assertThat(donutDb.optimalSugarLevel(8)).isEqualTo(8);
+    }
+
+    @Test
     void fallsBackWhenAKeyIsMissing() {
         redis.delete("optimal_sugar_level_for_hops_8");
         redis.delete("donuts_by_sugar_level_8");
