@@ -124,6 +124,15 @@ class WorkshopScriptIT {
                     .contains("DD_APM_RECEIVER_PORT=<port> ./workshop up");
         }
         assertThat(List.of(redisPort, tasterPort)).noneMatch(Repo::listening);
+        // Redis's port, held by something that is not Redis: refused before anything starts, the collector included
+        try (ServerSocket squatter = new ServerSocket(redisPort, 1, InetAddress.getLoopbackAddress())) {
+            Steps.Result up = workshop("up", "--detach");
+
+            assertThat(up.exitCode()).isEqualTo(1);
+            assertThat(up.output()).contains("port " + redisPort + " is in use by something that is not Redis")
+                    .doesNotContain("collector   http");
+            assertThat(List.of(collectorPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+        }
     }
 
     private Steps.Result workshop(String... args) {
