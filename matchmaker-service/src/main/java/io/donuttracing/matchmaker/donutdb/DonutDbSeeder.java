@@ -13,7 +13,9 @@ import io.donuttracing.matchmaker.donut.DonutRepository;
 /**
  * Writes today's baker opinion into DonutDB at start-up: a beer is balanced by a donut whose sugar
  * level matches its hops, and a donut suits the sugar levels close to its own. It runs before the
- * server accepts requests, so the first pairing already finds DonutDB seeded.
+ * server accepts requests, so the first pairing already finds DonutDB seeded. A Redis that does not answer
+ * then does not stop the matchmaker: pairings answer 503 until it does, and from then on DonutDB's fallbacks
+ * stand in for the keys it lacks.
  */
 @Component
 class DonutDbSeeder implements SmartInitializingSingleton {
@@ -30,7 +32,12 @@ class DonutDbSeeder implements SmartInitializingSingleton {
 
     @Override
     public void afterSingletonsInstantiated() {
-        seed();
+        try {
+            seed();
+        } catch (DonutDbUnavailableException e) {
+            log.warn("{}; DonutDB is not seeded: pairings answer 503 until Redis answers, then use the fallbacks",
+                    e.getMessage());
+        }
     }
 
     void seed() {
