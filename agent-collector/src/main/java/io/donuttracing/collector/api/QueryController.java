@@ -302,6 +302,8 @@ public class QueryController {
         st0.put("spans_stored", c.spansStored());
         st0.put("traces_evicted", c.tracesEvicted());
         st0.put("spans_evicted", c.spansEvicted());
+        st0.put("spans_duplicate", c.spansDuplicate());
+        st0.put("spans_dropped_trace_full", c.spansDroppedTraceFull());
         out.put("store", st0);
         Map<String, Object> st = new LinkedHashMap<>();
         st.put("spans_counted", stats.spansCounted());

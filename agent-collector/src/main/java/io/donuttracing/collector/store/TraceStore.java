@@ -63,6 +63,8 @@ public final class TraceStore {
     private long piecesJoined;
     private long tracesEvicted;
     private long spansEvicted;
+    private long spansDuplicate;
+    private long spansDroppedTraceFull;
     private long spansStored;
 
     public TraceStore(int spanBudget) {
@@ -86,6 +88,26 @@ public final class TraceStore {
             }
             long id = chunk[0].traceId;
             Entry e = byId.get(id);
+            Set<Long> ids = new HashSet<>();
+            if (e != null) {
+                for (Span s : e.spans) {
+                    ids.add(s.spanId);
+                }
+            }
+            // A span already stored (a tracer sent the piece again after a timeout) is not stored twice; and one
+            // trace never holds more than the whole budget, which would otherwise not bound it: the eviction
+            // below never takes the trace being added to.
+            int room = spanBudget - (e == null ? 0 : e.spans.length);
+            Span[] fresh = Arrays.stream(chunk).filter(s -> ids.add(s.spanId)).toArray(Span[]::new);
+            spansDuplicate += chunk.length - fresh.length;
+            if (fresh.length > room) {
+                spansDroppedTraceFull += fresh.length - Math.max(0, room);
+                fresh = Arrays.copyOf(fresh, Math.max(0, room));
+            }
+            if (fresh.length == 0) {
+                continue;
+            }
+            chunk = fresh;
             if (e == null) {
                 e = new Entry(id, chunk);
                 byId.put(id, e);
@@ -97,7 +119,7 @@ public final class TraceStore {
                 unlink(e);
                 piecesJoined++;
             }
-            e.missesParents = missesParents(e.spans);
+            e.missesParents = missesParents(e.spans, ids);
             e.lastAddedNanos = now;
             linkNewest(e);
             spanCount += chunk.length;
@@ -116,11 +138,8 @@ public final class TraceStore {
         }
     }
 
-    private static boolean missesParents(Span[] spans) {
-        Set<Long> ids = new HashSet<>(spans.length * 2);
-        for (Span s : spans) {
-            ids.add(s.spanId);
-        }
+    /** Whether a span's parent is not among the trace's spans, whose ids are {@code ids}. */
+    private static boolean missesParents(Span[] spans, Set<Long> ids) {
         for (Span s : spans) {
             if (s.parentId != 0 && !ids.contains(s.parentId)) {
                 return true;
@@ -231,11 +250,15 @@ public final class TraceStore {
 
     public synchronized Counters counters() {
         return new Counters(byId.size(), spanCount, spanBudget, tracesAdded, piecesJoined, spansStored,
-                tracesEvicted, spansEvicted);
+                tracesEvicted, spansEvicted, spansDuplicate, spansDroppedTraceFull);
     }
 
-    /** The store's counters, as {@code /api/stats} shows them. */
+    /**
+     * The store's counters, as {@code /api/stats} shows them; {@code spansDuplicate}: spans sent again and not
+     * stored twice, {@code spansDroppedTraceFull}: spans past the budget in one trace, not stored.
+     */
     public record Counters(long traces, long spans, long spanBudget, long tracesAdded, long piecesJoined,
-                           long spansStored, long tracesEvicted, long spansEvicted) {
+                           long spansStored, long tracesEvicted, long spansEvicted, long spansDuplicate,
+                           long spansDroppedTraceFull) {
     }
 }

@@ -12,12 +12,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TraceStoreTest {
+    private static final java.util.concurrent.atomic.AtomicLong SPAN_IDS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A piece of {@code spans} spans, each with an id no other piece has. */
     private static Span[] chunk(long traceId, int spans) {
         Span[] out = new Span[spans];
         for (int i = 0; i < spans; i++) {
             out[i] = new Span();
             out[i].traceId = traceId;
-            out[i].spanId = i + 1;
+            out[i].spanId = SPAN_IDS.incrementAndGet();
         }
         return out;
     }
@@ -53,12 +56,31 @@ class TraceStoreTest {
     }
 
     @Test
-    void aTraceLargerThanTheBudgetIsKeptAlone() {
+    void aTraceLargerThanTheBudgetKeepsTheBudgetsWorthAlone() {
         TraceStore store = new TraceStore(10);
         store.add(List.<Span[]>of(chunk(1, 5)));
         store.add(List.<Span[]>of(chunk(2, 50)));
         assertThat(store.get(1)).isNull();
-        assertThat(store.get(2).spans()).hasSize(50);
+        assertThat(store.get(2).spans()).hasSize(10);
+        // pieces that keep coming for that one trace do not grow it past the budget either
+        for (int i = 0; i < 9; i++) {
+            store.add(List.<Span[]>of(chunk(2, 14)));
+        }
+        assertThat(store.get(2).spans()).hasSize(10);
+        assertThat(store.counters().spans()).isEqualTo(10);
+        assertThat(store.counters().spansDroppedTraceFull()).isEqualTo(40 + 9 * 14);
+    }
+
+    @Test
+    void aPieceSentAgainIsNotStoredTwice() {
+        TraceStore store = new TraceStore(100);
+        Span[] piece = chunk(1, 3);
+        store.add(List.<Span[]>of(piece));
+        store.add(List.<Span[]>of(piece)); // a tracer's retry after a timeout
+        store.add(List.<Span[]>of(new Span[] {piece[0], chunk(1, 1)[0]})); // one seen span, one new
+        assertThat(store.get(1).spans()).hasSize(4);
+        assertThat(store.counters().spansDuplicate()).isEqualTo(4);
+        assertThat(store.counters().spans()).isEqualTo(4);
     }
 
     @Test
