@@ -28,6 +28,13 @@ public final class Sampler {
     public static final long KNUTH_FACTOR = 1111111111111111111L;
     static final long WINDOW_NANOS = 10_000_000_000L;
     static final long SURGE_CHECK_NANOS = 1_000_000_000L;
+    /**
+     * The (service, env) keys tracked at most, and how long one without traffic is kept: every intake answer
+     * lists them all, and a client inventing an env per trace would otherwise grow the map and the answers
+     * without bound. A key past the limit is sampled at rate 1, untracked.
+     */
+    static final int MAX_KEYS = 1000;
+    static final long IDLE_NANOS = 300_000_000_000L;
 
     /** What happened to a chunk; the names are the counters' keys in {@code /api/stats}. */
     public enum Decision {
@@ -55,6 +62,7 @@ public final class Sampler {
         long windowStart;
         long count;
         volatile double rate = 1.0;
+        volatile long lastTrafficNanos;
     }
 
     public Sampler(double targetTps, double errorTps, LongSupplier nanoClock) {
@@ -144,14 +152,24 @@ public final class Sampler {
 
     /** Adds traces to the key's window, moves the rate when the window is over, and returns the rate. */
     private double count(String key, long traces) {
-        ServiceRate r = rates.computeIfAbsent(key, k -> {
-            ServiceRate n = new ServiceRate();
-            n.windowStart = nanoClock.getAsLong();
-            return n;
-        });
+        ServiceRate r = rates.get(key);
+        if (r == null) {
+            if (rates.size() >= MAX_KEYS) {
+                return 1.0;
+            }
+            r = rates.computeIfAbsent(key, k -> {
+                ServiceRate n = new ServiceRate();
+                n.windowStart = nanoClock.getAsLong();
+                n.lastTrafficNanos = n.windowStart;
+                return n;
+            });
+        }
         synchronized (r) {
             long now = nanoClock.getAsLong();
             r.count += traces;
+            if (traces > 0) {
+                r.lastTrafficNanos = now;
+            }
             long elapsed = now - r.windowStart;
             // A surge (a load test starts) lowers the rate after a second, not at the end of the window: at
             // the old rate tracers would send thousands of traces a second that are mostly dropped here.
@@ -183,6 +201,8 @@ public final class Sampler {
      * trace would otherwise send none of that service's traces again, and its rate would never rise.
      */
     public Map<String, Double> rateByService() {
+        long now = nanoClock.getAsLong();
+        rates.values().removeIf(r -> now - r.lastTrafficNanos > IDLE_NANOS); // a service gone quiet is forgotten
         Map<String, Double> out = new TreeMap<>();
         out.put("service:,env:", 1.0);
         rates.forEach((k, v) -> out.put(k, count(k, 0)));

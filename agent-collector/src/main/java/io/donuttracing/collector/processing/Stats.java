@@ -30,6 +30,9 @@ import java.util.function.Predicate;
 public final class Stats {
     public static final long BUCKET_NANOS = 10_000_000_000L;
     public static final double RELATIVE_ACCURACY = 0.01;
+    /** Groups in one 10 s bucket at most; beyond, a new key's resource becomes {@link #OTHER_RESOURCES}. */
+    static final int MAX_GROUPS_PER_BUCKET = 2000;
+    static final String OTHER_RESOURCES = "(other resources)";
     /** The index mapping of every sketch here (sketches-java's choice for 1%: cubically interpolated). */
     public static final IndexMapping MAPPING = DDSketches.unboundedDense(RELATIVE_ACCURACY).getIndexMapping();
 
@@ -222,6 +225,12 @@ public final class Stats {
 
     private static Group group(Map<Key, Group> bucket, Key key) {
         Group g = bucket.get(key);
+        if (g == null && bucket.size() >= MAX_GROUPS_PER_BUCKET) {
+            // A resource with ids in it (GET /users/123) makes a group per value: past the limit, the new ones
+            // share one group per everything else, so the service's hits and latencies stay whole.
+            key.set(key.service, key.name, OTHER_RESOURCES, key.type, key.spanKind, key.httpStatus, key.root);
+            g = bucket.get(key);
+        }
         if (g == null) {
             g = new Group();
             bucket.put(key.copy(), g);

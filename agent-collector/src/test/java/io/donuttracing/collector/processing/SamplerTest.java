@@ -23,6 +23,19 @@ class SamplerTest {
     }
 
     @Test
+    void theKeysPublishedAreBoundedAndAQuietServiceIsForgotten() {
+        Sampler s = new Sampler(10, 10, clock::get);
+        for (int i = 0; i < 2 * Sampler.MAX_KEYS; i++) { // a client inventing a service per trace
+            s.sample(trace(i + 1, "svc-" + i, 1, 0));
+        }
+        assertThat(s.rateByService()).hasSize(Sampler.MAX_KEYS + 1); // and the default key
+        clock.addAndGet(Sampler.IDLE_NANOS / 2);
+        s.sample(trace(1, "svc-0", 1, 0)); // still sending
+        clock.addAndGet(Sampler.IDLE_NANOS / 2 + 1);
+        assertThat(s.rateByService()).containsOnlyKeys("service:,env:", "service:svc-0,env:");
+    }
+
+    @Test
     void prioritiesDecide() {
         Sampler s = new Sampler(10, 10, clock::get);
         assertThat(s.sample(trace(1, "a", -1, 0))).isEqualTo(Sampler.Decision.DROP_USER_REJECT);

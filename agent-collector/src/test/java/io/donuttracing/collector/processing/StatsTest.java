@@ -79,6 +79,21 @@ class StatsTest {
         assertThat(stats.spansCounted()).isEqualTo(4);
     }
 
+    @Test
+    void pastTheLimitOfGroupsInABucketNewResourcesShareOneGroup() {
+        Stats stats = new Stats(3_600_000_000_000L);
+        Span[] spans = new Span[Stats.MAX_GROUPS_PER_BUCKET + 500]; // a resource with an id in it: GET /users/<id>
+        for (int i = 0; i < spans.length; i++) {
+            spans[i] = span("ids", "GET /users/" + i, 10, 0, Span.TOP_LEVEL, null);
+        }
+        stats.add(List.<Span[]>of(spans), NOW);
+        List<Stats.Summary> res = stats.resources("ids");
+        assertThat(res).hasSize(Stats.MAX_GROUPS_PER_BUCKET + 1);
+        assertThat(res.stream().filter(r -> r.resource().equals(Stats.OTHER_RESOURCES)).findFirst().orElseThrow().hits())
+                .isEqualTo(500);
+        assertThat(res.stream().mapToLong(Stats.Summary::hits).sum()).as("every hit counted").isEqualTo(spans.length);
+    }
+
     private static ClientStats.Group clientGroup(String service, String resource, long start) {
         ClientStats.Group g = new ClientStats.Group(DDSketches.unboundedDense(Stats.RELATIVE_ACCURACY),
                 DDSketches.unboundedDense(Stats.RELATIVE_ACCURACY));
