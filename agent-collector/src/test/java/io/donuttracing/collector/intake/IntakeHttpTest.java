@@ -196,6 +196,22 @@ class IntakeHttpTest extends CollectorTestBase {
     }
 
     @Test
+    void errorsTheControllersDoNotAnswerAreJsonToo() throws Exception {
+        HttpResponse<String> wrongMethod = HTTP.send(HttpRequest.newBuilder(uri("/v0.4/traces")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(wrongMethod.body()).startsWith("{\"error\":\"method_not_allowed\"");
+        HttpResponse<String> unknown = HTTP.send(HttpRequest.newBuilder(uri("/v9/nothing")).header("Accept", "text/html")
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).isEqualTo("{\"error\":\"not_found\",\"detail\":\"no route for GET /v9/nothing\"}");
+        HttpResponse<String> trace = HTTP.send(HttpRequest.newBuilder(uri("/info"))
+                .method("TRACE", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(trace.statusCode()).isEqualTo(405);
+        assertThat(trace.body()).startsWith("{\"error\":\"method_not_allowed\"");
+    }
+
+    @Test
     void wrongMediaTypeIs415() throws Exception {
         HttpResponse<String> r = put("/v0.4/traces", "text/plain", "[]".getBytes());
         assertThat(r.statusCode()).isEqualTo(415);

@@ -1,0 +1,69 @@
+package io.donuttracing.collector.api;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+
+/**
+ * Every error the controllers do not answer themselves, in their form: {@code {"error":"...","detail":"..."}},
+ * JSON whatever the client accepts. Spring's own (an unknown route, a wrong method), a bug (500, logged), and
+ * what never reaches a controller ({@code /error}: a method Tomcat refuses).
+ */
+@RestControllerAdvice
+@RestController
+class JsonErrors extends ResponseEntityExceptionHandler implements ErrorController {
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Object> unexpected(Exception e) {
+        logger.error("unexpected error", e);
+        return json(HttpStatus.INTERNAL_SERVER_ERROR, "the collector failed; see its log");
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        String detail = e instanceof NoResourceFoundException missing
+                ? "no route for " + missing.getHttpMethod() + " /" + missing.getResourcePath()
+                : e.getMessage();
+        return ResponseEntity.status(status).headers(headers).contentType(MediaType.APPLICATION_JSON)
+                .body(body(status, detail));
+    }
+
+    @RequestMapping("/error")
+    ResponseEntity<Object> error(HttpServletRequest request) {
+        Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        HttpStatus status = code instanceof Integer c ? HttpStatus.resolve(c) : null;
+        if (status == null) {
+            return json(HttpStatus.NOT_FOUND, "no route for " + request.getMethod() + " /error");
+        }
+        return json(status, status.getReasonPhrase() + " (" + request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) + ")");
+    }
+
+    private static ResponseEntity<Object> json(HttpStatus status, String detail) {
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body(status, detail));
+    }
+
+    /** {@code not_found}, {@code method_not_allowed}...: the status's reason, as the controllers name errors. */
+    private static Map<String, Object> body(HttpStatusCode status, String detail) {
+        HttpStatus known = HttpStatus.resolve(status.value());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", known == null ? "error" : known.name().toLowerCase(Locale.ROOT));
+        body.put("detail", detail);
+        return body;
+    }
+}
