@@ -39,7 +39,7 @@ public class QueryController {
         this.exporter = exporter;
     }
 
-    /** {@code {"services":[{"name","hits","errors","p50","p95","p99","max","avg"}]}}: top-level spans. */
+    /** {@code {"services":[{"name","hits","errors","p50","p95","p99","max","avg","stored_spans"}]}}: top-level spans. */
     @GetMapping("/api/services")
     public Map<String, Object> services() {
         Map<String, Map<String, Object>> byName = new java.util.TreeMap<>();
@@ -113,7 +113,8 @@ public class QueryController {
     }
 
     /**
-     * The newest traces first: {@code {"traces":[{"trace_id","root","services","span_count","duration","error"}]}}.
+     * The newest traces first: {@code {"traces":[{"trace_id","root","services","span_count","start","duration","error",
+     * "error_count"}]}}.
      *
      * @param service only traces with a span of this service
      * @param resource only traces with a span of this resource

@@ -4,7 +4,6 @@ import io.donuttracing.collector.config.CollectorProperties;
 import io.donuttracing.collector.processing.FilterTags;
 import io.donuttracing.collector.processing.IgnoredResources;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -133,10 +132,6 @@ public class AgentInfo implements ApplicationListener<WebServerInitializedEvent>
 
     public byte[] body() {
         return body;
-    }
-
-    public String bodyString() {
-        return new String(body, StandardCharsets.UTF_8);
     }
 
     /** Hex SHA-256 of the {@code /info} body. */

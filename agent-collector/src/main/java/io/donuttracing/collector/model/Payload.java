@@ -17,11 +17,4 @@ import java.util.List;
  */
 public record Payload(List<Span[]> chunks, String lang, boolean clientComputedTopLevel, boolean clientComputedStats,
                       long droppedP0Traces, long droppedP0Spans) {
-    public int spanCount() {
-        int n = 0;
-        for (Span[] c : chunks) {
-            n += c.length;
-        }
-        return n;
-    }
 }
