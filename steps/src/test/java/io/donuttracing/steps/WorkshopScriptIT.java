@@ -135,6 +135,22 @@ class WorkshopScriptIT {
         }
     }
 
+    @Test
+    void aPidFileThatNamesSomebodyElsesProcessIsNeitherTrustedNorKilled() throws Exception {
+        // what a crash followed by pid reuse, or a reboot on macOS (no boot id there), leaves behind
+        Process stranger = new ProcessBuilder("sleep", "600").start();
+        try {
+            Files.writeString(workshop.runDir.resolve("matchmaker.pid"), Long.toString(stranger.pid()));
+            Files.writeString(workshop.runDir.resolve("matchmaker.started"), "Thu Jan  1 00:00:00 1970\n");
+
+            assertThat(workshop("status").output()).containsPattern("matchmaker +stopped");
+            workshop("down");
+            assertThat(stranger.isAlive()).as("down did not kill a process it did not start").isTrue();
+        } finally {
+            stranger.destroyForcibly();
+        }
+    }
+
     private Steps.Result workshop(String... args) {
         return workshop.run(args);
     }
