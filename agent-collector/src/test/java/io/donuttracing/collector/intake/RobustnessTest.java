@@ -45,6 +45,14 @@ class RobustnessTest extends CollectorTestBase {
         assertThat(after.body()).isEqualTo(keptBefore);
     }
 
+    /** {@code prefix} (hex), then {@code times} times the byte {@code b}. */
+    private static byte[] repeated(String prefix, int b, int times) {
+        byte[] head = hex(prefix);
+        byte[] out = Arrays.copyOf(head, head.length + times);
+        Arrays.fill(out, head.length, out.length, (byte) b);
+        return out;
+    }
+
     private void assertRejected(String path, String type, byte[] body, int status) throws Exception {
         long storedBefore = getJson("/api/stats").at("/store/spans_stored").asLong();
         HttpResponse<String> r = put(path, type, body);
@@ -162,19 +170,10 @@ class RobustnessTest extends CollectorTestBase {
     @Test
     void listsOfEmptySpansOrGroupsAre400NotTenTimesTheirSizeInMemory() throws Exception {
         // 100,000 empty span maps (1 byte each): no span that means anything is that small
-        ByteArrayOutputStream spans = new ByteArrayOutputStream();
-        spans.write(hex("91 dd 000186a0"));
-        for (int i = 0; i < 100_000; i++) {
-            spans.write(0x80);
-        }
-        assertRejected("/v0.4/traces", "application/msgpack", spans.toByteArray(), 400);
+        assertRejected("/v0.4/traces", "application/msgpack", repeated("91 dd 000186a0", 0x80, 100_000), 400);
         // {"Stats": [{"Stats": [{}, {}, ...]}]}: 100,000 empty stats groups
-        ByteArrayOutputStream groups = new ByteArrayOutputStream();
-        groups.write(hex("81 a5 5374617473 91 81 a5 5374617473 dd 000186a0"));
-        for (int i = 0; i < 100_000; i++) {
-            groups.write(0x80);
-        }
-        HttpResponse<String> r = put("/v0.6/stats", "application/msgpack", groups.toByteArray());
+        HttpResponse<String> r = put("/v0.6/stats", "application/msgpack",
+                repeated("81 a5 5374617473 91 81 a5 5374617473 dd 000186a0", 0x80, 100_000));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(r.body()).contains("claims 100000 elements");
     }
@@ -199,15 +198,12 @@ class RobustnessTest extends CollectorTestBase {
     @Test
     void deepNestingIs400OrSkippedWithoutCrashing() throws Exception {
         // an unknown key holding 200,000 nested arrays, left unterminated: skipped iteratively, then truncated
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write(hex("91 91 81 a1 7a"));
-        for (int i = 0; i < 200_000; i++) {
-            b.write(0x91);
-        }
-        assertRejected("/v0.4/traces", "application/msgpack", b.toByteArray(), 400);
+        byte[] nested = repeated("91 91 81 a1 7a", 0x91, 200_000);
+        assertRejected("/v0.4/traces", "application/msgpack", nested, 400);
         // closed by a value: a valid (if silly) span, which is then dropped for its zero ids
-        b.write(0xc0);
-        HttpResponse<String> r = put("/v0.4/traces", "application/msgpack", b.toByteArray());
+        byte[] closed = Arrays.copyOf(nested, nested.length + 1);
+        closed[nested.length] = (byte) 0xc0;
+        HttpResponse<String> r = put("/v0.4/traces", "application/msgpack", closed);
         assertThat(r.statusCode()).isEqualTo(200);
         // JSON nested 100,000 deep in an unknown field
         String deep = "[[{\"z\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}]]";

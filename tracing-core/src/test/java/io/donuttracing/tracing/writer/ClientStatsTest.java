@@ -133,26 +133,11 @@ class ClientStatsTest {
 
     int threads = 8;
     int perThread = 250;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        done.add(pool.submit(() -> {
-          start.await();
-          for (int i = 0; i < perThread; i++) {
-            request(tracer, false); // each thread counts the traces it finishes
-          }
-          return null;
-        }));
+    onThreadsAtOnce(threads, () -> {
+      for (int i = 0; i < perThread; i++) {
+        request(tracer, false); // each thread counts the traces it finishes
       }
-      start.countDown();
-      for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    });
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
 
     int total = threads * perThread;
@@ -243,26 +228,11 @@ class ClientStatsTest {
     // two buckets), under the limit however many shards hold each of them
     int threads = 32;
     int resources = 900;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        done.add(pool.submit(() -> {
-          start.await();
-          for (int i = 0; i < resources; i++) {
-            tracer.trace("jdbc.query").setResource("SELECT * FROM beer WHERE id = " + i).close();
-          }
-          return null;
-        }));
+    onThreadsAtOnce(threads, () -> {
+      for (int i = 0; i < resources; i++) {
+        tracer.trace("jdbc.query").setResource("SELECT * FROM beer WHERE id = " + i).close();
       }
-      start.countDown();
-      for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    });
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
     assertThat(agent.traceCount()).as("none sent: the limit was not reached").isZero();
     assertThat(tracer.writer().counters().tracesDroppedP0()).isEqualTo(threads * resources);
@@ -338,6 +308,28 @@ class ClientStatsTest {
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
     assertThat(agent.spans()).extracting(s -> s.get("resource")).containsExactly("GET /donuts", "GET /donuts", "GET /ping");
     assertThat(tracer.writer().counters().tracesFiltered()).isEqualTo(3);
+  }
+
+  /** Runs {@code work} on {@code threads} threads started together, and waits for them all. */
+  private static void onThreadsAtOnce(int threads, Runnable work) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(pool.submit(() -> {
+          start.await();
+          work.run();
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private static void health(Tracer tracer, int priority) {
