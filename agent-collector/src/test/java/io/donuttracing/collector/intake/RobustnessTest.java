@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.donuttracing.collector.CollectorTestBase;
 import io.donuttracing.collector.TestPayloads;
 import io.donuttracing.collector.TestPayloads.S;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
