@@ -35,12 +35,13 @@ public class CollectorProperties {
      * arrival ({@code DD_APM_FILTER_TAGS_REQUIRE}, {@code DD_APM_FILTER_TAGS_REJECT}): rules {@code key} or
      * {@code key:value}, separated by spaces or as a JSON array.
      */
-    private final FilterTags filterTags = new FilterTags();
+    private final TagRules filterTags = new TagRules();
     /** The same with a regular expression for the value ({@code DD_APM_FILTER_TAGS_REGEX_REQUIRE}, {@code _REJECT}). */
-    private final FilterTags filterTagsRegex = new FilterTags();
+    private final TagRules filterTagsRegex = new TagRules();
     private final Obfuscation obfuscation = new Obfuscation();
 
-    public static class FilterTags {
+    /** One pair of tag-rule settings, {@code require} and {@code reject} (read by {@code processing.FilterTags}). */
+    public static class TagRules {
         private String require = "";
         private String reject = "";
 
@@ -184,11 +185,11 @@ public class CollectorProperties {
         this.ignoreResources = ignoreResources;
     }
 
-    public FilterTags getFilterTags() {
+    public TagRules getFilterTags() {
         return filterTags;
     }
 
-    public FilterTags getFilterTagsRegex() {
+    public TagRules getFilterTagsRegex() {
         return filterTagsRegex;
     }
 
