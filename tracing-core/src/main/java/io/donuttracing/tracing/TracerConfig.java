@@ -1,5 +1,7 @@
 package io.donuttracing.tracing;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -40,6 +42,12 @@ import java.util.function.Function;
 public final class TracerConfig {
   public static final String DEFAULT_SERVICE = "unnamed-java-service";
   public static final String DEFAULT_PROPAGATION_STYLE = "datadog,tracecontext";
+  private static final String DEFAULT_AGENT_URL = "http://localhost:8126";
+  private static final Duration DEFAULT_PENDING_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration DEFAULT_AGENT_TIMEOUT = Duration.ofSeconds(10);
+  /** A shorter flush interval would keep the sender thread from ever sleeping. */
+  private static final Duration MIN_FLUSH_INTERVAL = Duration.ofMillis(10);
 
   private final boolean enabled;
   private final String service;
@@ -75,9 +83,9 @@ public final class TracerConfig {
     this.partialFlushMinSpans = Math.max(1, b.partialFlushMinSpans);
     // A duration that would break the writer (a zero timeout, a sender that never sleeps) is no setting: the default.
     this.pendingTimeout = b.pendingTimeout.isNegative() ? DEFAULT_PENDING_TIMEOUT : b.pendingTimeout;
-    this.flushInterval = b.flushInterval.isNegative() || b.flushInterval.isZero() ? DEFAULT_FLUSH_INTERVAL
-        : atLeast(b.flushInterval, Duration.ofMillis(10));
-    this.agentTimeout = b.agentTimeout.isNegative() || b.agentTimeout.isZero() ? DEFAULT_AGENT_TIMEOUT : b.agentTimeout;
+    Duration interval = positiveOr(b.flushInterval, DEFAULT_FLUSH_INTERVAL);
+    this.flushInterval = interval.compareTo(MIN_FLUSH_INTERVAL) < 0 ? MIN_FLUSH_INTERVAL : interval;
+    this.agentTimeout = positiveOr(b.agentTimeout, DEFAULT_AGENT_TIMEOUT);
     this.queueSize = Math.max(1, b.queueSize);
   }
 
@@ -197,8 +205,6 @@ public final class TracerConfig {
     return s == null || s.isBlank() ? null : s.trim();
   }
 
-  private static final String DEFAULT_AGENT_URL = "http://localhost:8126";
-
   /**
    * The agent's URL without a trailing slash. One the JDK's HTTP client cannot call (not {@code http} or
    * {@code https}, such as Datadog's {@code unix://} sockets, or no host) is replaced by the default, with a
@@ -210,11 +216,11 @@ public final class TracerConfig {
     }
     String stripped = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     try {
-      java.net.URI uri = new java.net.URI(stripped);
+      URI uri = new URI(stripped);
       if (("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) && uri.getHost() != null) {
         return stripped;
       }
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       // reported below
     }
     System.getLogger(TracerConfig.class.getName()).log(System.Logger.Level.WARNING,
@@ -222,13 +228,9 @@ public final class TracerConfig {
     return DEFAULT_AGENT_URL;
   }
 
-  private static Duration atLeast(Duration d, Duration least) {
-    return d.compareTo(least) < 0 ? least : d;
+  private static Duration positiveOr(Duration d, Duration fallback) {
+    return d.isNegative() || d.isZero() ? fallback : d;
   }
-
-  private static final Duration DEFAULT_PENDING_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
-  private static final Duration DEFAULT_AGENT_TIMEOUT = Duration.ofSeconds(10);
 
   public boolean enabled() {
     return enabled;
