@@ -57,13 +57,16 @@ import java.util.regex.Pattern;
  * loses the batch being sent. Both are counted ({@link #counters()}) and reported in a warning at most once
  * a minute. The next batch tries again, so sending resumes as soon as the agent is back.
  *
- * <p>{@link #close()} (and a JVM shutdown hook) sends what is still queued.
+ * <p>{@link #close()} (and a JVM shutdown hook) sends what is still queued, waiting for it at most
+ * {@link #CLOSE_WAIT}: an agent that hangs must not hold up the application's exit.
  */
 public final class AgentWriter implements TraceWriter {
   /** A batch is sent as soon as it holds this many spans. */
   public static final int MAX_BATCH_SPANS = 5000;
   /** Sends per flush interval that go out as soon as a trace is queued; after them, traces wait for the tick. */
   public static final int PROMPT_SENDS = 10;
+  /** How long {@link #close()} waits for the last batch to be sent (dd-trace-java waits 1 s). */
+  public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
   private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final Pattern RATE_BY_SERVICE = Pattern.compile("\"rate_by_service\"\\s*:\\s*\\{([^}]*)}");
   private static final Pattern RATE = Pattern.compile("\"([^\"]*)\"\\s*:\\s*([-+0-9.eE]+)");
@@ -197,7 +200,7 @@ public final class AgentWriter implements TraceWriter {
     if (closed) {
       return;
     }
-    flush(timeout.plusSeconds(1));
+    flush(CLOSE_WAIT);
     closed = true;
     sender.interrupt();
     try {
@@ -299,11 +302,11 @@ public final class AgentWriter implements TraceWriter {
         drained.clear();
       }
     }
-    sendStats(true); // what close() flushed was counted, not sent
     for (List<Span> c; (c = queue.poll()) != null; ) {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(c.size());
     }
+    sendStats(true); // what close() flushed was counted, not sent
   }
 
   /**

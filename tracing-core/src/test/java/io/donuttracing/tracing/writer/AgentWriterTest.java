@@ -297,6 +297,27 @@ class AgentWriterTest {
   }
 
   @Test
+  void closeGivesUpOnAnAgentThatHangsAndCountsWhatItHeld() {
+    FakeAgent agent = agent();
+    Tracer tracer = Tracer.create(TracerConfig.builder().agentUrl(agent.url()).logsInjection(false)
+        .flushInterval(Duration.ofSeconds(60)).build()); // the default agent timeout: 10 s
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // past the writer's first request, for /info
+    agent.gate = new CountDownLatch(1); // the agent takes requests and never answers them
+    tracer.trace("stuck").close();
+    new Thread(() -> tracer.flush(Duration.ofSeconds(30))).start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.inFlight.get() == 1);
+
+    long start = System.nanoTime();
+    tracer.close();
+    Duration closing = Duration.ofNanos(System.nanoTime() - start);
+
+    // CLOSE_WAIT, then up to a second for the sender to stop; before, close() waited for the agent timeout and more
+    assertThat(closing).isLessThan(AgentWriter.CLOSE_WAIT.plusSeconds(3));
+    await().atMost(Duration.ofSeconds(5)).until(() -> tracer.writer().counters().tracesDroppedSendFailed() == 1);
+    assertThat(tracer.writer().counters().tracesSent()).isZero();
+  }
+
+  @Test
   void parsesRatesLeniently() {
     assertThat(AgentWriter.parseRates("OK")).isNull();
     assertThat(AgentWriter.parseRates("{\"rate_by_service\":{}}")).isEmpty();
