@@ -19,6 +19,11 @@ public class CollectorProperties {
     private int spanBudget = 100_000;
     /** The largest request body accepted; larger gets 413. The agent's default is 25 MiB. */
     private long maxRequestBytes = 25L * 1024 * 1024;
+    /**
+     * How many request bodies are read and decoded at once; 0 is one per CPU, the agent's number. A payload
+     * that finds none free within a second gets 429.
+     */
+    private int decoders;
     /** Traces per second per (service, env) that the published sampling rates aim at. */
     private double targetTps = 10;
     /** Traces per second kept by the error sampler among those the priority sampler would drop. */
@@ -151,6 +156,14 @@ public class CollectorProperties {
 
     public void setMaxRequestBytes(long maxRequestBytes) {
         this.maxRequestBytes = maxRequestBytes;
+    }
+
+    public int getDecoders() {
+        return decoders;
+    }
+
+    public void setDecoders(int decoders) {
+        this.decoders = decoders;
     }
 
     public double getTargetTps() {

@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestMethod;
@@ -38,23 +40,32 @@ import tools.jackson.core.json.JsonFactory;
  * {@code Datadog-Client-Dropped-P0-Traces}/{@code -Spans} (counted, and toward the sampling rates).
  * Every response but {@code /info}'s carries {@code Datadog-Agent-Version} and {@code Datadog-Agent-State}.
  * Errors: 400 with the reason when the body cannot be decoded (nothing from it is kept), 413 when it is
- * over {@code collector.max-request-bytes}, 415 for another media type; all as
- * {@code {"error":"...","detail":"..."}}.
+ * over {@code collector.max-request-bytes}, 415 for another media type, 429 when every decoder stayed busy
+ * for a second; all as {@code {"error":"...","detail":"..."}}.
+ *
+ * <p>At most {@code collector.decoders} bodies (one per CPU, as the agent's receiver allows) are read and
+ * decoded at once, each up to {@code collector.max-request-bytes}: that bounds the memory that tracers
+ * sending at the same time can take, whatever they send.
  */
 @RestController
 public class IntakeController {
     private static final JsonFactory JSON = JsonFactory.builder().build();
+    /** How long a payload waits for a decoder before it is refused, as in the agent. */
+    static final long DECODER_WAIT_MILLIS = 1000;
 
     private enum Format { MSGPACK, JSON, MSGPACK_V05 }
 
     private final Pipeline pipeline;
     private final AgentInfo info;
     private final long maxRequestBytes;
+    private final Semaphore decoders;
 
     public IntakeController(Pipeline pipeline, AgentInfo info, CollectorProperties props) {
         this.pipeline = pipeline;
         this.info = info;
         this.maxRequestBytes = props.getMaxRequestBytes();
+        this.decoders = new Semaphore(props.getDecoders() > 0 ? props.getDecoders()
+                : Runtime.getRuntime().availableProcessors());
     }
 
     @RequestMapping(path = "/v0.3/traces", method = {RequestMethod.PUT, RequestMethod.POST})
@@ -80,6 +91,17 @@ public class IntakeController {
             unsupported(res, mt, "/v0.6/stats takes application/msgpack");
             return;
         }
+        if (!acquireDecoder(res)) {
+            return;
+        }
+        try {
+            acceptStats(req, res);
+        } finally {
+            decoders.release();
+        }
+    }
+
+    private void acceptStats(HttpServletRequest req, HttpServletResponse res) throws IOException {
         BodyReader.Body body = readBody(req, res);
         if (body == null) {
             return;
@@ -127,6 +149,18 @@ public class IntakeController {
                 }
             }
         }
+        if (!acquireDecoder(res)) {
+            return;
+        }
+        try {
+            acceptTraces(version, format, req, res);
+        } finally {
+            decoders.release();
+        }
+    }
+
+    private void acceptTraces(int version, Format format, HttpServletRequest req, HttpServletResponse res)
+            throws IOException {
         BodyReader.Body body = readBody(req, res);
         if (body == null) {
             return;
@@ -179,6 +213,24 @@ public class IntakeController {
         } catch (NumberFormatException e) {
             return 0;
         }
+    }
+
+    /**
+     * Takes a decoder, or answers 429 and returns false when none was free within a second. The body is left
+     * unread: Tomcat discards it (up to {@code server.tomcat.max-swallow-size}) or closes the connection.
+     */
+    private boolean acquireDecoder(HttpServletResponse res) throws IOException {
+        try {
+            if (decoders.tryAcquire(DECODER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pipeline.count("payloads_rejected.too_many_requests", 1);
+        error(res, 429, "too_many_requests", "every decoder was busy for " + DECODER_WAIT_MILLIS
+                + " ms; send again later");
+        return false;
     }
 
     /** Reads the body, or answers 413 and returns null. */

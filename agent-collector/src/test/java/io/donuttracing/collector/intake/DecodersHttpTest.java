@@ -1,0 +1,74 @@
+package io.donuttracing.collector.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.donuttracing.collector.CollectorTestBase;
+import io.donuttracing.collector.TestPayloads;
+import io.donuttracing.collector.TestPayloads.S;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A collector with a single decoder ({@code collector.decoders=1}): while a tracer's body is still arriving
+ * the decoder is taken, so another payload waits a second and is refused with 429 and a reason; it is not
+ * decoded, and nothing stored is lost. Once the slow body has arrived, it is stored, and the next payload is
+ * taken again. A collector of its own, since the shared one has a decoder per CPU.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"server.address=127.0.0.1", "collector.decoders=1"})
+class DecodersHttpTest extends CollectorTestBase {
+
+    @Test
+    void aPayloadThatFindsEveryDecoderBusyIsRefusedWith429AndNothingIsLost() throws Exception {
+        long storedId = newId();
+        assertThat(send(storedId, "decoders-stored").statusCode()).isEqualTo(200);
+
+        long slowId = newId();
+        byte[] slowBody = TestPayloads.v04(List.of(List.of(new S(slowId, 1, 0).service("decoders-slow"))));
+        try (Socket slow = new Socket("127.0.0.1", port)) {
+            OutputStream out = slow.getOutputStream();
+            out.write(("PUT /v0.4/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/msgpack\r\n"
+                    + "Content-Length: " + slowBody.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(slowBody, 0, 4); // the rest later: the collector is reading this body, with its only decoder
+            out.flush();
+
+            // Until the slow request has reached its decoder, a payload may still get it, and is stored as usual.
+            HttpResponse<String>[] refused = new HttpResponse[1];
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                HttpResponse<String> r = send(newId(), "decoders-meanwhile");
+                refused[0] = r;
+                return r.statusCode() == 429;
+            });
+            JsonNode error = JSON.readTree(refused[0].body());
+            assertThat(error.path("error").asString()).isEqualTo("too_many_requests");
+            assertThat(error.path("detail").asString()).contains("every decoder was busy");
+            assertThat(getJson("/api/stats").path("intake").path("payloads_rejected.too_many_requests").asLong())
+                    .isPositive();
+
+            out.write(slowBody, 4, slowBody.length - 4);
+            out.flush();
+            String answer = new String(slow.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 200").contains("rate_by_service");
+        }
+
+        long afterId = newId();
+        assertThat(send(afterId, "decoders-after").statusCode()).isEqualTo(200);
+        for (long id : new long[] {storedId, slowId, afterId}) {
+            assertThat(get("/api/traces/" + id).statusCode()).as("trace %d", id).isEqualTo(200);
+        }
+    }
+
+    private HttpResponse<String> send(long traceId, String service) throws Exception {
+        return put("/v0.4/traces", "application/msgpack",
+                TestPayloads.v04(List.of(List.of(new S(traceId, 1, 0).service(service)))));
+    }
+}
