@@ -19,6 +19,7 @@ import org.springframework.boot.web.server.ConfigurableWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The collector: a stand-in for the Datadog trace agent that keeps and shows the traces itself.
@@ -49,7 +50,9 @@ public class CollectorApplication {
 
     @Bean
     TraceStore traceStore(CollectorProperties props) {
-        return new TraceStore(props.getSpanBudget());
+        DataSize memory = props.getMemoryBudget();
+        return new TraceStore(props.getSpanBudget(),
+                memory == null ? TraceStore.defaultMemoryBudget() : memory.toBytes());
     }
 
     @Bean

@@ -298,6 +298,8 @@ public class QueryController {
         st0.put("traces", c.traces());
         st0.put("spans", c.spans());
         st0.put("span_budget", c.spanBudget());
+        st0.put("bytes", c.bytes());
+        st0.put("memory_budget", c.memoryBudget());
         st0.put("traces_added", c.tracesAdded());
         st0.put("pieces_joined", c.piecesJoined());
         st0.put("spans_stored", c.spansStored());

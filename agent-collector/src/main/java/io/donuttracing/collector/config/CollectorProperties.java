@@ -2,6 +2,7 @@ package io.donuttracing.collector.config;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Every setting of the collector, under the {@code collector.} prefix (Spring's relaxed binding also
@@ -17,6 +18,11 @@ public class CollectorProperties {
     private boolean nonLocalTraffic;
     /** How many spans the store keeps; the oldest traces are evicted beyond it. */
     private int spanBudget = 100_000;
+    /**
+     * How much heap the stored spans may take, roughly ({@code 256MB}); unset is a quarter of the largest
+     * heap. The oldest traces are evicted beyond it, as beyond the span budget.
+     */
+    private DataSize memoryBudget;
     /** The largest request body accepted; larger gets 413. The agent's default is 25 MiB. */
     private long maxRequestBytes = 25L * 1024 * 1024;
     /**
@@ -148,6 +154,14 @@ public class CollectorProperties {
 
     public void setSpanBudget(int spanBudget) {
         this.spanBudget = spanBudget;
+    }
+
+    public DataSize getMemoryBudget() {
+        return memoryBudget;
+    }
+
+    public void setMemoryBudget(DataSize memoryBudget) {
+        this.memoryBudget = memoryBudget;
     }
 
     public long getMaxRequestBytes() {

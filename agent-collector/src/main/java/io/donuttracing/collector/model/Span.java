@@ -43,6 +43,27 @@ public final class Span {
         return start + duration;
     }
 
+    /**
+     * Roughly the heap this span holds: the object, its arrays, and its long strings. Strings of up to 96
+     * characters are mostly shared with other spans (the decoders' {@code Strings} table), so they count as
+     * references only; longer ones (SQL, URLs, stack traces, a tracer's oversized tags) are the span's own.
+     */
+    public long approximateBytes() {
+        long n = 96 + 8L * (meta.length + metricKeys.length + metricValues.length)
+                + ownBytes(service) + ownBytes(name) + ownBytes(resource) + ownBytes(type);
+        for (String s : meta) {
+            n += ownBytes(s);
+        }
+        for (String s : metricKeys) {
+            n += ownBytes(s);
+        }
+        return n;
+    }
+
+    private static long ownBytes(String s) {
+        return s.length() > 96 ? 40 + s.length() : 0; // headers, and Latin-1 characters (twice that for others)
+    }
+
     public boolean isTopLevel() {
         return (flags & TOP_LEVEL) != 0;
     }

@@ -12,12 +12,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * The traces the collector keeps, in memory, bounded by a span budget.
+ * The traces the collector keeps, in memory, bounded by a span budget and a memory budget.
  *
  * <p>A distributed trace arrives in pieces, from several processes and payloads: pieces with the same
  * trace id are joined into one trace. Traces are kept in the order they were last added to (a doubly
- * linked list through the entries); when the store holds more spans than its budget, the least recently
- * added traces are evicted first, and counted.
+ * linked list through the entries); when the store holds more spans than its span budget, or more bytes
+ * ({@link Span#approximateBytes}) than its memory budget, the least recently added traces are evicted
+ * first, and counted. The span budget binds for ordinary spans; the memory budget for spans with large
+ * tags, which a tracer may send (up to 25,000 characters a value, any number of tags), so that what
+ * tracers send cannot fill the heap.
  *
  * <p>A trace whose pieces are still arriving misses the parents of some of its spans: the taster's spans of
  * a pairing arrive while the matchmaker, whose spans are their parents, is still answering. The queries
@@ -33,6 +36,7 @@ public final class TraceStore {
     private static final class Entry {
         final long traceId;
         Span[] spans;
+        long bytes;
         /** A span's parent is not in {@link #spans}: a piece on its way, or a parent never traced. */
         boolean missesParents;
         long lastAddedNanos;
@@ -53,12 +57,14 @@ public final class TraceStore {
     static final Duration PIECES_WINDOW = Duration.ofMillis(500);
 
     private final int spanBudget;
+    private final long memoryBudget;
     private final long piecesWindowNanos;
     private int waiting;
     private final HashMap<Long, Entry> byId = new HashMap<>();
     private Entry oldest;
     private Entry newest;
     private long spanCount;
+    private long byteCount;
     private long tracesAdded;
     private long piecesJoined;
     private long tracesEvicted;
@@ -68,15 +74,33 @@ public final class TraceStore {
     private long spansStored;
 
     public TraceStore(int spanBudget) {
-        this(spanBudget, PIECES_WINDOW);
+        this(spanBudget, defaultMemoryBudget(), PIECES_WINDOW);
+    }
+
+    /** @param memoryBudget bytes, as {@link Span#approximateBytes} counts them */
+    public TraceStore(int spanBudget, long memoryBudget) {
+        this(spanBudget, memoryBudget, PIECES_WINDOW);
     }
 
     public TraceStore(int spanBudget, Duration piecesWindow) {
+        this(spanBudget, defaultMemoryBudget(), piecesWindow);
+    }
+
+    TraceStore(int spanBudget, long memoryBudget, Duration piecesWindow) {
         if (spanBudget < 1) {
             throw new IllegalArgumentException("span budget must be at least 1");
         }
+        if (memoryBudget < 1) {
+            throw new IllegalArgumentException("memory budget must be at least 1 byte");
+        }
         this.spanBudget = spanBudget;
+        this.memoryBudget = memoryBudget;
         this.piecesWindowNanos = piecesWindow.toNanos();
+    }
+
+    /** A quarter of the largest heap the JVM may take. */
+    public static long defaultMemoryBudget() {
+        return Runtime.getRuntime().maxMemory() / 4;
     }
 
     /** Adds the kept chunks of one payload, joining them to stored traces with the same id. */
@@ -95,18 +119,27 @@ public final class TraceStore {
                 }
             }
             // A span already stored (a tracer sent the piece again after a timeout) is not stored twice; and one
-            // trace never holds more than the whole budget, which would otherwise not bound it: the eviction
-            // below never takes the trace being added to.
-            int room = spanBudget - (e == null ? 0 : e.spans.length);
+            // trace never holds more than the whole of either budget, which would otherwise not bound it: the
+            // eviction below never takes the trace being added to.
             Span[] fresh = Arrays.stream(chunk).filter(s -> ids.add(s.spanId)).toArray(Span[]::new);
             spansDuplicate += chunk.length - fresh.length;
-            if (fresh.length > room) {
-                spansDroppedTraceFull += fresh.length - Math.max(0, room);
-                fresh = Arrays.copyOf(fresh, Math.max(0, room));
+            int spansRoom = spanBudget - (e == null ? 0 : e.spans.length);
+            long bytesRoom = memoryBudget - (e == null ? 0 : e.bytes);
+            long bytes = 0;
+            int fit = 0;
+            while (fit < fresh.length && fit < spansRoom) {
+                long b = fresh[fit].approximateBytes();
+                if (bytes + b > bytesRoom) {
+                    break;
+                }
+                bytes += b;
+                fit++;
             }
-            if (fresh.length == 0) {
+            spansDroppedTraceFull += fresh.length - fit;
+            if (fit == 0) {
                 continue;
             }
+            fresh = fit < fresh.length ? Arrays.copyOf(fresh, fit) : fresh;
             chunk = fresh;
             if (e == null) {
                 e = new Entry(id, chunk);
@@ -121,14 +154,17 @@ public final class TraceStore {
             }
             e.missesParents = missesParents(e.spans, ids);
             e.lastAddedNanos = now;
+            e.bytes += bytes;
             linkNewest(e);
             spanCount += chunk.length;
+            byteCount += bytes;
             spansStored += chunk.length;
-            while (spanCount > spanBudget && oldest != e) {
+            while ((spanCount > spanBudget || byteCount > memoryBudget) && oldest != e) {
                 Entry victim = oldest;
                 unlink(victim);
                 byId.remove(victim.traceId);
                 spanCount -= victim.spans.length;
+                byteCount -= victim.bytes;
                 tracesEvicted++;
                 spansEvicted += victim.spans.length;
             }
@@ -249,15 +285,17 @@ public final class TraceStore {
     }
 
     public synchronized Counters counters() {
-        return new Counters(byId.size(), spanCount, spanBudget, tracesAdded, piecesJoined, spansStored,
-                tracesEvicted, spansEvicted, spansDuplicate, spansDroppedTraceFull);
+        return new Counters(byId.size(), spanCount, spanBudget, byteCount, memoryBudget, tracesAdded, piecesJoined,
+                spansStored, tracesEvicted, spansEvicted, spansDuplicate, spansDroppedTraceFull);
     }
 
     /**
-     * The store's counters, as {@code /api/stats} shows them; {@code spansDuplicate}: spans sent again and not
-     * stored twice, {@code spansDroppedTraceFull}: spans past the budget in one trace, not stored.
+     * The store's counters, as {@code /api/stats} shows them; {@code bytes}: the stored spans'
+     * {@link Span#approximateBytes}, {@code spansDuplicate}: spans sent again and not stored twice,
+     * {@code spansDroppedTraceFull}: spans past either budget in one trace, not stored.
      */
-    public record Counters(long traces, long spans, long spanBudget, long tracesAdded, long piecesJoined,
+    public record Counters(long traces, long spans, long spanBudget, long bytes, long memoryBudget,
+                           long tracesAdded, long piecesJoined,
                            long spansStored, long tracesEvicted, long spansEvicted, long spansDuplicate,
                            long spansDroppedTraceFull) {
     }

@@ -71,6 +71,59 @@ class TraceStoreTest {
         assertThat(store.counters().spansDroppedTraceFull()).isEqualTo(40 + 9 * 14);
     }
 
+    /** A piece of {@code spans} spans, each with a 20,000-character tag, as a tracer may send them. */
+    private static Span[] heavyChunk(long traceId, int spans) {
+        Span[] out = chunk(traceId, spans);
+        for (Span s : out) {
+            s.putMeta("error.stack", "x".repeat(20_000));
+        }
+        return out;
+    }
+
+    @Test
+    void spansWithLargeTagsAreEvictedAtTheMemoryBudgetLongBeforeTheSpanBudget() {
+        long spanBytes = heavyChunk(0, 1)[0].approximateBytes();
+        assertThat(spanBytes).isBetween(20_000L, 21_000L);
+        TraceStore store = new TraceStore(100_000, 50 * spanBytes);
+        for (long t = 1; t <= 30; t++) {
+            store.add(List.<Span[]>of(heavyChunk(t, 10)));
+        }
+        TraceStore.Counters c = store.counters();
+        assertThat(c.spans()).isEqualTo(50);
+        assertThat(c.bytes()).isEqualTo(50 * spanBytes).isLessThanOrEqualTo(c.memoryBudget());
+        assertThat(c.tracesEvicted()).isEqualTo(25);
+        assertThat(store.get(25)).isNull();
+        assertThat(store.newest(s -> true, 10)).extracting(TraceStore.StoredTrace::traceId)
+                .containsExactly(30L, 29L, 28L, 27L, 26L);
+
+        // ordinary spans take little of it: a hundred of them evict one trace of ten heavy spans
+        for (long t = 31; t <= 40; t++) {
+            store.add(List.<Span[]>of(chunk(t, 10)));
+        }
+        assertThat(store.get(26)).isNull();
+        assertThat(store.get(27)).isNotNull();
+        assertThat(store.counters().spans()).isEqualTo(40 + 100);
+    }
+
+    @Test
+    void aTraceLargerThanTheMemoryBudgetKeepsTheBudgetsWorthAlone() {
+        long spanBytes = heavyChunk(0, 1)[0].approximateBytes();
+        TraceStore store = new TraceStore(100_000, 10 * spanBytes);
+        store.add(List.<Span[]>of(heavyChunk(1, 5)));
+        store.add(List.<Span[]>of(heavyChunk(2, 50)));
+        assertThat(store.get(1)).isNull();
+        assertThat(store.get(2).spans()).hasSize(10);
+        // pieces that keep coming for that one trace do not grow it past the budget either
+        store.add(List.<Span[]>of(heavyChunk(2, 3)));
+        assertThat(store.get(2).spans()).hasSize(10);
+        assertThat(store.counters().spansDroppedTraceFull()).isEqualTo(40 + 3);
+        assertThat(store.counters().bytes()).isLessThanOrEqualTo(10 * spanBytes);
+        // and the next trace evicts it, as the oldest
+        store.add(List.<Span[]>of(chunk(3, 1)));
+        assertThat(store.get(2)).isNull();
+        assertThat(store.get(3)).isNotNull();
+    }
+
     @Test
     void aPieceSentAgainIsNotStoredTwice() {
         TraceStore store = new TraceStore(100);

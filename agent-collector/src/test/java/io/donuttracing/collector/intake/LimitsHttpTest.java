@@ -18,15 +18,18 @@ import org.springframework.boot.test.context.SpringBootTest;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A collector with a single decoder ({@code collector.decoders=1}): while a tracer's body is still arriving
- * the decoder is taken, so another payload waits a second and is refused with 429 and a reason; it is not
- * decoded, and nothing stored is lost. Once the slow body has arrived, it is stored, and the next payload is
- * taken again. A collector of its own, since the shared one has a decoder per CPU.
+ * A collector with small limits, of its own (the shared one has the defaults): a single decoder
+ * ({@code collector.decoders=1}) and a 1 MB memory budget for the store.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"server.address=127.0.0.1", "collector.decoders=1"})
-class DecodersHttpTest extends CollectorTestBase {
+        properties = {"server.address=127.0.0.1", "collector.decoders=1", "collector.memory-budget=1MB"})
+class LimitsHttpTest extends CollectorTestBase {
 
+    /**
+     * While a tracer's body is still arriving the decoder is taken, so another payload waits a second and is
+     * refused with 429 and a reason; it is not decoded, and nothing stored is lost. Once the slow body has
+     * arrived, it is stored, and the next payload is taken again.
+     */
     @Test
     void aPayloadThatFindsEveryDecoderBusyIsRefusedWith429AndNothingIsLost() throws Exception {
         long storedId = newId();
@@ -65,6 +68,30 @@ class DecodersHttpTest extends CollectorTestBase {
         for (long id : new long[] {storedId, slowId, afterId}) {
             assertThat(get("/api/traces/" + id).statusCode()).as("trace %d", id).isEqualTo(200);
         }
+    }
+
+    /** Spans with tags as large as the agent allows fill the memory budget, not the heap: the oldest traces go. */
+    @Test
+    void largeTagsAreBoundedByTheMemoryBudget() throws Exception {
+        JsonNode store = getJson("/api/stats").path("store");
+        assertThat(store.path("memory_budget").asLong()).isEqualTo(1024 * 1024);
+        long first = newId();
+        long last = 0;
+        for (int payload = 0; payload < 10; payload++) { // 10 payloads of 10 spans with a 25,000-character tag
+            last = payload == 0 ? first : newId();
+            List<S> spans = new java.util.ArrayList<>();
+            for (int i = 1; i <= 10; i++) {
+                spans.add(new S(last, i, i - 1).service("limits-heavy").meta("error.stack", "x".repeat(25_000)));
+            }
+            assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(List.of(spans))).statusCode())
+                    .isEqualTo(200);
+        }
+        store = getJson("/api/stats").path("store");
+        assertThat(store.path("bytes").asLong()).isPositive().isLessThanOrEqualTo(1024 * 1024);
+        assertThat(store.path("traces_evicted").asLong()).isPositive();
+        assertThat(get("/api/traces/" + first).statusCode()).isEqualTo(404);
+        JsonNode newest = getJson("/api/traces/" + last);
+        assertThat(newest.path("spans")).hasSize(10);
     }
 
     private HttpResponse<String> send(long traceId, String service) throws Exception {
