@@ -10,10 +10,12 @@ import io.lettuce.core.tracing.TraceContext;
 import io.lettuce.core.tracing.TraceContextProvider;
 import io.lettuce.core.tracing.TracerProvider;
 import io.lettuce.core.tracing.Tracing;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Traces every command of a Lettuce Redis client through Lettuce's own tracing hook
@@ -26,15 +28,19 @@ import java.util.regex.Pattern;
  *
  * Each command becomes a {@code redis.command} span: service {@code redis}, type {@code redis}, resource
  * the command ({@code GET}, {@code LRANGE}), tags {@code redis.raw_command} (the command and its arguments,
- * cut at 1,000 characters, with {@code AUTH} arguments hidden), {@code out.host}, {@code out.port}.
+ * each cut at 100 characters and the whole at 1,000 as Datadog's Python tracer cuts them, with {@code AUTH}
+ * arguments hidden), {@code out.host}, {@code out.port}.
  *
  * <p>How it fits Lettuce: the calling thread's active span is captured when the command is dispatched
  * ({@link #initialTraceContextProvider()}); the span itself is started and finished on Lettuce's I/O
  * thread, so it is never made active there.
  */
 public final class LettuceTracing implements Tracing {
+  private static final int MAX_ARGUMENT = 100;
   private static final int MAX_RAW_COMMAND = 1000;
-  private static final Pattern ARGUMENT = Pattern.compile("(?:key|value)<(.*?)>(?= |$)");
+  /** How much of the arguments' encoding is read; a larger argument shows as {@code ...} alone. */
+  private static final int MAX_ENCODED = 64 * 1024;
+  private static final String CUT = "...";
 
   private final Tracer tracer;
   private final String service;
@@ -189,15 +195,49 @@ public final class LettuceTracing implements Tracing {
     }
   }
 
+  /**
+   * {@code SET key value}: the command and its arguments, each argument cut at 100 characters and the whole
+   * at 1,000, each cut marked {@code ...} (Datadog's Python tracer's rule; the agent hides the values).
+   *
+   * <p>The arguments are read back from their encoding in the Redis protocol, {@code $<length>\r\n<bytes>\r\n}
+   * each, written into a buffer of 64 KB at most: a large value is never turned into a string whole. One that
+   * does not fit shows as {@code ...} alone, and ends the arguments shown.
+   */
   static String rawCommand(String name, CommandArgs<?, ?> args) {
-    if (args == null) {
+    if (args == null || args.count() == 0) {
       return name;
     }
     if (name.equals("AUTH")) {
       return "AUTH ?";
     }
-    // Lettuce writes "key<k> value<v>"; the agent expects the plain "GET k" form
-    String text = name + " " + ARGUMENT.matcher(args.toCommandString()).replaceAll("$1");
-    return text.length() > MAX_RAW_COMMAND ? text.substring(0, MAX_RAW_COMMAND) + "..." : text.trim();
+    ByteBuf encoded = Unpooled.buffer(256, MAX_ENCODED);
+    try {
+      args.encode(encoded);
+    } catch (IndexOutOfBoundsException fullBuffer) {
+      // the arguments go on past MAX_ENCODED bytes: what was written is all we can show anyway
+    }
+    try {
+      StringBuilder text = new StringBuilder(name);
+      while (encoded.readableBytes() > 0 && text.length() < MAX_RAW_COMMAND && encoded.readByte() == '$') {
+        int length = readLength(encoded);
+        int shown = Math.min(Math.min(length, encoded.readableBytes()), MAX_ARGUMENT);
+        String argument = encoded.toString(encoded.readerIndex(), shown, StandardCharsets.UTF_8);
+        text.append(' ').append(argument).append(shown < length ? CUT : "");
+        encoded.skipBytes(Math.min(length + 2, encoded.readableBytes())); // the bytes and their \r\n
+      }
+      return text.length() > MAX_RAW_COMMAND ? text.substring(0, MAX_RAW_COMMAND) + CUT : text.toString();
+    } finally {
+      encoded.release();
+    }
+  }
+
+  /** The digits of {@code $<length>\r\n}, after the {@code $}; reads past the line break. */
+  private static int readLength(ByteBuf encoded) {
+    int length = 0;
+    for (byte b; encoded.readableBytes() > 0 && (b = encoded.readByte()) != '\r'; ) {
+      length = 10 * length + (b - '0');
+    }
+    encoded.skipBytes(Math.min(1, encoded.readableBytes())); // \n
+    return length;
   }
 }

@@ -1,0 +1,72 @@
+package io.donuttracing.tracing.contrib.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandArgs;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+/** {@code redis.raw_command} from the arguments Lettuce is given, for the codecs Spring and plain Lettuce use. */
+class RawCommandTest {
+
+  private static CommandArgs<String, String> strings() {
+    return new CommandArgs<>(StringCodec.UTF8);
+  }
+
+  @Test
+  void keysValuesAndNumbersAsTheyWouldBeTyped() {
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("optimal_sugar_level_for_hops_7").addValue("4")))
+        .isEqualTo("SET optimal_sugar_level_for_hops_7 4");
+    assertThat(LettuceTracing.rawCommand("LRANGE", strings().addKey("donuts").add(0).add(-1)))
+        .isEqualTo("LRANGE donuts 0 -1");
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("crème brûlée").add("EX").add(10)))
+        .isEqualTo("SET k crème brûlée EX 10");
+    assertThat(LettuceTracing.rawCommand("PING", null)).isEqualTo("PING");
+    assertThat(LettuceTracing.rawCommand("PING", strings())).isEqualTo("PING");
+  }
+
+  @Test
+  void valuesThatLookLikeLettucesOwnFormattingAreKeptAsTheyAre() {
+    // Lettuce's toCommandString() writes "key<k> value<v>", which a value can imitate
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("a> value<b")))
+        .isEqualTo("SET k a> value<b");
+  }
+
+  @Test
+  void authArgumentsAreHidden() {
+    assertThat(LettuceTracing.rawCommand("AUTH", strings().add("user").add("secret-password"))).isEqualTo("AUTH ?");
+  }
+
+  @Test
+  void eachArgumentIsCutAt100CharactersAndTheWholeAt1000() {
+    String cut = LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("x".repeat(150)).add("NX"));
+    assertThat(cut).isEqualTo("SET k " + "x".repeat(100) + "... NX");
+
+    CommandArgs<String, String> many = strings();
+    for (int i = 0; i < 100; i++) {
+      many.addKey("key_" + i).addValue("v".repeat(20));
+    }
+    String whole = LettuceTracing.rawCommand("MSET", many);
+    assertThat(whole).startsWith("MSET key_0 " + "v".repeat(20) + " key_1 ").endsWith("...").hasSize(1003);
+  }
+
+  @Test
+  void aValueOfTensOfKilobytesShowsItsStartAndAHugeOneOnlyThatItWasCut() {
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("w".repeat(50_000)).add("NX")))
+        .isEqualTo("SET k " + "w".repeat(100) + "... NX");
+
+    // Spring Data Redis's codec: the 10 MB are never copied, let alone made a string
+    byte[] tenMegabytes = new byte[10 * 1024 * 1024];
+    java.util.Arrays.fill(tenMegabytes, (byte) 'z');
+    CommandArgs<byte[], byte[]> args = new CommandArgs<>(ByteArrayCodec.INSTANCE)
+        .addKey("blob".getBytes(StandardCharsets.UTF_8)).addValue(tenMegabytes);
+    assertThat(LettuceTracing.rawCommand("SET", args)).isEqualTo("SET blob ...");
+
+    String big = "y".repeat(10 * 1024 * 1024); // the UTF-8 codec, whose size estimate is not exact
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue(big).add("EX").add(10)))
+        .isEqualTo("SET k ...");
+  }
+}
