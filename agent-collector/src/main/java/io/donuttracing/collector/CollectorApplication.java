@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.server.ConfigurableWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -31,6 +32,16 @@ public class CollectorApplication {
 
     public static void main(String[] args) {
         SpringApplication.run(CollectorApplication.class, args);
+    }
+
+    /**
+     * A service name may hold a {@code /} ({@code team/orders}), which the URL of its page and API carries as
+     * {@code %2F}: Tomcat refuses that by default; passed on undecoded, Spring decodes it into the
+     * {@code {service}} variable.
+     */
+    @Bean
+    TomcatConnectorCustomizer encodedSlashesInServiceNames() {
+        return connector -> connector.setEncodedSolidusHandling("passthrough");
     }
 
     /** 127.0.0.1 unless {@code DD_APM_NON_LOCAL_TRAFFIC=true}; an explicit {@code server.address} wins. */

@@ -249,4 +249,18 @@ class IntakeHttpTest extends CollectorTestBase {
         assertThat(list.get("traces").get(0).get("services").toString()).contains("join-web", "join-taster");
         assertThat(getJson("/api/stats").at("/store/pieces_joined").asLong()).isGreaterThanOrEqualTo(2);
     }
+
+    /** The agent keeps a {@code /} in a service name; its resources, timeseries and traces are served under {@code %2F}. */
+    @Test
+    void aServiceNameWithASlashHasItsOwnPages() throws Exception {
+        long traceId = newId();
+        S root = new S(traceId, 1, 0).service("team/orders").name("servlet.request").resource("GET /orders");
+        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(List.of(List.of(root)))).statusCode())
+                .isEqualTo(200);
+        assertThat(getJson("/api/services").toString()).contains("\"team/orders\"");
+        assertThat(getJson("/api/services/team%2Forders/resources").toString()).contains("GET /orders");
+        assertThat(get("/api/services/team%2Forders/timeseries").statusCode()).isEqualTo(200);
+        assertThat(getJson("/api/traces?service=team%2Forders").findValuesAsString("trace_id"))
+                .contains(Long.toString(traceId));
+    }
 }

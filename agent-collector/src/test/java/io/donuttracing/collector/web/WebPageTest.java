@@ -143,6 +143,23 @@ class WebPageTest extends CollectorTestBase {
     }
 
     @Test
+    void aServiceWhoseNameHoldsASlashOpensItsPage() throws Exception {
+        long traceId = newId();
+        S root = new S(traceId, 1, 0).service("web-team/orders").name("servlet.request").resource("GET /orders")
+                .start(System.currentTimeMillis() * 1_000_000L - 50_000_000L).duration(20_000_000L);
+        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(List.of(List.of(root))))
+                .statusCode()).isEqualTo(200);
+        driver.get("http://127.0.0.1:" + port + "/");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                driver.findElement(By.cssSelector("tr.service-row[data-service='web-team/orders'] a")).click());
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(driver.findElement(By.id("resources-table")).getText()).contains("GET /orders");
+            assertThat(driver.findElement(By.cssSelector("tr.trace-row[data-trace-id='" + traceId + "']"))).isNotNull();
+        });
+        assertNoAlert();
+    }
+
+    @Test
     void filtersAndEmptyStatesAreInWords() throws Exception {
         driver.get("http://127.0.0.1:" + port + "/#/traces?service=nobody-has-this-service");
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
