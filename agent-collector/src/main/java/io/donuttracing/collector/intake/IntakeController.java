@@ -91,7 +91,7 @@ public class IntakeController {
             unsupported(res, mt, "/v0.6/stats takes application/msgpack");
             return;
         }
-        if (!acquireDecoder(res)) {
+        if (!acquireDecoder(req, res)) {
             return;
         }
         try {
@@ -149,7 +149,7 @@ public class IntakeController {
                 }
             }
         }
-        if (!acquireDecoder(res)) {
+        if (!acquireDecoder(req, res)) {
             return;
         }
         try {
@@ -216,10 +216,15 @@ public class IntakeController {
     }
 
     /**
-     * Takes a decoder, or answers 429 and returns false when none was free within a second. The body is left
-     * unread: Tomcat discards it (up to {@code server.tomcat.max-swallow-size}) or closes the connection.
+     * Takes a decoder for the request's body (the caller releases it), or answers and returns false: 413 at once
+     * for a body declared larger than the limit, 429 when no decoder was free within a second. A refused body
+     * is left unread: Tomcat discards it (up to {@code server.tomcat.max-swallow-size}) or closes the connection.
      */
-    private boolean acquireDecoder(HttpServletResponse res) throws IOException {
+    private boolean acquireDecoder(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        if (req.getContentLengthLong() > maxRequestBytes) {
+            tooLarge(res);
+            return false;
+        }
         try {
             if (decoders.tryAcquire(DECODER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                 return true;
@@ -233,13 +238,8 @@ public class IntakeController {
         return false;
     }
 
-    /** Reads the body, or answers 413 and returns null. */
+    /** Reads the body, or answers 413 and returns null (a chunked body can only be found too large here). */
     private BodyReader.Body readBody(HttpServletRequest req, HttpServletResponse res) throws IOException {
-        long declared = req.getContentLengthLong();
-        if (declared > maxRequestBytes) {
-            tooLarge(res);
-            return null;
-        }
         try {
             return BodyReader.read(req.getInputStream(), maxRequestBytes);
         } catch (BodyReader.TooLargeException e) {

@@ -28,7 +28,7 @@ class LimitsHttpTest extends CollectorTestBase {
     /**
      * While a tracer's body is still arriving the decoder is taken, so another payload waits a second and is
      * refused with 429 and a reason; it is not decoded, and nothing stored is lost. Once the slow body has
-     * arrived, it is stored, and the next payload is taken again.
+     * arrived, it is stored, and the next payload is taken again. A body declared too large is refused at once.
      */
     @Test
     void aPayloadThatFindsEveryDecoderBusyIsRefusedWith429AndNothingIsLost() throws Exception {
@@ -56,6 +56,15 @@ class LimitsHttpTest extends CollectorTestBase {
             assertThat(error.path("detail").asString()).contains("every decoder was busy");
             assertThat(getJson("/api/stats").path("intake").path("payloads_rejected.too_many_requests").asLong())
                     .isPositive();
+
+            // a body declared too large needs no decoder to be refused: 413 at once, not 429
+            try (Socket big = new Socket("127.0.0.1", port)) {
+                big.getOutputStream().write(("PUT /v0.4/traces HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/msgpack\r\nContent-Length: " + (26L << 20) + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String head = new String(big.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                assertThat(head).isEqualTo("HTTP/1.1 413");
+            }
 
             out.write(slowBody, 4, slowBody.length - 4);
             out.flush();
