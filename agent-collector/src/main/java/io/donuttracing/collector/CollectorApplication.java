@@ -1,5 +1,6 @@
 package io.donuttracing.collector;
 
+import io.donuttracing.collector.config.BadSettingException;
 import io.donuttracing.collector.config.CollectorProperties;
 import io.donuttracing.collector.export.Exporter;
 import io.donuttracing.collector.export.ZipkinExporter;
@@ -61,9 +62,14 @@ public class CollectorApplication {
 
     @Bean
     TraceStore traceStore(CollectorProperties props) {
+        if (props.getSpanBudget() < 1) {
+            throw new BadSettingException("COLLECTOR_SPAN_BUDGET", "must be at least 1, not " + props.getSpanBudget(), null);
+        }
         DataSize memory = props.getMemoryBudget();
-        return new TraceStore(props.getSpanBudget(),
-                memory == null ? TraceStore.defaultMemoryBudget() : memory.toBytes());
+        if (memory != null && memory.toBytes() < 1) {
+            throw new BadSettingException("COLLECTOR_MEMORY_BUDGET", "must be at least 1B, not " + memory, null);
+        }
+        return new TraceStore(props.getSpanBudget(), memory == null ? TraceStore.defaultMemoryBudget() : memory.toBytes());
     }
 
     @Bean

@@ -1,5 +1,8 @@
 package io.donuttracing.collector;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,7 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.boot.SpringApplication;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -50,6 +55,15 @@ public abstract class CollectorTestBase {
     protected HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).GET().build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** A collector started with {@code setting} stops with Spring Boot's short report, holding {@code report}, and no stack trace. */
+    protected static void assertStartFailsWith(CapturedOutput output, String setting, String... report) {
+        int from = output.getAll().length(); // this start's report only
+        assertThatThrownBy(() -> SpringApplication.run(CollectorApplication.class, "--server.port=0",
+                "--server.address=127.0.0.1", setting)).isNotNull();
+        assertThat(output.getAll().substring(from)).contains("APPLICATION FAILED TO START")
+                .contains(report).doesNotContain("\tat io.donuttracing");
     }
 
     protected JsonNode getJson(String path) throws IOException, InterruptedException {

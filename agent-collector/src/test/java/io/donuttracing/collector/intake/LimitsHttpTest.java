@@ -14,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -101,6 +104,13 @@ class LimitsHttpTest extends CollectorTestBase {
         assertThat(get("/api/traces/" + first).statusCode()).isEqualTo(404);
         JsonNode newest = getJson("/api/traces/" + last);
         assertThat(newest.path("spans")).hasSize(10);
+    }
+
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aBudgetBelowOneStopsTheStartWithAReportThatNamesIt(CapturedOutput output) {
+        assertStartFailsWith(output, "--collector.memory-budget=0B", "COLLECTOR_MEMORY_BUDGET: must be at least 1B, not 0B");
+        assertStartFailsWith(output, "--collector.span-budget=0", "COLLECTOR_SPAN_BUDGET: must be at least 1, not 0");
     }
 
     private HttpResponse<String> send(long traceId, String service) throws Exception {
