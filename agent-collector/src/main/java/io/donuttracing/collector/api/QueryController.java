@@ -311,6 +311,7 @@ public class QueryController {
         Map<String, Object> st = new LinkedHashMap<>();
         st.put("spans_counted", stats.spansCounted());
         st.put("buckets", stats.bucketCount());
+        st.put("bytes", stats.bytes());
         out.put("stats", st);
         out.put("export", exporter.counters());
         return out;

@@ -26,6 +26,12 @@ import java.util.function.Predicate;
  *
  * <p>Stats that tracers computed themselves ({@code /v0.6/stats}) are merged into the same buckets and
  * groups ({@link #addClient}), so that a key's hits are the sum of both.
+ *
+ * <p>Memory is bounded whatever tracers send. A bucket holds {@value #MAX_GROUPS_PER_BUCKET} groups, then one
+ * {@link #OTHER_RESOURCES} group per service and name, up to {@value #MAX_OVERFLOW_GROUPS} of them, then one
+ * group for everything else ({@link #OTHER_SERVICES}). And when all the buckets together take more than the
+ * memory budget (counted roughly: a fixed cost per group and its key's long strings), the oldest buckets
+ * are dropped before their retention ends.
  */
 public final class Stats {
     public static final long BUCKET_NANOS = 10_000_000_000L;
@@ -33,6 +39,12 @@ public final class Stats {
     /** Groups in one 10 s bucket at most; beyond, a new key's resource becomes {@link #OTHER_RESOURCES}. */
     static final int MAX_GROUPS_PER_BUCKET = 2000;
     static final String OTHER_RESOURCES = "(other resources)";
+    /** {@link #OTHER_RESOURCES} groups in one bucket at most; beyond, new keys share one group. */
+    static final int MAX_OVERFLOW_GROUPS = 200;
+    static final String OTHER_SERVICES = "(other services)";
+    static final String OTHER_NAMES = "(other names)";
+    /** A group's heap, roughly: the map entry, the key, the counters, two sketches with a few bins. */
+    static final long GROUP_BYTES = 1500;
     /** The index mapping of every sketch here (sketches-java's choice for 1%: cubically interpolated). */
     public static final IndexMapping MAPPING = DDSketches.unboundedDense(RELATIVE_ACCURACY).getIndexMapping();
 
@@ -105,6 +117,11 @@ public final class Stats {
         public long maxDuration;
         public final DDSketch okSummary = DDSketches.unboundedDense(RELATIVE_ACCURACY);
         public final DDSketch errorSummary = DDSketches.unboundedDense(RELATIVE_ACCURACY);
+        final long bytes;
+
+        Group(long bytes) {
+            this.bytes = bytes;
+        }
     }
 
     /** A summary of several groups merged (a service, a resource, a time bucket). */
@@ -116,12 +133,20 @@ public final class Stats {
     }
 
     private final long retentionNanos;
+    private final long memoryBudget;
     private final TreeMap<Long, Map<Key, Group>> buckets = new TreeMap<>();
     private final Key probe = new Key();
     private long spansCounted;
+    private long bytes;
 
+    /** With a memory budget of a quarter of the largest heap. */
     public Stats(long retentionNanos) {
+        this(retentionNanos, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    public Stats(long retentionNanos, long memoryBudget) {
         this.retentionNanos = retentionNanos;
+        this.memoryBudget = memoryBudget;
     }
 
     /** Whether the agent computes stats for this span. */
@@ -223,7 +248,7 @@ public final class Stats {
         return bucket;
     }
 
-    private static Group group(Map<Key, Group> bucket, Key key) {
+    private Group group(Map<Key, Group> bucket, Key key) {
         Group g = bucket.get(key);
         if (g == null && bucket.size() >= MAX_GROUPS_PER_BUCKET) {
             // A resource with ids in it (GET /users/123) makes a group per value: past the limit, the new ones
@@ -231,21 +256,42 @@ public final class Stats {
             key.set(key.service, key.name, OTHER_RESOURCES, key.type, key.spanKind, key.httpStatus, key.root);
             g = bucket.get(key);
         }
+        if (g == null && bucket.size() >= MAX_GROUPS_PER_BUCKET + MAX_OVERFLOW_GROUPS) {
+            // so many services or names that even their overflow groups would grow without bound
+            key.set(OTHER_SERVICES, OTHER_NAMES, OTHER_RESOURCES, "", "", 0, false);
+            g = bucket.get(key);
+        }
         if (g == null) {
-            g = new Group();
+            g = new Group(GROUP_BYTES + ownBytes(key.service) + ownBytes(key.name) + ownBytes(key.resource)
+                    + ownBytes(key.type) + ownBytes(key.spanKind));
+            bytes += g.bytes;
             bucket.put(key.copy(), g);
         }
         return g;
     }
 
+    /** Strings of up to 96 characters are mostly shared with spans and other groups (see {@code Span.approximateBytes}). */
+    private static long ownBytes(String s) {
+        return s.length() > 96 ? 40 + s.length() : 0;
+    }
+
     private void evict(long nowNanos) {
         long oldest = nowNanos - retentionNanos;
         while (!buckets.isEmpty() && buckets.firstKey() < oldest) {
-            buckets.pollFirstEntry();
+            drop(buckets.pollFirstEntry());
         }
         int max = (int) (retentionNanos / BUCKET_NANOS) + 32;
         while (buckets.size() > max) {
-            buckets.pollLastEntry(); // spans from the far future: keep memory bounded
+            drop(buckets.pollLastEntry()); // spans from the far future: keep memory bounded
+        }
+        while (bytes > memoryBudget && buckets.size() > 1) {
+            drop(buckets.pollFirstEntry()); // the oldest history goes first
+        }
+    }
+
+    private void drop(Map.Entry<Long, Map<Key, Group>> bucket) {
+        for (Group g : bucket.getValue().values()) {
+            bytes -= g.bytes;
         }
     }
 
@@ -255,6 +301,15 @@ public final class Stats {
 
     public synchronized int bucketCount() {
         return buckets.size();
+    }
+
+    /** The groups' bytes, as counted against the memory budget. */
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    synchronized int groupCount() {
+        return buckets.values().stream().mapToInt(Map::size).sum();
     }
 
     /** Per service: top-level hits, errors and latency (the service's entry points). */

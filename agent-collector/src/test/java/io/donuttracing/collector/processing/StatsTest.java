@@ -155,4 +155,42 @@ class StatsTest {
         stats.add(List.of(), NOW + 600_000_000_000L);
         assertThat(stats.resources("ret")).isEmpty();
     }
+
+    @Test
+    void aBucketsGroupsStayBoundedHoweverManyServicesAndResourcesArrive() {
+        Stats stats = new Stats(3_600_000_000_000L);
+        List<Span[]> chunks = new ArrayList<>();
+        int n = 10_000;
+        for (int i = 0; i < n; i++) { // a service and a resource of their own each: one group per span unbounded
+            chunks.add(new Span[] {span("bounded-" + i, "GET /users/" + i, 1_000_000, 0, Span.TOP_LEVEL, "server")});
+        }
+        stats.add(chunks, NOW);
+        assertThat(stats.bucketCount()).isEqualTo(1);
+        assertThat(stats.groupCount()).isEqualTo(Stats.MAX_GROUPS_PER_BUCKET + Stats.MAX_OVERFLOW_GROUPS + 1);
+        // no hit is lost: the ones past both limits are under one service of their own
+        assertThat(stats.services().stream().mapToLong(Stats.Summary::hits).sum()).isEqualTo(n);
+        Stats.Summary rest = stats.services().stream().filter(x -> x.service().equals(Stats.OTHER_SERVICES))
+                .findFirst().orElseThrow();
+        assertThat(rest.hits()).isEqualTo(n - Stats.MAX_GROUPS_PER_BUCKET - Stats.MAX_OVERFLOW_GROUPS);
+    }
+
+    @Test
+    void theOldestBucketsGoWhenTheMemoryBudgetIsSpent() {
+        long budget = 10 * 5 * Stats.GROUP_BYTES; // ten buckets of five groups
+        Stats stats = new Stats(3_600_000_000_000L, budget);
+        for (int bucket = 19; bucket >= 0; bucket--) { // twenty buckets, oldest first
+            List<Span[]> chunks = new ArrayList<>();
+            for (int r = 0; r < 5; r++) {
+                Span s = span("budget", "GET /r" + r, 1_000_000, 0, Span.TOP_LEVEL, "server");
+                s.start -= bucket * Stats.BUCKET_NANOS;
+                chunks.add(new Span[] {s});
+            }
+            stats.add(chunks, NOW);
+        }
+        assertThat(stats.bucketCount()).isEqualTo(10);
+        assertThat(stats.bytes()).isEqualTo(budget);
+        List<Long> kept = stats.timeseries("budget", null).stream().map(java.util.Map.Entry::getKey).toList();
+        assertThat(kept).hasSize(10);
+        assertThat(kept.get(9)).as("the newest bucket").isEqualTo(Math.floorDiv(NOW - 4_000_000_000L, Stats.BUCKET_NANOS) * Stats.BUCKET_NANOS);
+    }
 }
