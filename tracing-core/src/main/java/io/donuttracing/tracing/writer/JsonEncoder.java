@@ -6,14 +6,11 @@ import java.util.List;
 
 /** The v0.3 intake format: the same structure as {@link MsgpackEncoder}, as JSON. Readable with curl and eyes. */
 public final class JsonEncoder implements TraceEncoder {
-  private final String env;
-  private final String version;
-  private final String service;
+  private final AddedTags added;
 
+  /** @param env {@code env} tag for every span, or null; @param version for spans of {@code service}, or null */
   public JsonEncoder(String env, String version, String service) {
-    this.env = env;
-    this.version = version;
-    this.service = service;
+    this.added = new AddedTags(env, version, service);
   }
 
   @Override
@@ -68,10 +65,12 @@ public final class JsonEncoder implements TraceEncoder {
         first = entry(sb, first, span.tagKeyAt(i), value);
       }
     }
-    if (env != null && span.tag("env") == null) {
+    String env = added.env(span);
+    if (env != null) {
       first = entry(sb, first, "env", env);
     }
-    if (version != null && service.equals(span.service()) && span.tag("version") == null) {
+    String version = added.version(span);
+    if (version != null) {
       first = entry(sb, first, "version", version);
     }
     if (span.origin() != null) {

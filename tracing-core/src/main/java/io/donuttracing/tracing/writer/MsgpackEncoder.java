@@ -41,9 +41,7 @@ public final class MsgpackEncoder implements TraceEncoder {
   /** When the cache holds this many strings it starts over, so unbounded cardinality cannot grow it. */
   static final int MAX_CACHED_STRINGS = 4096;
 
-  private final String env;
-  private final String version;
-  private final String service;
+  private final AddedTags added;
   /** A buffer grown past this by a rare huge batch is not kept for the next ones. */
   static final int MAX_KEPT_BUFFER_BYTES = 1024 * 1024;
 
@@ -54,9 +52,7 @@ public final class MsgpackEncoder implements TraceEncoder {
 
   /** @param env {@code env} tag for every span, or null; @param version for spans of {@code service}, or null */
   public MsgpackEncoder(String env, String version, String service) {
-    this.env = env;
-    this.version = version;
-    this.service = service;
+    this.added = new AddedTags(env, version, service);
   }
 
   @Override
@@ -120,28 +116,28 @@ public final class MsgpackEncoder implements TraceEncoder {
         metaCount++;
       }
     }
-    boolean addEnv = env != null && span.tag("env") == null;
-    boolean addVersion = version != null && service.equals(span.service()) && span.tag("version") == null;
-    boolean addOrigin = span.origin() != null;
+    String env = added.env(span);
+    String version = added.version(span);
+    String origin = span.origin();
     writeUtf8(K_META);
-    packer.packMapHeader(metaCount + (addEnv ? 1 : 0) + (addVersion ? 1 : 0) + (addOrigin ? 1 : 0));
+    packer.packMapHeader(metaCount + (env != null ? 1 : 0) + (version != null ? 1 : 0) + (origin != null ? 1 : 0));
     for (int i = 0; i < span.tagCount(); i++) {
       if (span.tagValueAt(i) instanceof String value) {
         packString(span.tagKeyAt(i));
         packString(value);
       }
     }
-    if (addEnv) {
+    if (env != null) {
       packString("env");
       packString(env);
     }
-    if (addVersion) {
+    if (version != null) {
       packString("version");
       packString(version);
     }
-    if (addOrigin) {
+    if (origin != null) {
       packString("_dd.origin");
-      packString(span.origin());
+      packString(origin);
     }
 
     writeUtf8(K_METRICS);

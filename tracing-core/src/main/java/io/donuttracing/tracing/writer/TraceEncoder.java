@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Turns a batch of traces into a request body for one intake endpoint. Besides each span's own tags, an
  * encoder adds the process-wide ones the agent expects on every span: {@code env}, {@code version} (on
- * spans of the main service) and {@code _dd.origin}. Not thread-safe: the writer's thread owns it.
+ * spans of the main service) and {@code _dd.origin} ({@link AddedTags}). Not thread-safe: the writer's thread
+ * owns it.
  */
 public interface TraceEncoder {
   /** {@code /v0.4/traces} or {@code /v0.3/traces}. */

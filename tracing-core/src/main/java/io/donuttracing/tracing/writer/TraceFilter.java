@@ -19,7 +19,7 @@ import java.util.regex.PatternSyntaxException;
  * stats it sends. A trace whose root they filter is neither sent nor counted.
  */
 final class TraceFilter {
-  static final TraceFilter NONE = new TraceFilter(List.of(), List.of(), List.of(), null, null, null);
+  static final TraceFilter NONE = new TraceFilter(List.of(), List.of(), List.of(), new AddedTags(null, null, null));
 
   /**
    * A tag rule: {@code key}, the tag with any value, or {@code key:value}, the tag with that value
@@ -34,18 +34,13 @@ final class TraceFilter {
   private final List<Pattern> resources;
   private final List<TagRule> require;
   private final List<TagRule> reject;
-  private final String env;
-  private final String version;
-  private final String service;
+  private final AddedTags added;
 
-  private TraceFilter(List<Pattern> resources, List<TagRule> require, List<TagRule> reject, String env,
-      String version, String service) {
+  private TraceFilter(List<Pattern> resources, List<TagRule> require, List<TagRule> reject, AddedTags added) {
     this.resources = resources;
     this.require = require;
     this.reject = reject;
-    this.env = env;
-    this.version = version;
-    this.service = service;
+    this.added = added;
   }
 
   /**
@@ -70,7 +65,8 @@ final class TraceFilter {
     if (resources.isEmpty() && require.isEmpty() && reject.isEmpty()) {
       return NONE;
     }
-    return new TraceFilter(List.copyOf(resources), List.copyOf(require), List.copyOf(reject), env, version, service);
+    return new TraceFilter(List.copyOf(resources), List.copyOf(require), List.copyOf(reject),
+        new AddedTags(env, version, service));
   }
 
   private static List<TagRule> rules(List<String> listed, boolean regex) {
@@ -117,12 +113,12 @@ final class TraceFilter {
         }
       }
       for (TagRule r : reject) {
-        if (r.matches(tag(root, r.key))) {
+        if (r.matches(added.asSent(root, r.key))) {
           return true;
         }
       }
       for (TagRule r : require) {
-        if (!r.matches(tag(root, r.key))) {
+        if (!r.matches(added.asSent(root, r.key))) {
           return true;
         }
       }
@@ -132,19 +128,6 @@ final class TraceFilter {
     }
   }
 
-  /** A string tag of the root as the encoders write it: its own, else the {@code env}, {@code version} they add. */
-  private String tag(Span root, String key) {
-    String v = root.tag(key);
-    if (v != null) {
-      return v;
-    }
-    return switch (key) {
-      case "env" -> env;
-      case "version" -> service != null && service.equals(root.service()) ? version : null;
-      case "_dd.origin" -> root.origin();
-      default -> null;
-    };
-  }
 
   /**
    * The span without a parent: a trace that started in this process. Else the span whose parent is in

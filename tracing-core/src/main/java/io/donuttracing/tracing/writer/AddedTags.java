@@ -1,0 +1,41 @@
+package io.donuttracing.tracing.writer;
+
+import io.donuttracing.tracing.Span;
+
+/**
+ * The string tags an encoder adds to each span it writes, besides the span's own: the process-wide ones the
+ * agent expects. {@code env} on every span and {@code version} on spans of the tracer's own service, each
+ * unless the span has its own; {@code _dd.origin} when the span carries one. The encoders write them, and the
+ * agent's tag rules see them, so {@link TraceFilter} reads them here too.
+ *
+ * @param env the tracer's {@code env}, or null
+ * @param version the tracer's {@code version}, or null
+ * @param service the tracer's service, whose spans get {@code version}
+ */
+record AddedTags(String env, String version, String service) {
+
+  /** The {@code env} to add to this span, or null. */
+  String env(Span span) {
+    return env != null && span.tag("env") == null ? env : null;
+  }
+
+  /** The {@code version} to add to this span, or null. */
+  String version(Span span) {
+    return version != null && service != null && service.equals(span.service()) && span.tag("version") == null
+        ? version : null;
+  }
+
+  /** A string tag as the agent receives it: the span's own, else the one an encoder adds. */
+  String asSent(Span span, String key) {
+    String own = span.tag(key);
+    if (own != null) {
+      return own;
+    }
+    return switch (key) {
+      case "env" -> env;
+      case "version" -> version(span);
+      case "_dd.origin" -> span.origin();
+      default -> null;
+    };
+  }
+}
