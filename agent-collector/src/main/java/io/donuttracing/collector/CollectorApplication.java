@@ -15,8 +15,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.web.server.ConfigurableWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -69,12 +69,12 @@ public class CollectorApplication {
         if (memory != null && memory.toBytes() < 1) {
             throw new BadSettingException("COLLECTOR_MEMORY_BUDGET", "must be at least 1B, not " + memory, null);
         }
-        return new TraceStore(props.getSpanBudget(), memory == null ? TraceStore.defaultMemoryBudget() : memory.toBytes());
+        return new TraceStore(props.getSpanBudget(), memory == null ? quarterOfTheHeap() : memory.toBytes());
     }
 
     @Bean
     Stats stats(CollectorProperties props) {
-        return new Stats(props.getStatsRetention().toNanos());
+        return new Stats(props.getStatsRetention().toNanos(), quarterOfTheHeap());
     }
 
     @Bean
@@ -108,5 +108,10 @@ public class CollectorApplication {
         return new Pipeline(new Normalizer(), ignored, filterTags,
                 new Obfuscator(props.getObfuscation().isSql(), props.getObfuscation().isRedis()),
                 stats, sampler, store, exporter);
+    }
+
+    /** The default memory budget of the store, and the stats' budget: a quarter of the largest heap each. */
+    private static long quarterOfTheHeap() {
+        return Runtime.getRuntime().maxMemory() / 4;
     }
 }

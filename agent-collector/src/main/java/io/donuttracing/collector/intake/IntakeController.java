@@ -91,14 +91,7 @@ public class IntakeController {
             unsupported(res, mt, "/v0.6/stats takes application/msgpack");
             return;
         }
-        if (!acquireDecoder(req, res)) {
-            return;
-        }
-        try {
-            acceptStats(req, res);
-        } finally {
-            decoders.release();
-        }
+        withDecoder(req, res, () -> acceptStats(req, res));
     }
 
     private void acceptStats(HttpServletRequest req, HttpServletResponse res) throws IOException {
@@ -149,14 +142,7 @@ public class IntakeController {
                 }
             }
         }
-        if (!acquireDecoder(req, res)) {
-            return;
-        }
-        try {
-            acceptTraces(version, format, req, res);
-        } finally {
-            decoders.release();
-        }
+        withDecoder(req, res, () -> acceptTraces(version, format, req, res));
     }
 
     private void acceptTraces(int version, Format format, HttpServletRequest req, HttpServletResponse res)
@@ -215,27 +201,38 @@ public class IntakeController {
         }
     }
 
+    /** Reading and decoding a body, and what follows; it holds a decoder. */
+    private interface Decoding {
+        void run() throws IOException;
+    }
+
     /**
-     * Takes a decoder for the request's body (the caller releases it), or answers and returns false: 413 at once
-     * for a body declared larger than the limit, 429 when no decoder was free within a second. A refused body
-     * is left unread: Tomcat discards it (up to {@code server.tomcat.max-swallow-size}) or closes the connection.
+     * Runs {@code decoding} holding a decoder, or answers without it: 413 at once for a body declared larger
+     * than the limit, 429 when no decoder was free within a second. A refused body is left unread: Tomcat
+     * discards it (up to {@code server.tomcat.max-swallow-size}) or closes the connection.
      */
-    private boolean acquireDecoder(HttpServletRequest req, HttpServletResponse res) throws IOException {
+    private void withDecoder(HttpServletRequest req, HttpServletResponse res, Decoding decoding) throws IOException {
         if (req.getContentLengthLong() > maxRequestBytes) {
             tooLarge(res);
-            return false;
+            return;
         }
+        boolean acquired = false;
         try {
-            if (decoders.tryAcquire(DECODER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                return true;
-            }
+            acquired = decoders.tryAcquire(DECODER_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        pipeline.count("payloads_rejected.too_many_requests", 1);
-        error(res, 429, "too_many_requests", "every decoder was busy for " + DECODER_WAIT_MILLIS
-                + " ms; send again later");
-        return false;
+        if (!acquired) {
+            pipeline.count("payloads_rejected.too_many_requests", 1);
+            error(res, 429, "too_many_requests", "every decoder was busy for " + DECODER_WAIT_MILLIS
+                    + " ms; send again later");
+            return;
+        }
+        try {
+            decoding.run();
+        } finally {
+            decoders.release();
+        }
     }
 
     /** Reads the body, or answers 413 and returns null (a chunked body can only be found too large here). */

@@ -1,5 +1,10 @@
 package io.donuttracing.collector.model;
 
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * One span as the collector keeps it: primitive fields, shared (interned) strings, tags in flat arrays.
  *
@@ -44,9 +49,8 @@ public final class Span {
     }
 
     /**
-     * Roughly the heap this span holds: the object, its arrays, and its long strings. Strings of up to 96
-     * characters are mostly shared with other spans (the decoders' {@code Strings} table), so they count as
-     * references only; longer ones (SQL, URLs, stack traces, a tracer's oversized tags) are the span's own.
+     * Roughly the heap this span holds: the object, its arrays, and the strings that are its own
+     * ({@link #ownBytes}: SQL, URLs, stack traces, a tracer's oversized tags).
      */
     public long approximateBytes() {
         long n = 96 + 8L * (meta.length + metricKeys.length + metricValues.length)
@@ -60,8 +64,13 @@ public final class Span {
         return n;
     }
 
-    private static long ownBytes(String s) {
-        return s.length() > 96 ? 40 + s.length() : 0; // headers, and Latin-1 characters (twice that for others)
+    /**
+     * The heap a string of a span or a stats key holds on its own: nothing when it is short enough for the
+     * decoders to share it ({@code intake.Strings} shares up to 96 bytes), else its headers and its Latin-1
+     * characters (twice that for others: roughly).
+     */
+    public static long ownBytes(String s) {
+        return s.length() > 96 ? 40 + s.length() : 0;
     }
 
     public boolean isTopLevel() {
@@ -88,7 +97,7 @@ public final class Span {
                 return;
             }
         }
-        String[] n = java.util.Arrays.copyOf(m, m.length + 2);
+        String[] n = Arrays.copyOf(m, m.length + 2);
         n[m.length] = key;
         n[m.length + 1] = value;
         meta = n;
@@ -115,21 +124,21 @@ public final class Span {
      */
     public void keepLastOfRepeatedKeys() {
         if (hasRepeats(meta, 2)) {
-            java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
+            LinkedHashMap<String, String> m = new LinkedHashMap<>();
             for (int i = 0; i < meta.length; i += 2) {
                 m.remove(meta[i]); // the last one's place, as putMeta would leave it
                 m.put(meta[i], meta[i + 1]);
             }
             String[] n = new String[2 * m.size()];
             int i = 0;
-            for (java.util.Map.Entry<String, String> e : m.entrySet()) {
+            for (Map.Entry<String, String> e : m.entrySet()) {
                 n[i++] = e.getKey();
                 n[i++] = e.getValue();
             }
             meta = n;
         }
         if (hasRepeats(metricKeys, 1)) {
-            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+            LinkedHashMap<String, Double> m = new LinkedHashMap<>();
             for (int i = 0; i < metricKeys.length; i++) {
                 m.remove(metricKeys[i]);
                 m.put(metricKeys[i], metricValues[i]);
@@ -152,7 +161,7 @@ public final class Span {
             }
             return false;
         }
-        java.util.HashSet<String> seen = new java.util.HashSet<>(2 * n);
+        HashSet<String> seen = new HashSet<>(2 * n);
         for (int i = 0; i < keys.length; i += step) {
             if (!seen.add(keys[i])) {
                 return true;

@@ -139,11 +139,12 @@ public final class Stats {
     private long spansCounted;
     private long bytes;
 
-    /** With a memory budget of a quarter of the largest heap. */
+    /** Without a memory budget: only the retention and the groups per bucket bound it. */
     public Stats(long retentionNanos) {
-        this(retentionNanos, Runtime.getRuntime().maxMemory() / 4);
+        this(retentionNanos, Long.MAX_VALUE);
     }
 
+    /** @param memoryBudget bytes, as the groups are counted (see {@link #GROUP_BYTES}) */
     public Stats(long retentionNanos, long memoryBudget) {
         this.retentionNanos = retentionNanos;
         this.memoryBudget = memoryBudget;
@@ -262,17 +263,12 @@ public final class Stats {
             g = bucket.get(key);
         }
         if (g == null) {
-            g = new Group(GROUP_BYTES + ownBytes(key.service) + ownBytes(key.name) + ownBytes(key.resource)
-                    + ownBytes(key.type) + ownBytes(key.spanKind));
+            g = new Group(GROUP_BYTES + Span.ownBytes(key.service) + Span.ownBytes(key.name)
+                    + Span.ownBytes(key.resource) + Span.ownBytes(key.type) + Span.ownBytes(key.spanKind));
             bytes += g.bytes;
             bucket.put(key.copy(), g);
         }
         return g;
-    }
-
-    /** Strings of up to 96 characters are mostly shared with spans and other groups (see {@code Span.approximateBytes}). */
-    private static long ownBytes(String s) {
-        return s.length() > 96 ? 40 + s.length() : 0;
     }
 
     private void evict(long nowNanos) {

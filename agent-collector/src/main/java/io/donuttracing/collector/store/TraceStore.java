@@ -73,8 +73,9 @@ public final class TraceStore {
     private long spansDroppedTraceFull;
     private long spansStored;
 
+    /** Without a memory budget: the span budget alone bounds it. */
     public TraceStore(int spanBudget) {
-        this(spanBudget, defaultMemoryBudget(), PIECES_WINDOW);
+        this(spanBudget, Long.MAX_VALUE, PIECES_WINDOW);
     }
 
     /** @param memoryBudget bytes, as {@link Span#approximateBytes} counts them */
@@ -83,7 +84,7 @@ public final class TraceStore {
     }
 
     public TraceStore(int spanBudget, Duration piecesWindow) {
-        this(spanBudget, defaultMemoryBudget(), piecesWindow);
+        this(spanBudget, Long.MAX_VALUE, piecesWindow);
     }
 
     TraceStore(int spanBudget, long memoryBudget, Duration piecesWindow) {
@@ -96,11 +97,6 @@ public final class TraceStore {
         this.spanBudget = spanBudget;
         this.memoryBudget = memoryBudget;
         this.piecesWindowNanos = piecesWindow.toNanos();
-    }
-
-    /** A quarter of the largest heap the JVM may take. */
-    public static long defaultMemoryBudget() {
-        return Runtime.getRuntime().maxMemory() / 4;
     }
 
     /** Adds the kept chunks of one payload, joining them to stored traces with the same id. */
@@ -139,8 +135,7 @@ public final class TraceStore {
             if (fit == 0) {
                 continue;
             }
-            fresh = fit < fresh.length ? Arrays.copyOf(fresh, fit) : fresh;
-            chunk = fresh;
+            chunk = fit < fresh.length ? Arrays.copyOf(fresh, fit) : fresh;
             if (e == null) {
                 e = new Entry(id, chunk);
                 byId.put(id, e);

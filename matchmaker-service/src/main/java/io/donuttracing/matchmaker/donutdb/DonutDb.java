@@ -72,7 +72,7 @@ public class DonutDb {
         String key = donutsBySugarLevelKey(sugar);
         List<String> names = read(key, () -> redis.opsForList().range(key, 0, limit - 1L));
         if (names == null || names.isEmpty()) {
-            log.warn("{} is missing from DonutDB; choosing from the menu instead", donutsBySugarLevelKey(sugar));
+            log.warn("{} is missing from DonutDB; choosing from the menu instead", key);
             return suitedTo(sugar, menu.findAllByOrderById()).stream().limit(limit).toList();
         }
         return names;
