@@ -65,11 +65,7 @@ public class CollectorApplication {
         if (props.getSpanBudget() < 1) {
             throw new BadSettingException("COLLECTOR_SPAN_BUDGET", "must be at least 1, not " + props.getSpanBudget(), null);
         }
-        DataSize memory = props.getMemoryBudget();
-        if (memory != null && memory.toBytes() < 1) {
-            throw new BadSettingException("COLLECTOR_MEMORY_BUDGET", "must be at least 1B, not " + memory, null);
-        }
-        return new TraceStore(props.getSpanBudget(), memory == null ? quarterOfTheHeap() : memory.toBytes());
+        return new TraceStore(props.getSpanBudget(), memoryBudget(props.getMemoryBudget(), "COLLECTOR_MEMORY_BUDGET"));
     }
 
     @Bean
@@ -110,7 +106,21 @@ public class CollectorApplication {
                 stats, sampler, store, exporter);
     }
 
-    /** The default memory budget of the store, and the stats' budget: a quarter of the largest heap each. */
+    /**
+     * A memory budget as set ({@code variable} names it in the report when it is below one byte), or by default a
+     * quarter of the largest heap: the store's, the decoders' (read by the intake) and the stats' each take at
+     * most that, so that together they leave room for the bodies being read and for Spring itself.
+     */
+    public static long memoryBudget(DataSize set, String variable) {
+        if (set == null) {
+            return quarterOfTheHeap();
+        }
+        if (set.toBytes() < 1) {
+            throw new BadSettingException(variable, "must be at least 1B, not " + set, null);
+        }
+        return set.toBytes();
+    }
+
     private static long quarterOfTheHeap() {
         return Runtime.getRuntime().maxMemory() / 4;
     }

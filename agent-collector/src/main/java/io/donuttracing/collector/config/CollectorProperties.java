@@ -30,6 +30,11 @@ public class CollectorProperties {
      * that finds none free within a second gets 429.
      */
     private int decoders;
+    /**
+     * How much heap the decoders may fill at once ({@code 64MB}), shared equally between them; unset is a quarter
+     * of the largest heap. A body that would decode into more than its decoder's share gets 413.
+     */
+    private DataSize decodeBudget;
     /** Traces per second per (service, env) that the published sampling rates aim at. */
     private double targetTps = 10;
     /** Traces per second kept by the error sampler among those the priority sampler would drop. */
@@ -170,6 +175,14 @@ public class CollectorProperties {
 
     public void setMaxRequestBytes(long maxRequestBytes) {
         this.maxRequestBytes = maxRequestBytes;
+    }
+
+    public DataSize getDecodeBudget() {
+        return decodeBudget;
+    }
+
+    public void setDecodeBudget(DataSize decodeBudget) {
+        this.decodeBudget = decodeBudget;
     }
 
     public int getDecoders() {

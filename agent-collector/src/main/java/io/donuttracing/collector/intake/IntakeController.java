@@ -1,5 +1,6 @@
 package io.donuttracing.collector.intake;
 
+import io.donuttracing.collector.CollectorApplication;
 import io.donuttracing.collector.Pipeline;
 import io.donuttracing.collector.config.CollectorProperties;
 import io.donuttracing.collector.model.ClientStats;
@@ -40,12 +41,14 @@ import tools.jackson.core.json.JsonFactory;
  * {@code Datadog-Client-Dropped-P0-Traces}/{@code -Spans} (counted, and toward the sampling rates).
  * Every response but {@code /info}'s carries {@code Datadog-Agent-Version} and {@code Datadog-Agent-State}.
  * Errors: 400 with the reason when the body cannot be decoded (nothing from it is kept), 413 when it is
- * over {@code collector.max-request-bytes}, 415 for another media type, 429 when every decoder stayed busy
- * for a second; all as {@code {"error":"...","detail":"..."}}.
+ * over {@code collector.max-request-bytes} or would decode into more than its decoder's share of
+ * {@code collector.decode-budget}, 415 for another media type, 429 when every decoder stayed busy for a
+ * second; all as {@code {"error":"...","detail":"..."}}.
  *
  * <p>At most {@code collector.decoders} bodies (one per CPU, as the agent's receiver allows) are read and
- * decoded at once, each up to {@code collector.max-request-bytes}: that bounds the memory that tracers
- * sending at the same time can take, whatever they send.
+ * decoded at once, each up to {@code collector.max-request-bytes} and into at most its share of
+ * {@code collector.decode-budget}: that bounds the memory that tracers sending at the same time can take,
+ * whatever they send.
  */
 @RestController
 public class IntakeController {
@@ -59,13 +62,17 @@ public class IntakeController {
     private final AgentInfo info;
     private final long maxRequestBytes;
     private final Semaphore decoders;
+    /** The heap one body may decode into: an equal share of the decode budget. */
+    private final long maxDecodedBytes;
 
     public IntakeController(Pipeline pipeline, AgentInfo info, CollectorProperties props) {
         this.pipeline = pipeline;
         this.info = info;
         this.maxRequestBytes = props.getMaxRequestBytes();
-        this.decoders = new Semaphore(props.getDecoders() > 0 ? props.getDecoders()
-                : Runtime.getRuntime().availableProcessors());
+        int n = props.getDecoders() > 0 ? props.getDecoders() : Runtime.getRuntime().availableProcessors();
+        this.decoders = new Semaphore(n);
+        this.maxDecodedBytes = Math.max(1, CollectorApplication.memoryBudget(props.getDecodeBudget(),
+                "COLLECTOR_DECODE_BUDGET") / n);
     }
 
     @RequestMapping(path = "/v0.3/traces", method = {RequestMethod.PUT, RequestMethod.POST})
@@ -101,10 +108,9 @@ public class IntakeController {
         }
         ClientStats stats;
         try {
-            stats = MsgpackDecoder.decodeClientStats(body.bytes(), body.length());
+            stats = MsgpackDecoder.decodeClientStats(body.bytes(), body.length(), maxDecodedBytes);
         } catch (BadPayloadException e) {
-            pipeline.count("payloads_rejected.bad_request", 1);
-            error(res, 400, "bad_request", e.getMessage());
+            refuse(res, e);
             return;
         }
         pipeline.count("client_stats_payloads", 1);
@@ -154,13 +160,12 @@ public class IntakeController {
         List<Span[]> chunks;
         try {
             chunks = switch (format) {
-                case MSGPACK -> MsgpackDecoder.decodeV04(body.bytes(), body.length());
-                case MSGPACK_V05 -> MsgpackDecoder.decodeV05(body.bytes(), body.length());
-                case JSON -> JsonDecoder.decode(body.bytes(), body.length());
+                case MSGPACK -> MsgpackDecoder.decodeV04(body.bytes(), body.length(), maxDecodedBytes);
+                case MSGPACK_V05 -> MsgpackDecoder.decodeV05(body.bytes(), body.length(), maxDecodedBytes);
+                case JSON -> JsonDecoder.decode(body.bytes(), body.length(), maxDecodedBytes);
             };
         } catch (BadPayloadException e) {
-            pipeline.count("payloads_rejected.bad_request", 1);
-            error(res, 400, "bad_request", e.getMessage());
+            refuse(res, e);
             return;
         }
         String lang = req.getHeader("Datadog-Meta-Lang");
@@ -242,6 +247,17 @@ public class IntakeController {
         } catch (BodyReader.TooLargeException e) {
             tooLarge(res);
             return null;
+        }
+    }
+
+    /** A body that was read but is not decoded: nothing from it is kept. */
+    private void refuse(HttpServletResponse res, BadPayloadException e) throws IOException {
+        if (e.tooLarge()) {
+            pipeline.count("payloads_rejected.too_large", 1);
+            error(res, 413, "payload_too_large", e.getMessage());
+        } else {
+            pipeline.count("payloads_rejected.bad_request", 1);
+            error(res, 400, "bad_request", e.getMessage());
         }
     }
 

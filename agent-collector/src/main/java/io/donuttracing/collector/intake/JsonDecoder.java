@@ -12,7 +12,8 @@ import tools.jackson.core.json.JsonFactory;
 /**
  * Decodes a v0.3/v0.4 JSON body (an array of traces, each an array of span objects) straight into
  * {@link Span}s with Jackson's streaming parser. Ids may be any JSON integer up to 2^64-1; {@code null}
- * means empty; unknown fields are skipped (iteratively; Jackson's nesting limit bounds the depth).
+ * means empty; unknown fields are skipped (iteratively; Jackson's nesting limit bounds the depth). What
+ * decoding makes is charged to the body's {@link Allowance}, as in {@link MsgpackDecoder}.
  */
 public final class JsonDecoder {
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -20,7 +21,9 @@ public final class JsonDecoder {
     private JsonDecoder() {
     }
 
-    public static List<Span[]> decode(byte[] buf, int len) {
+    /** Decodes a body into at most {@code maxDecodedBytes} of heap. */
+    public static List<Span[]> decode(byte[] buf, int len, long maxDecodedBytes) {
+        Allowance allowance = new Allowance(maxDecodedBytes);
         try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), buf, 0, len)) {
             List<Span[]> out = new ArrayList<>();
             JsonToken t = p.nextToken();
@@ -33,13 +36,15 @@ public final class JsonDecoder {
                     continue;
                 }
                 expect(p, t, JsonToken.START_ARRAY, "a trace must be an array of spans");
+                allowance.charge(Allowance.ARRAY + 4); // the trace's array, and its slot in the list
                 List<Span> spans = new ArrayList<>();
                 while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
                     if (t == JsonToken.VALUE_NULL) {
                         continue;
                     }
                     expect(p, t, JsonToken.START_OBJECT, "a span must be an object");
-                    spans.add(span(p));
+                    allowance.charge(Allowance.SPAN + 8); // and its slots in the list and in the array
+                    spans.add(span(p, allowance));
                 }
                 out.add(spans.toArray(new Span[0]));
             }
@@ -70,24 +75,24 @@ public final class JsonDecoder {
         return new BadPayloadException("json: " + reason + " (at byte " + p.currentTokenLocation().getByteOffset() + ")");
     }
 
-    private static Span span(JsonParser p) {
+    private static Span span(JsonParser p, Allowance a) {
         Span s = new Span();
         String field;
         while ((field = p.nextName()) != null) {
             JsonToken t = p.nextToken();
             switch (field) {
-                case "service" -> s.service = string(p, t, field);
-                case "name" -> s.name = string(p, t, field);
-                case "resource" -> s.resource = string(p, t, field);
-                case "type" -> s.type = string(p, t, field);
+                case "service" -> s.service = a.string(string(p, t, field));
+                case "name" -> s.name = a.string(string(p, t, field));
+                case "resource" -> s.resource = a.string(string(p, t, field));
+                case "type" -> s.type = a.string(string(p, t, field));
                 case "trace_id" -> s.traceId = integer(p, t, field);
                 case "span_id" -> s.spanId = integer(p, t, field);
                 case "parent_id" -> s.parentId = integer(p, t, field);
                 case "start" -> s.start = integer(p, t, field);
                 case "duration" -> s.duration = integer(p, t, field);
                 case "error" -> s.error = (int) integer(p, t, field);
-                case "meta" -> s.meta = meta(p, t);
-                case "metrics" -> metrics(p, t, s);
+                case "meta" -> s.meta = meta(p, t, a);
+                case "metrics" -> metrics(p, t, s, a);
                 default -> p.skipChildren();
             }
         }
@@ -124,7 +129,7 @@ public final class JsonDecoder {
         return p.getLongValue();
     }
 
-    private static String[] meta(JsonParser p, JsonToken t) {
+    private static String[] meta(JsonParser p, JsonToken t, Allowance a) {
         if (t == JsonToken.VALUE_NULL) {
             return Span.NO_META;
         }
@@ -134,13 +139,14 @@ public final class JsonDecoder {
         List<String> kv = new ArrayList<>();
         String k;
         while ((k = p.nextName()) != null) {
-            kv.add(Strings.share(k));
-            kv.add(string(p, p.nextToken(), "a meta value"));
+            a.charge(16); // the pair's slots in the list and in the array
+            kv.add(a.string(Strings.share(k)));
+            kv.add(a.string(string(p, p.nextToken(), "a meta value")));
         }
         return kv.isEmpty() ? Span.NO_META : kv.toArray(new String[0]);
     }
 
-    private static void metrics(JsonParser p, JsonToken t, Span s) {
+    private static void metrics(JsonParser p, JsonToken t, Span s, Allowance a) {
         if (t == JsonToken.VALUE_NULL) {
             return;
         }
@@ -158,7 +164,8 @@ public final class JsonDecoder {
             if (v != JsonToken.VALUE_NUMBER_INT && v != JsonToken.VALUE_NUMBER_FLOAT) {
                 throw bad(p, "a metric must be a number");
             }
-            keys.add(Strings.share(k));
+            a.charge(36); // a boxed double, and the pair's slots in the lists and in the arrays
+            keys.add(a.string(Strings.share(k)));
             values.add(p.getDoubleValue());
         }
         if (!keys.isEmpty()) {

@@ -28,7 +28,9 @@ import org.msgpack.core.buffer.MessageBuffer;
  * bin strings, nil as the empty value, and skips unknown keys. It never trusts a length header: no
  * array, map or string is allocated larger than the bytes that are actually left in the body, and
  * skipping nested values is iterative, so deep nesting cannot overflow the stack. Anything malformed
- * throws {@link BadPayloadException}, and the caller then stores nothing from the body.
+ * throws {@link BadPayloadException}, and the caller then stores nothing from the body. What decoding makes
+ * is charged to the body's {@link Allowance}: past it, decoding stops with a {@link BadPayloadException}
+ * that is {@link BadPayloadException#tooLarge() too large}.
  *
  * <p>Client stats ({@code /v0.6/stats}): a map of {@code Hostname, Env, Version, Service, Lang,
  * TracerVersion, RuntimeID, Sequence} and {@code Stats}, an array of buckets
@@ -41,29 +43,35 @@ import org.msgpack.core.buffer.MessageBuffer;
 public final class MsgpackDecoder {
     private final MessageUnpacker u;
     private final int length;
+    private final Allowance allowance;
 
-    private MsgpackDecoder(byte[] buf, int len) {
+    private MsgpackDecoder(byte[] buf, int len, long maxDecodedBytes) {
         this.u = MessagePack.newDefaultUnpacker(buf, 0, len);
         this.length = len;
+        this.allowance = new Allowance(maxDecodedBytes);
     }
 
-    /** Decodes a v0.3 or v0.4 body: an array of traces, each an array of span maps. */
-    public static List<Span[]> decodeV04(byte[] buf, int len) {
-        return decode(buf, len, d -> d.traces(null));
+    /**
+     * Decodes a v0.3 or v0.4 body: an array of traces, each an array of span maps, into at most
+     * {@code maxDecodedBytes} of heap.
+     */
+    public static List<Span[]> decodeV04(byte[] buf, int len, long maxDecodedBytes) {
+        return decode(buf, len, maxDecodedBytes, d -> d.traces(null));
     }
 
-    /** Decodes a v0.5 body: {@code [dictionary, traces]}. */
-    public static List<Span[]> decodeV05(byte[] buf, int len) {
-        return decode(buf, len, d -> {
+    /** Decodes a v0.5 body: {@code [dictionary, traces]}, into at most {@code maxDecodedBytes} of heap. */
+    public static List<Span[]> decodeV05(byte[] buf, int len, long maxDecodedBytes) {
+        return decode(buf, len, maxDecodedBytes, d -> {
             int n = d.arrayHeader();
             if (n != 2) {
                 throw d.bad("v0.5: the body must be an array of 2 elements [dictionary, traces], got " + n);
             }
             int dn = d.arrayHeader();
             d.claim(dn, 1, "dictionary");
+            d.allowance.refs(dn);
             String[] dict = new String[dn];
             for (int i = 0; i < dn; i++) {
-                dict[i] = d.string();
+                dict[i] = d.kept();
             }
             return d.traces(dict);
         });
@@ -72,18 +80,18 @@ public final class MsgpackDecoder {
     /**
      * Decodes a {@code /v0.6/stats} body: the agent's {@code ClientStatsPayload} with its msgpack key names
      * ({@code pkg/proto/datadog/trace/stats.proto}). Every sketch is decoded too, so a body that decodes
-     * is whole.
+     * is whole. It takes at most {@code maxDecodedBytes} of heap.
      */
-    public static ClientStats decodeClientStats(byte[] buf, int len) {
-        return decode(buf, len, MsgpackDecoder::clientStats);
+    public static ClientStats decodeClientStats(byte[] buf, int len, long maxDecodedBytes) {
+        return decode(buf, len, maxDecodedBytes, MsgpackDecoder::clientStats);
     }
 
     private interface Body<T> {
         T read(MsgpackDecoder d) throws IOException;
     }
 
-    private static <T> T decode(byte[] buf, int len, Body<T> body) {
-        MsgpackDecoder d = new MsgpackDecoder(buf, len);
+    private static <T> T decode(byte[] buf, int len, long maxDecodedBytes, Body<T> body) {
+        MsgpackDecoder d = new MsgpackDecoder(buf, len, maxDecodedBytes);
         try {
             return body.read(d);
         } catch (BadPayloadException e) {
@@ -130,6 +138,7 @@ public final class MsgpackDecoder {
         for (int t = 0; t < nTraces; t++) {
             int nSpans = arrayHeader();
             claim(nSpans, MIN_ELEMENT_BYTES, "trace " + t);
+            allowance.charge(Allowance.ARRAY + 4 + 4L * nSpans); // the trace's array, and its slot in the list
             Span[] spans = new Span[nSpans];
             int k = 0;
             for (int s = 0; s < nSpans; s++) {
@@ -145,14 +154,15 @@ public final class MsgpackDecoder {
 
     private Span spanMap() throws IOException {
         int n = mapHeader("a span"); // a nil span never gets here: traces() skips it
+        allowance.charge(Allowance.SPAN);
         Span span = new Span();
         for (int i = 0; i < n; i++) {
             String key = string();
             switch (key) {
-                case "service" -> span.service = string();
-                case "name" -> span.name = string();
-                case "resource" -> span.resource = string();
-                case "type" -> span.type = string();
+                case "service" -> span.service = kept();
+                case "name" -> span.name = kept();
+                case "resource" -> span.resource = kept();
+                case "type" -> span.type = kept();
                 case "trace_id" -> span.traceId = uint64(key);
                 case "span_id" -> span.spanId = uint64(key);
                 case "parent_id" -> span.parentId = uint64(key);
@@ -176,6 +186,7 @@ public final class MsgpackDecoder {
         if (n != 12) {
             throw bad("v0.5: a span must be an array of 12 elements, got " + Integer.toUnsignedString(n));
         }
+        allowance.charge(Allowance.SPAN);
         Span span = new Span();
         span.service = ref(dict);
         span.name = ref(dict);
@@ -206,9 +217,10 @@ public final class MsgpackDecoder {
         if (n == 0) {
             return Span.NO_META;
         }
+        allowance.refs(2L * n);
         String[] m = new String[2 * n];
         for (int i = 0; i < 2 * n; i++) {
-            m[i] = dict == null ? string() : ref(dict);
+            m[i] = dict == null ? kept() : ref(dict);
         }
         return m;
     }
@@ -218,10 +230,12 @@ public final class MsgpackDecoder {
         if (n == 0) {
             return;
         }
+        allowance.refs(n);
+        allowance.doubles(n);
         String[] keys = new String[n];
         double[] values = new double[n];
         for (int i = 0; i < n; i++) {
-            keys[i] = dict == null ? string() : ref(dict);
+            keys[i] = dict == null ? kept() : ref(dict);
             values[i] = float64();
         }
         span.metricKeys = keys;
@@ -235,7 +249,7 @@ public final class MsgpackDecoder {
         for (int i = 0; i < n; i++) {
             String key = string();
             switch (key) {
-                case "Lang" -> lang = string();
+                case "Lang" -> lang = kept();
                 // not part of a stats key here: checked, then let go
                 case "Hostname", "Env", "Version", "Service", "TracerVersion", "RuntimeID" -> string();
                 case "Sequence" -> uint64(key);
@@ -280,15 +294,16 @@ public final class MsgpackDecoder {
     /** One {@code ClientGroupedStats}. */
     private ClientStats.Group group() throws IOException {
         int n = mapHeader("a stats group");
+        allowance.charge(GROUP_BYTES);
         ClientStats.Group g = new ClientStats.Group(); // its sketches are made when it sends them
         for (int i = 0; i < n; i++) {
             String key = string();
             switch (key) {
-                case "Service" -> g.service = string();
-                case "Name" -> g.name = string();
-                case "Resource" -> g.resource = string();
-                case "Type" -> g.type = string();
-                case "SpanKind" -> g.spanKind = string();
+                case "Service" -> g.service = kept();
+                case "Name" -> g.name = kept();
+                case "Resource" -> g.resource = kept();
+                case "Type" -> g.type = kept();
+                case "SpanKind" -> g.spanKind = kept();
                 case "HTTPStatusCode" -> g.httpStatus = uint64(key);
                 case "IsTraceRoot" -> g.root = uint64(key) == 1;
                 case "Hits" -> g.hits = uint64(key);
@@ -313,10 +328,21 @@ public final class MsgpackDecoder {
         return g;
     }
 
+    /** A stats group object, with room for its list slot. */
+    private static final int GROUP_BYTES = 104;
+
     /** A latency sketch of the collector's mapping; sparse, so that it costs what the payload's bins cost. */
     private static DDSketch summary() {
         return new DDSketch(Stats.MAPPING, SparseStore::new);
     }
+
+    /**
+     * A sketch, and what its sparse store holds per byte of its encoding at most: a bin there is a tree-map
+     * entry, an {@code Integer} and a {@code Double} (72 bytes), and its count takes at least 8 bytes of the
+     * encoding (a double).
+     */
+    private static final int SKETCH_BYTES = 128;
+    private static final int SKETCH_BYTES_PER_BYTE = 9;
 
     /** A bin (or str, or nil = empty) value holding a DDSketch in its protobuf encoding. */
     private void sketch(String field, DDSketch target) throws IOException {
@@ -336,6 +362,7 @@ public final class MsgpackDecoder {
                     + " are left");
         }
         long at = u.getTotalReadBytes();
+        allowance.charge(SKETCH_BYTES + SKETCH_BYTES_PER_BYTE * n);
         MessageBuffer ref = u.readPayloadAsReference(n);
         try {
             if (ref.hasArray()) {
@@ -382,7 +409,12 @@ public final class MsgpackDecoder {
         return u.unpackArrayHeader();
     }
 
-    /** A str, bin or nil value as a (shared) string. */
+    /** A string that decoding keeps (a span's or a group's), charged to the allowance. */
+    private String kept() throws IOException {
+        return allowance.string(string());
+    }
+
+    /** A str, bin or nil value as a (shared) string: a key, or a value that is checked and let go. */
     private String string() throws IOException {
         MessageFormat f = u.getNextFormat();
         int n;

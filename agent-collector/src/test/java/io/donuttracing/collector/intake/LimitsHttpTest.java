@@ -22,10 +22,12 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A collector with small limits, of its own (the shared one has the defaults): a single decoder
- * ({@code collector.decoders=1}) and a 1 MB memory budget for the store.
+ * ({@code collector.decoders=1}) that may decode a body into 2 MB of heap at most, and a 1 MB memory budget
+ * for the store.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"server.address=127.0.0.1", "collector.decoders=1", "collector.memory-budget=1MB"})
+        properties = {"server.address=127.0.0.1", "collector.decoders=1", "collector.decode-budget=2MB",
+                "collector.memory-budget=1MB"})
 class LimitsHttpTest extends CollectorTestBase {
 
     /**
@@ -82,6 +84,53 @@ class LimitsHttpTest extends CollectorTestBase {
         }
     }
 
+    /**
+     * A body's size does not bound what it decodes into: a span of a few dozen bytes becomes an object of about
+     * a hundred. A body that would decode into more than its decoder's share of the decode budget is refused
+     * with 413 and the setting to look at, in each format and for client stats; nothing of it is kept, nothing
+     * stored is lost, and a body within the share is taken as usual.
+     */
+    @Test
+    void aBodyThatWouldDecodeIntoMoreThanItsDecodersShareIsRefusedWith413() throws Exception {
+        long storedId = newId();
+        assertThat(send(storedId, "decode-stored").statusCode()).isEqualTo(200);
+
+        long tooMany = newId();
+        List<S> spans = new java.util.ArrayList<>(); // about 150 bytes each as decoded: 4.5 MB in all
+        for (int i = 1; i <= 30_000; i++) {
+            spans.add(new S(tooMany, i, i - 1).service("decode-too-many"));
+        }
+        List<TestPayloads.G> groups = new java.util.ArrayList<>();
+        for (int i = 0; i < 30_000; i++) {
+            groups.add(new TestPayloads.G().service("decode-too-many").resource("GET /" + i));
+        }
+        List<HttpResponse<String>> refused = List.of(
+                put("/v0.4/traces", "application/msgpack", TestPayloads.v04(List.of(spans))),
+                put("/v0.5/traces", "application/msgpack", TestPayloads.v05(List.of(spans))),
+                put("/v0.4/traces", "application/json", TestPayloads.json(List.of(spans))),
+                put("/v0.6/stats", "application/msgpack", TestPayloads.clientStats("java", 0, groups)));
+        for (HttpResponse<String> r : refused) {
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+            JsonNode error = JSON.readTree(r.body());
+            assertThat(error.path("error").asString()).isEqualTo("payload_too_large");
+            assertThat(error.path("detail").asString()).contains("more than 2097152 bytes", "collector.decode-budget");
+        }
+        assertThat(getJson("/api/stats").path("intake").path("payloads_rejected.too_large").asLong())
+                .isGreaterThanOrEqualTo(4);
+        assertThat(get("/api/traces/" + tooMany).statusCode()).isEqualTo(404);
+        assertThat(getJson("/api/services").toString()).doesNotContain("decode-too-many");
+        assertThat(get("/api/traces/" + storedId).statusCode()).isEqualTo(200);
+
+        long within = newId();
+        List<S> fewer = new java.util.ArrayList<>();
+        for (int i = 1; i <= 1000; i++) {
+            fewer.add(new S(within, i, i - 1).service("decode-within"));
+        }
+        assertThat(put("/v0.5/traces", "application/msgpack", TestPayloads.v05(List.of(fewer))).statusCode())
+                .isEqualTo(200);
+        assertThat(getJson("/api/traces/" + within).path("spans")).hasSize(1000);
+    }
+
     /** Spans with tags as large as the agent allows fill the memory budget, not the heap: the oldest traces go. */
     @Test
     void largeTagsAreBoundedByTheMemoryBudget() throws Exception {
@@ -111,6 +160,7 @@ class LimitsHttpTest extends CollectorTestBase {
     void aBudgetBelowOneStopsTheStartWithAReportThatNamesIt(CapturedOutput output) {
         assertStartFailsWith(output, "--collector.memory-budget=0B", "COLLECTOR_MEMORY_BUDGET: must be at least 1B, not 0B");
         assertStartFailsWith(output, "--collector.span-budget=0", "COLLECTOR_SPAN_BUDGET: must be at least 1, not 0");
+        assertStartFailsWith(output, "--collector.decode-budget=0B", "COLLECTOR_DECODE_BUDGET: must be at least 1B, not 0B");
     }
 
     private HttpResponse<String> send(long traceId, String service) throws Exception {
