@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -21,12 +22,19 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
  * Every error the controllers do not answer themselves, in their form: {@code {"error":"...","detail":"..."}},
- * JSON whatever the client accepts. Spring's own (an unknown route, a wrong method), a bug (500, logged), and
+ * JSON whatever the client accepts. Spring's own (an unknown route, a wrong method), a query string Tomcat
+ * cannot decode (400), a bug (500, logged), and
  * what never reaches a controller ({@code /error}: a method Tomcat refuses).
  */
 @RestControllerAdvice
 @RestController
 class JsonErrors extends ResponseEntityExceptionHandler implements ErrorController {
+
+    /** {@code ?service=%E9}, not UTF-8: the client's mistake, not a failure of the collector. */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<Object> malformedQuery(InvalidParameterException e) {
+        return json(HttpStatus.BAD_REQUEST, "the query string is malformed: " + e.getMessage());
+    }
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception e) {

@@ -9,7 +9,6 @@ import java.util.Arrays;
  * arrive, never to the size a header claims, and stops at the limit.
  */
 final class BodyReader {
-    /** Buffers up to this size are kept for the thread's next request; larger ones are let go. */
     /** A thread keeps a buffer up to this size for its next request; Tomcat's 200 threads so hold 50 MiB at most. */
     private static final int KEEP_BYTES = 256 * 1024;
     private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[64 * 1024]);

@@ -209,6 +209,12 @@ class IntakeHttpTest extends CollectorTestBase {
                 .method("TRACE", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(trace.statusCode()).isEqualTo(405);
         assertThat(trace.body()).startsWith("{\"error\":\"method_not_allowed\"");
+        for (String notUtf8 : List.of("/api/traces?service=%E9", "/api/services/matchmaker/timeseries?resource=%E9")) {
+            HttpResponse<String> malformed = get(notUtf8);
+            assertThat(malformed.statusCode()).as(notUtf8).isEqualTo(400);
+            assertThat(JSON.readTree(malformed.body()).path("detail").asString()).as(notUtf8)
+                    .startsWith("the query string is malformed: Character decoding failed");
+        }
     }
 
     @Test
