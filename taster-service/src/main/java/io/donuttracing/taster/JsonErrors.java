@@ -2,12 +2,23 @@ package io.donuttracing.taster;
 
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.Writer;
 import java.util.Locale;
+import org.apache.catalina.Pipeline;
+import org.apache.catalina.Valve;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
 
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -22,11 +33,13 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns every error, Spring's own included (unknown route, wrong method), into an {@link ErrorBody}; never a
  * stack trace. What never reaches a controller (a method Tomcat refuses, such as TRACE) is forwarded to
- * {@code /error} and answered here too, in place of Spring Boot's {@code BasicErrorController}.
+ * {@code /error} and answered here too, in place of Spring Boot's {@code BasicErrorController}; what Tomcat
+ * answers without any servlet (a malformed URL) by {@link TomcatErrorReport}.
  */
 @RestControllerAdvice
 @RestController
@@ -90,5 +103,53 @@ class JsonErrors extends ResponseEntityExceptionHandler implements ErrorControll
      */
     static <T> ResponseEntity<T> json(HttpStatusCode status, T body) {
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
+    }
+
+    /**
+     * Tomcat refuses a malformed URL ({@code /beers/%2F}, {@code %00}, {@code %zz}) before any servlet sees it,
+     * and its error report valve answers with an HTML page. This puts {@link TomcatErrorReport} in its place.
+     */
+    @Bean
+    static WebServerFactoryCustomizer<TomcatServletWebServerFactory> tomcatErrorsInJson() {
+        return factory -> factory.addContextCustomizers(context -> {
+            StandardHost host = (StandardHost) context.getParent();
+            Pipeline pipeline = host.getPipeline();
+            for (Valve valve : pipeline.getValves()) {
+                if (valve instanceof ErrorReportValve) { // Spring Boot's, which hides Tomcat's version
+                    pipeline.removeValve(valve);
+                }
+            }
+            host.setErrorReportValveClass(TomcatErrorReport.class.getName()); // else Tomcat adds its own at start
+            pipeline.addValve(new TomcatErrorReport());
+        });
+    }
+
+    /** Tomcat's error report as an {@link ErrorBody}: the status, and what Tomcat said about which request. */
+    static final class TomcatErrorReport extends ErrorReportValve {
+        private static final JsonMapper JSON = JsonMapper.builder().build();
+
+        @Override
+        protected void report(Request request, Response response, Throwable t) {
+            int code = response.getStatus();
+            if (code < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+                return;
+            }
+            HttpStatus status = HttpStatus.resolve(code);
+            String reason = status == null ? "error" : status.getReasonPhrase();
+            String message = response.getMessage();
+            String detail = (message == null || message.isBlank() ? reason : message)
+                    + " (" + request.getMethod() + " " + request.getRequestURI() + ")";
+            try {
+                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+                response.setCharacterEncoding("UTF-8");
+                Writer writer = response.getReporter();
+                if (writer != null) {
+                    writer.write(JSON.writeValueAsString(new ErrorBody(reason.toLowerCase(Locale.ROOT), detail)));
+                    response.finishResponse();
+                }
+            } catch (IOException | IllegalStateException e) {
+                // the client has gone
+            }
+        }
     }
 }

@@ -93,6 +93,13 @@ class TasteControllerTest {
                     .startsWith("HTTP/1.1 400").contains("\"error\":\"bad request\"")
                     .contains("the query string is malformed");
         }
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) { // refused by Tomcat before any servlet
+            socket.getOutputStream().write("GET /taste/a%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertThat(new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .startsWith("HTTP/1.1 400").contains("Content-Type: application/json").endsWith(
+                            "{\"error\":\"bad request\",\"detail\":\"Invalid URI: [The hexadecimal encoding is invalid] (GET /taste/a%zz)\"}");
+        }
         HttpResponse<String> xml = http.send(HttpRequest.newBuilder(uri("/taste?beer=ipa")).header("Accept", "application/xml")
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(xml.statusCode()).isEqualTo(400);

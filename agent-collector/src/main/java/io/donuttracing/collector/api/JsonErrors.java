@@ -2,11 +2,22 @@ package io.donuttracing.collector.api;
 
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.catalina.Pipeline;
+import org.apache.catalina.Valve;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.tomcat.util.http.InvalidParameterException;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -19,12 +30,13 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every error the controllers do not answer themselves, in their form: {@code {"error":"...","detail":"..."}},
  * JSON whatever the client accepts. Spring's own (an unknown route, a wrong method), a query string Tomcat
- * cannot decode (400), a bug (500, logged), and
- * what never reaches a controller ({@code /error}: a method Tomcat refuses).
+ * cannot decode (400), a bug (500, logged), what never reaches a controller ({@code /error}: a method Tomcat
+ * refuses), and what Tomcat answers without any servlet (a malformed URL, {@link TomcatErrorReport}).
  */
 @RestControllerAdvice
 @RestController
@@ -73,5 +85,52 @@ class JsonErrors extends ResponseEntityExceptionHandler implements ErrorControll
         body.put("error", known == null ? "error" : known.name().toLowerCase(Locale.ROOT));
         body.put("detail", detail);
         return body;
+    }
+
+    /**
+     * Tomcat refuses a malformed URL ({@code /%00}, {@code %zz}) before any servlet sees it, and its error report
+     * valve answers with an HTML page. This puts {@link TomcatErrorReport} in its place.
+     */
+    @Bean
+    static WebServerFactoryCustomizer<TomcatServletWebServerFactory> tomcatErrorsInJson() {
+        return factory -> factory.addContextCustomizers(context -> {
+            StandardHost host = (StandardHost) context.getParent();
+            Pipeline pipeline = host.getPipeline();
+            for (Valve valve : pipeline.getValves()) {
+                if (valve instanceof ErrorReportValve) { // Spring Boot's, which hides Tomcat's version
+                    pipeline.removeValve(valve);
+                }
+            }
+            host.setErrorReportValveClass(TomcatErrorReport.class.getName()); // else Tomcat adds its own at start
+            pipeline.addValve(new TomcatErrorReport());
+        });
+    }
+
+    /** Tomcat's error report in the controllers' form: the status, and what Tomcat said about which request. */
+    static final class TomcatErrorReport extends ErrorReportValve {
+        private static final JsonMapper JSON = JsonMapper.builder().build();
+
+        @Override
+        protected void report(Request request, Response response, Throwable t) {
+            int code = response.getStatus();
+            if (code < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+                return;
+            }
+            HttpStatus status = HttpStatus.resolve(code);
+            String message = response.getMessage();
+            String said = message != null && !message.isBlank() ? message : status != null ? status.getReasonPhrase() : "error";
+            String detail = said + " (" + request.getMethod() + " " + request.getRequestURI() + ")";
+            try {
+                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+                response.setCharacterEncoding("UTF-8");
+                Writer writer = response.getReporter();
+                if (writer != null) {
+                    writer.write(JSON.writeValueAsString(body(HttpStatusCode.valueOf(code), detail)));
+                    response.finishResponse();
+                }
+            } catch (IOException | IllegalStateException e) {
+                // the client has gone
+            }
+        }
     }
 }

@@ -215,6 +215,13 @@ class IntakeHttpTest extends CollectorTestBase {
             assertThat(JSON.readTree(malformed.body()).path("detail").asString()).as(notUtf8)
                     .startsWith("the query string is malformed: Character decoding failed");
         }
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) { // refused by Tomcat before any servlet
+            socket.getOutputStream().write("GET /api/traces/%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .startsWith("HTTP/1.1 400").contains("Content-Type: application/json")
+                    .endsWith("{\"error\":\"bad_request\",\"detail\":\"Invalid URI (GET /api/traces/%00)\"}");
+        }
     }
 
     @Test

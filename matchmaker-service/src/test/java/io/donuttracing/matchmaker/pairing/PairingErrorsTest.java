@@ -107,6 +107,11 @@ class PairingErrorsTest {
         assertThat(http.raw("GET /pair/beer?name=%")).startsWith("HTTP/1.1 400")
                 .contains("Content-Type: application/json").contains("\"error\":\"bad request\"")
                 .contains("the query string is malformed");
+        // a URL Tomcat refuses before any servlet sees it: JSON too, not Tomcat's HTML page
+        assertThat(http.raw("GET /beers/%2F")).startsWith("HTTP/1.1 400").contains("Content-Type: application/json")
+                .endsWith("{\"error\":\"bad request\",\"detail\":\"Invalid URI: [The encoded slash character is not allowed] (GET /beers/%2F)\"}");
+        assertThat(http.raw("GET /beers/%00")).startsWith("HTTP/1.1 400")
+                .endsWith("{\"error\":\"bad request\",\"detail\":\"Invalid URI (GET /beers/%00)\"}");
         // a client that accepts only XML still learns what was wrong, in JSON, with the right status
         HttpResponse<String> xml = http.send("GET", "/beers/mead", "Accept", "application/xml");
         assertThat(xml.statusCode()).isEqualTo(404);
