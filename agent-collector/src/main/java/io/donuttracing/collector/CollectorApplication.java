@@ -108,8 +108,8 @@ public class CollectorApplication {
 
     /**
      * A memory budget as set ({@code variable} names it in the report when it is below one byte), or by default a
-     * quarter of the largest heap: the store's, the decoders' (read by the intake) and the stats' each take at
-     * most that, so that together they leave room for the bodies being read and for Spring itself.
+     * quarter of the largest heap: the store's and the decoders' (read by the intake); the stats' is that quarter
+     * too, though ordinary stats take a small part of it.
      */
     public static long memoryBudget(DataSize set, String variable) {
         if (set == null) {

@@ -30,7 +30,8 @@ import org.msgpack.core.MessagePack;
 /**
  * The collector as it is run, from its jar, in a small heap ({@code -Xmx256m}, two decoders), while eight
  * tracers at once send it the bodies that cost a collector most: as large as it accepts (25 MiB) and made of
- * the smallest spans the protocol allows, in each format, and bodies of many small traces that it keeps. It
+ * the smallest spans (or stats groups) the protocol allows, in each format, or of one string that doubles in
+ * the heap, and bodies of many small traces that it keeps. It
  * must refuse what it cannot hold (413, 429) rather than fail (500) or run out of heap, and go on storing a
  * well-behaved tracer's traces afterwards.
  */
@@ -72,6 +73,8 @@ class SmallHeapIT {
                 "/v0.5/traces", v05OneTraceOfMinimalSpans(),
                 "/v0.4/traces", v04EmptyTraces(),
                 "/v0.3/traces", jsonEmptySpans(),
+                "/v0.4/traces?wide", v04OneTagOfInvalidUtf8(),
+                "/v0.6/stats", statsGroupsWithoutSummaries(),
                 "/v0.5/traces?kept", v05ManyKeptTraces());
         Map<String, Integer> answers = new ConcurrentHashMap<>();
         ExecutorService tracers = Executors.newFixedThreadPool(8);
@@ -81,7 +84,7 @@ class SmallHeapIT {
                 sent.add(tracers.submit(() -> {
                     for (int round = 0; round < 3; round++) {
                         for (Map.Entry<String, byte[]> body : bodies.entrySet()) {
-                            String path = body.getKey().replace("?kept", "");
+                            String path = body.getKey().replaceAll("[?].*", "");
                             String type = path.equals("/v0.3/traces") ? "application/json" : "application/msgpack";
                             HttpResponse<String> r = put(path, type, body.getValue());
                             answers.merge(body.getKey() + " " + r.statusCode(), 1, Integer::sum);
@@ -99,8 +102,8 @@ class SmallHeapIT {
 
         assertThat(answers.keySet()).as("%s", answers)
                 .allMatch(k -> k.endsWith(" 200") || k.endsWith(" 413") || k.endsWith(" 429"));
-        for (String minimal : List.of("/v0.5/traces", "/v0.4/traces", "/v0.3/traces")) {
-            assertThat(answers).as("%s", answers).doesNotContainKey(minimal + " 200");
+        for (String costly : List.of("/v0.5/traces", "/v0.4/traces", "/v0.3/traces", "/v0.4/traces?wide", "/v0.6/stats")) {
+            assertThat(answers).as("%s", answers).doesNotContainKey(costly + " 200").containsKey(costly + " 413");
         }
         assertThat(answers).as("%s", answers).containsKey("/v0.5/traces?kept 200");
         assertThat(collector.isAlive()).isTrue();
@@ -121,6 +124,31 @@ class SmallHeapIT {
             for (int i = 0; i < n; i++) {
                 p.packArrayHeader(12).packInt(0).packInt(0).packInt(0).packInt(1).packInt(i % 128).packInt(0)
                         .packInt(0).packInt(0).packInt(0).packMapHeader(0).packMapHeader(0).packInt(0);
+            }
+            return p.toByteArray();
+        }
+    }
+
+    /** v0.4: one span whose tag is 25 MiB of bytes that are not UTF-8: each becomes U+FFFD, two bytes in the heap. */
+    static byte[] v04OneTagOfInvalidUtf8() throws IOException {
+        byte[] value = new byte[BODY_BYTES - 256];
+        java.util.Arrays.fill(value, (byte) 0xff);
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packArrayHeader(1).packArrayHeader(1).packMapHeader(3).packString("trace_id").packInt(7)
+                    .packString("span_id").packInt(1).packString("meta").packMapHeader(1).packString("k")
+                    .packRawStringHeader(value.length).writePayload(value);
+            return p.toByteArray();
+        }
+    }
+
+    /** /v0.6/stats: one bucket of stats groups that send nil summaries, 26 bytes each. */
+    static byte[] statsGroupsWithoutSummaries() throws IOException {
+        int n = (BODY_BYTES - 64) / 26;
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(1).packString("Stats").packArrayHeader(1).packMapHeader(1).packString("Stats")
+                    .packArrayHeader(n);
+            for (int i = 0; i < n; i++) {
+                p.packMapHeader(2).packString("OkSummary").packNil().packString("ErrorSummary").packNil();
             }
             return p.toByteArray();
         }

@@ -115,7 +115,9 @@ class JsonErrors extends ResponseEntityExceptionHandler implements ErrorControll
             StandardHost host = (StandardHost) context.getParent();
             Pipeline pipeline = host.getPipeline();
             for (Valve valve : pipeline.getValves()) {
-                if (valve instanceof ErrorReportValve) { // Spring Boot's, which hides Tomcat's version
+                // Spring Boot's (it hides Tomcat's version): its customizer, of order 0, has run before this
+                // unordered one
+                if (valve instanceof ErrorReportValve) {
                     pipeline.removeValve(valve);
                 }
             }

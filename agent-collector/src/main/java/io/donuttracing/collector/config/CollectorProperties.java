@@ -26,8 +26,8 @@ public class CollectorProperties {
     /** The largest request body accepted; larger gets 413. The agent's default is 25 MiB. */
     private long maxRequestBytes = 25L * 1024 * 1024;
     /**
-     * How many request bodies are read and decoded at once; 0 is one per CPU, the agent's number. A payload
-     * that finds none free within a second gets 429.
+     * How many request bodies are read and decoded at once; 0 is one per CPU, the agent's number, but at most
+     * one per 128 MiB of heap. A payload that finds none free within a second gets 429.
      */
     private int decoders;
     /**

@@ -6,8 +6,9 @@ package io.donuttracing.collector.intake;
  * <p>A body's size alone does not bound its decoding: a v0.5 span can take 13 bytes and a JSON span {@code {}}
  * 3, yet each becomes a 96-byte {@code Span}, so 25 MB of them would take hundreds of megabytes of heap. The
  * decoders charge what they make as they make it, with the JVM's sizes (compressed pointers): a span object,
- * each array's header and slots, and each string kept, at its own size even when it is shared with other
- * spans, so the count errs high. Past the allowance, decoding stops with a 413.
+ * each array's header and slots, and each string kept at two bytes a character (one for Latin-1 text, but
+ * two otherwise), even a short msgpack string that is shared with other spans, so the count errs high. (A
+ * v0.5 body's strings are its dictionary's, charged once.) Past the allowance, decoding stops with a 413.
  */
 final class Allowance {
     static final int SPAN = 96;
@@ -32,10 +33,15 @@ final class Allowance {
 
     /** A string that decoding keeps. */
     String string(String s) {
-        if (!s.isEmpty()) {
-            charge(STRING + s.length());
-        }
+        string(s.length());
         return s;
+    }
+
+    /** A string of {@code chars} characters that decoding keeps. */
+    void string(long chars) {
+        if (chars > 0) {
+            charge(STRING + 2 * chars);
+        }
     }
 
     /** An array of {@code n} references (strings, spans). */

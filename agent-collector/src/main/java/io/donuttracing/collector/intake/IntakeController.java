@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestMethod;
@@ -45,13 +47,15 @@ import tools.jackson.core.json.JsonFactory;
  * {@code collector.decode-budget}, 415 for another media type, 429 when every decoder stayed busy for a
  * second; all as {@code {"error":"...","detail":"..."}}.
  *
- * <p>At most {@code collector.decoders} bodies (one per CPU, as the agent's receiver allows) are read and
+ * <p>At most {@code collector.decoders} bodies (one per CPU, as the agent's receiver allows, and at most one per
+ * 128 MiB of heap) are read and
  * decoded at once, each up to {@code collector.max-request-bytes} and into at most its share of
  * {@code collector.decode-budget}: that bounds the memory that tracers sending at the same time can take,
  * whatever they send.
  */
 @RestController
 public class IntakeController {
+    private static final Logger log = LoggerFactory.getLogger(IntakeController.class);
     private static final JsonFactory JSON = JsonFactory.builder().build();
     /** How long a payload waits for a decoder before it is refused, as in the agent. */
     static final long DECODER_WAIT_MILLIS = 1000;
@@ -69,10 +73,22 @@ public class IntakeController {
         this.pipeline = pipeline;
         this.info = info;
         this.maxRequestBytes = props.getMaxRequestBytes();
-        int n = props.getDecoders() > 0 ? props.getDecoders() : Runtime.getRuntime().availableProcessors();
+        int n = props.getDecoders() > 0 ? props.getDecoders() : defaultDecoders();
         this.decoders = new Semaphore(n);
         this.maxDecodedBytes = Math.max(1, CollectorApplication.memoryBudget(props.getDecodeBudget(),
                 "COLLECTOR_DECODE_BUDGET") / n);
+        log.info("intake: {} decoders, each reads a body of up to {} bytes and decodes it into up to {} bytes",
+                n, maxRequestBytes, maxDecodedBytes);
+    }
+
+    /**
+     * One decoder per CPU, as the agent's receiver allows, but at most one per 128 MiB of heap: each holds a body
+     * of up to 25 MiB, and its share of the decode budget (by default a quarter of the heap) stays at 32 MiB,
+     * room for more than 10,000 ordinary spans, more than a tracer sends at once.
+     */
+    private static int defaultDecoders() {
+        long perHeap = Runtime.getRuntime().maxMemory() / (128L << 20);
+        return (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), perHeap));
     }
 
     @RequestMapping(path = "/v0.3/traces", method = {RequestMethod.PUT, RequestMethod.POST})

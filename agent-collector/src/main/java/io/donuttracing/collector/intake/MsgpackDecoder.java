@@ -118,8 +118,8 @@ public final class MsgpackDecoder {
 
     /**
      * The fewest bytes a span or a stats group that means anything can take (a span needs its ids, a group its
-     * names and counts). Counted against what a list claims, this keeps what decoding makes in memory within a
-     * small multiple of the body: a body of empty maps no longer costs ten times its size in objects.
+     * names and counts). Counted against what a list claims, this refuses a length header that the body cannot
+     * hold before its array is allocated; what decoding then makes is bounded by the {@link Allowance}.
      */
     static final int MIN_ELEMENT_BYTES = 8;
 
@@ -310,8 +310,8 @@ public final class MsgpackDecoder {
                 case "Errors" -> g.errors = uint64(key);
                 case "TopLevelHits" -> g.topLevelHits = uint64(key);
                 case "Duration" -> g.duration = uint64(key);
-                case "OkSummary" -> sketch(key, g.okSummary = summary());
-                case "ErrorSummary" -> sketch(key, g.errorSummary = summary());
+                case "OkSummary" -> g.okSummary = sketch(key);
+                case "ErrorSummary" -> g.errorSummary = sketch(key);
                 // not part of a stats key here: checked, then let go
                 case "DBType", "HTTPMethod", "HTTPEndpoint" -> string();
                 case "Synthetics" -> bool(key);
@@ -331,27 +331,25 @@ public final class MsgpackDecoder {
     /** A stats group object, with room for its list slot. */
     private static final int GROUP_BYTES = 104;
 
-    /** A latency sketch of the collector's mapping; sparse, so that it costs what the payload's bins cost. */
-    private static DDSketch summary() {
-        return new DDSketch(Stats.MAPPING, SparseStore::new);
-    }
-
     /**
-     * A sketch, and what its sparse store holds per byte of its encoding at most: a bin there is a tree-map
-     * entry, an {@code Integer} and a {@code Double} (72 bytes), and its count takes at least 8 bytes of the
-     * encoding (a double).
+     * An empty sketch of the collector's mapping (the object, its two sparse stores and their tree maps), and
+     * what such a store holds per byte of the encoding at most: a bin there is a tree-map entry, an
+     * {@code Integer} and a {@code Double} (72 bytes), and its count takes at least 8 bytes (a double).
      */
-    private static final int SKETCH_BYTES = 128;
+    private static final int SKETCH_BYTES = 192;
     private static final int SKETCH_BYTES_PER_BYTE = 9;
 
-    /** A bin (or str, or nil = empty) value holding a DDSketch in its protobuf encoding. */
-    private void sketch(String field, DDSketch target) throws IOException {
+    /**
+     * A bin (or str) value holding a DDSketch in its protobuf encoding, as a latency sketch of the collector's
+     * mapping: sparse, so that it costs what the payload's bins cost. Nil is {@link ClientStats#NO_SUMMARY}.
+     */
+    private DDSketch sketch(String field) throws IOException {
         MessageFormat f = u.getNextFormat();
         int n;
         switch (f.getValueType()) {
             case NIL -> {
                 u.unpackNil();
-                return;
+                return ClientStats.NO_SUMMARY;
             }
             case BINARY -> n = u.unpackBinaryHeader();
             case STRING -> n = u.unpackRawStringHeader();
@@ -362,7 +360,8 @@ public final class MsgpackDecoder {
                     + " are left");
         }
         long at = u.getTotalReadBytes();
-        allowance.charge(SKETCH_BYTES + SKETCH_BYTES_PER_BYTE * n);
+        allowance.charge(SKETCH_BYTES + SKETCH_BYTES_PER_BYTE * (long) n);
+        DDSketch target = new DDSketch(Stats.MAPPING, SparseStore::new);
         MessageBuffer ref = u.readPayloadAsReference(n);
         try {
             if (ref.hasArray()) {
@@ -373,6 +372,7 @@ public final class MsgpackDecoder {
         } catch (BadPayloadException e) {
             throw new BadPayloadException(field + " (a DDSketch at byte " + at + "): " + e.getMessage());
         }
+        return target;
     }
 
     private void bool(String field) throws IOException {
@@ -409,13 +409,17 @@ public final class MsgpackDecoder {
         return u.unpackArrayHeader();
     }
 
-    /** A string that decoding keeps (a span's or a group's), charged to the allowance. */
-    private String kept() throws IOException {
-        return allowance.string(string());
-    }
-
     /** A str, bin or nil value as a (shared) string: a key, or a value that is checked and let go. */
     private String string() throws IOException {
+        return string(false);
+    }
+
+    /** A string that decoding keeps (a span's or a group's), charged to the allowance before it is made. */
+    private String kept() throws IOException {
+        return string(true);
+    }
+
+    private String string(boolean kept) throws IOException {
         MessageFormat f = u.getNextFormat();
         int n;
         switch (f.getValueType()) {
@@ -433,6 +437,9 @@ public final class MsgpackDecoder {
         }
         if (n == 0) {
             return "";
+        }
+        if (kept) {
+            allowance.string(n); // n UTF-8 bytes make n characters at most
         }
         MessageBuffer ref = u.readPayloadAsReference(n);
         if (ref.hasArray()) {
