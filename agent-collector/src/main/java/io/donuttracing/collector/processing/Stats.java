@@ -3,6 +3,7 @@ package io.donuttracing.collector.processing;
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketches;
 import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
+import com.datadoghq.sketch.ddsketch.store.Store;
 import io.donuttracing.collector.model.ClientStats;
 import io.donuttracing.collector.model.Span;
 import java.util.ArrayList;
@@ -43,7 +44,11 @@ public final class Stats {
     static final int MAX_OVERFLOW_GROUPS = 200;
     static final String OTHER_SERVICES = "(other services)";
     static final String OTHER_NAMES = "(other names)";
-    /** A group's heap, roughly: the map entry, the key, the counters, two sketches with a few bins. */
+    /**
+     * A group's heap, roughly, besides its sketches' bins: the map entry, the key, the counters, two sketches.
+     * The bins are counted apart ({@link #binBytes}): a dense store holds 8 bytes for every index between its
+     * lowest and highest, so a group whose latencies spread from nanoseconds to minutes takes tens of KB.
+     */
     static final long GROUP_BYTES = 1500;
     /** The index mapping of every sketch here (sketches-java's choice for 1%: cubically interpolated). */
     public static final IndexMapping MAPPING = DDSketches.unboundedDense(RELATIVE_ACCURACY).getIndexMapping();
@@ -117,10 +122,13 @@ public final class Stats {
         public long maxDuration;
         public final DDSketch okSummary = DDSketches.unboundedDense(RELATIVE_ACCURACY);
         public final DDSketch errorSummary = DDSketches.unboundedDense(RELATIVE_ACCURACY);
-        final long bytes;
+        /** Its own bytes without the sketches' bins, and with them as last measured. */
+        final long fixedBytes;
+        long bytes;
 
-        Group(long bytes) {
-            this.bytes = bytes;
+        Group(long fixedBytes) {
+            this.fixedBytes = fixedBytes;
+            this.bytes = fixedBytes;
         }
     }
 
@@ -199,6 +207,7 @@ public final class Stats {
                 } else {
                     g.okSummary.accept(s.duration);
                 }
+                measure(g);
                 spansCounted++;
             }
         }
@@ -227,8 +236,25 @@ public final class Stats {
             g.maxDuration = Math.max(g.maxDuration, Math.max(max(c.okSummary), max(c.errorSummary)));
             g.okSummary.mergeWith(c.okSummary);
             g.errorSummary.mergeWith(c.errorSummary);
+            measure(g);
         }
         evict(nowNanos);
+    }
+
+    /** Counts a group's bytes again after its sketches grew. */
+    private void measure(Group g) {
+        long now = g.fixedBytes + binBytes(g.okSummary) + binBytes(g.errorSummary);
+        bytes += now - g.bytes;
+        g.bytes = now;
+    }
+
+    /** What a sketch's dense stores hold for their range of indexes, with the slack they grow by. */
+    static long binBytes(DDSketch sketch) {
+        return binBytes(sketch.getPositiveValueStore()) + binBytes(sketch.getNegativeValueStore());
+    }
+
+    private static long binBytes(Store store) {
+        return store.isEmpty() ? 0 : 8L * ((long) store.getMaxIndex() - store.getMinIndex() + 1 + 64);
     }
 
     private static long max(DDSketch sketch) {

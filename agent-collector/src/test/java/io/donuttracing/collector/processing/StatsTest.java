@@ -3,6 +3,7 @@ package io.donuttracing.collector.processing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketches;
 import io.donuttracing.collector.model.ClientStats;
 import io.donuttracing.collector.model.Span;
@@ -176,7 +177,7 @@ class StatsTest {
 
     @Test
     void theOldestBucketsGoWhenTheMemoryBudgetIsSpent() {
-        long budget = 10 * 5 * Stats.GROUP_BYTES; // ten buckets of five groups
+        long budget = 10 * 5 * (Stats.GROUP_BYTES + Stats.binBytes(sketchOf(1_000_000))); // ten buckets of five groups
         Stats stats = new Stats(3_600_000_000_000L, budget);
         for (int bucket = 19; bucket >= 0; bucket--) { // twenty buckets, oldest first
             List<Span[]> chunks = new ArrayList<>();
@@ -192,5 +193,31 @@ class StatsTest {
         List<Long> kept = stats.timeseries("budget", null).stream().map(java.util.Map.Entry::getKey).toList();
         assertThat(kept).hasSize(10);
         assertThat(kept.get(9)).as("the newest bucket").isEqualTo(Math.floorDiv(NOW - 4_000_000_000L, Stats.BUCKET_NANOS) * Stats.BUCKET_NANOS);
+    }
+
+    /**
+     * A group's sketches take 8 bytes for every index between the lowest and the highest latency they hold: one
+     * whose latencies spread from a microsecond to a hundred seconds is counted with nearly 8 KB of bins, not at
+     * the size of a group with a few, so that the memory budget sees it.
+     */
+    @Test
+    void aGroupIsCountedAtWhatItsSketchesHold() {
+        Stats stats = new Stats(3_600_000_000_000L, Long.MAX_VALUE);
+        long[] durations = {1_000, 1_000_000, 1_000_000_000, 100_000_000_000L};
+        for (long d : durations) {
+            Span s = span("wide", "GET /wide", d, 0, Span.TOP_LEVEL, "server");
+            s.start = NOW - 200_000_000_000L - d; // all end in one bucket: one group
+            stats.add(List.<Span[]>of(new Span[] {s}), NOW);
+        }
+        assertThat(stats.bytes()).isEqualTo(Stats.GROUP_BYTES + Stats.binBytes(sketchOf(durations)))
+                .isGreaterThan(Stats.GROUP_BYTES + 7_000);
+    }
+
+    private static DDSketch sketchOf(long... values) {
+        DDSketch sketch = DDSketches.unboundedDense(Stats.RELATIVE_ACCURACY);
+        for (long v : values) {
+            sketch.accept(v);
+        }
+        return sketch;
     }
 }
