@@ -77,6 +77,8 @@ class TasteControllerTest {
         HttpResponse<String> unknown = get("/nope");
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(unknown.body()).isEqualTo("{\"error\":\"not found\",\"detail\":\"no route for GET /nope\"}");
+        assertThat(get("/taste/").body()).isEqualTo(
+                "{\"error\":\"not found\",\"detail\":\"no route for GET /taste/ (the routes have no trailing slash)\"}");
 
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri("/taste"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());

@@ -27,6 +27,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
@@ -58,10 +59,21 @@ class JsonErrors extends ResponseEntityExceptionHandler implements ErrorControll
     protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body, HttpHeaders headers,
             HttpStatusCode status, WebRequest request) {
         String detail = e instanceof NoResourceFoundException missing
-                ? "no route for " + missing.getHttpMethod() + " /" + missing.getResourcePath()
+                ? noRoute(missing, request)
                 : e.getMessage();
         return ResponseEntity.status(status).headers(headers).contentType(MediaType.APPLICATION_JSON)
                 .body(body(status, detail));
+    }
+
+    /**
+     * The path as the client sent it ({@code /beers/}): Spring's resource path has lost a trailing or a doubled
+     * slash, and "no route for GET /beers" would name a route that exists.
+     */
+    private static String noRoute(NoResourceFoundException missing, WebRequest request) {
+        String path = request instanceof ServletWebRequest web ? web.getRequest().getRequestURI()
+                : "/" + missing.getResourcePath();
+        return "no route for " + missing.getHttpMethod() + " " + path
+                + (path.length() > 1 && path.endsWith("/") ? " (the routes have no trailing slash)" : "");
     }
 
     @RequestMapping("/error")

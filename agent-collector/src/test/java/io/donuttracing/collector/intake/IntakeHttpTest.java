@@ -205,6 +205,8 @@ class IntakeHttpTest extends CollectorTestBase {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(unknown.body()).isEqualTo("{\"error\":\"not_found\",\"detail\":\"no route for GET /v9/nothing\"}");
+        assertThat(get("/api/services/").body()).isEqualTo(
+                "{\"error\":\"not_found\",\"detail\":\"no route for GET /api/services/ (the routes have no trailing slash)\"}");
         HttpResponse<String> trace = HTTP.send(HttpRequest.newBuilder(uri("/info"))
                 .method("TRACE", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(trace.statusCode()).isEqualTo(405);

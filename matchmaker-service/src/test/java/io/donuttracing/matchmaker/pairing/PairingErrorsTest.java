@@ -95,6 +95,12 @@ class PairingErrorsTest {
         HttpResponse<String> unknown = http.get("/pair/wine");
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(unknown.body()).isEqualTo("{\"error\":\"not found\",\"detail\":\"no route for GET /pair/wine\"}");
+        // the path as sent: Spring's own would say "no route for GET /beers", a route that exists
+        HttpResponse<String> slash = http.get("/beers/");
+        assertThat(slash.statusCode()).isEqualTo(404);
+        assertThat(slash.body()).isEqualTo(
+                "{\"error\":\"not found\",\"detail\":\"no route for GET /beers/ (the routes have no trailing slash)\"}");
+        assertThat(http.get("/beers//ipa").body()).contains("no route for GET /beers//ipa\"");
 
         HttpResponse<String> post = http.post("/beers");
         assertThat(post.statusCode()).isEqualTo(405);
