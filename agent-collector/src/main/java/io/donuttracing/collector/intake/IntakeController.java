@@ -47,11 +47,10 @@ import tools.jackson.core.json.JsonFactory;
  * {@code collector.decode-budget}, 415 for another media type, 429 when every decoder stayed busy for a
  * second; all as {@code {"error":"...","detail":"..."}}.
  *
- * <p>At most {@code collector.decoders} bodies (one per CPU, as the agent's receiver allows, and at most one per
- * 128 MiB of heap) are read and
- * decoded at once, each up to {@code collector.max-request-bytes} and into at most its share of
- * {@code collector.decode-budget}: that bounds the memory that tracers sending at the same time can take,
- * whatever they send.
+ * <p>At most {@code collector.decoders} bodies (one per CPU, as the agent's receiver allows, but at most one
+ * per 128 MiB of heap) are read and decoded at once, each up to {@code collector.max-request-bytes} and into
+ * at most its share of {@code collector.decode-budget}: that bounds the memory that tracers sending at the
+ * same time can take, whatever they send.
  */
 @RestController
 public class IntakeController {
