@@ -5,13 +5,14 @@ import java.io.InputStream;
 import java.util.Arrays;
 
 /**
- * Reads a request body fully (chunked or not) into a per-thread buffer that grows only as bytes really
- * arrive, never to the size a header claims, and stops at the limit.
+ * Reads a request body fully (chunked or not) into a buffer of its own that grows only as bytes really
+ * arrive, never to the size a header claims, and stops at the limit. The intake has one per decoder: holding
+ * one is the right to read and decode a body, so only as many buffers are kept as there are decoders.
  */
 final class BodyReader {
-    /** A thread keeps a buffer up to this size for its next request; Tomcat's 200 threads so hold 50 MiB at most. */
+    /** A buffer up to this size is kept for the next body; a larger one is let go once its body is decoded. */
     private static final int KEEP_BYTES = 256 * 1024;
-    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[64 * 1024]);
+    private byte[] buffer = new byte[64 * 1024];
 
     /** Thrown when the body is larger than the limit. */
     static final class TooLargeException extends Exception {
@@ -24,11 +25,9 @@ final class BodyReader {
     record Body(byte[] bytes, int length) {
     }
 
-    private BodyReader() {
-    }
-
-    static Body read(InputStream in, long limit) throws IOException, TooLargeException {
-        byte[] buf = BUFFER.get();
+    /** The body, valid until this reader reads the next one. */
+    Body read(InputStream in, long limit) throws IOException, TooLargeException {
+        byte[] buf = buffer;
         int len = 0;
         while (true) {
             if (len == buf.length) {
@@ -41,7 +40,7 @@ final class BodyReader {
                 }
                 buf = Arrays.copyOf(buf, (int) Math.min(limit, Math.min(Integer.MAX_VALUE - 8, (long) buf.length * 2)));
                 if (buf.length <= KEEP_BYTES) {
-                    BUFFER.set(buf);
+                    buffer = buf;
                 }
             }
             int n = in.read(buf, len, buf.length - len);

@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +65,8 @@ public class IntakeController {
     private final Pipeline pipeline;
     private final AgentInfo info;
     private final long maxRequestBytes;
-    private final Semaphore decoders;
+    /** The decoders that are free: each a reader with its buffer; taking one is the right to decode a body. */
+    private final BlockingQueue<BodyReader> decoders;
     /** The heap one body may decode into: an equal share of the decode budget. */
     private final long maxDecodedBytes;
 
@@ -73,7 +75,10 @@ public class IntakeController {
         this.info = info;
         this.maxRequestBytes = props.getMaxRequestBytes();
         int n = props.getDecoders() > 0 ? props.getDecoders() : defaultDecoders();
-        this.decoders = new Semaphore(n);
+        this.decoders = new ArrayBlockingQueue<>(n);
+        for (int i = 0; i < n; i++) {
+            decoders.add(new BodyReader());
+        }
         this.maxDecodedBytes = Math.max(1, CollectorApplication.memoryBudget(props.getDecodeBudget(),
                 "COLLECTOR_DECODE_BUDGET") / n);
         log.info("intake: {} decoders, each reads a body of up to {} bytes and decodes it into up to {} bytes",
@@ -113,11 +118,11 @@ public class IntakeController {
             unsupported(res, mt, "/v0.6/stats takes application/msgpack");
             return;
         }
-        withDecoder(req, res, () -> acceptStats(req, res));
+        withDecoder(req, res, reader -> acceptStats(reader, req, res));
     }
 
-    private void acceptStats(HttpServletRequest req, HttpServletResponse res) throws IOException {
-        BodyReader.Body body = readBody(req, res);
+    private void acceptStats(BodyReader reader, HttpServletRequest req, HttpServletResponse res) throws IOException {
+        BodyReader.Body body = readBody(reader, req, res);
         if (body == null) {
             return;
         }
@@ -163,12 +168,12 @@ public class IntakeController {
                 }
             }
         }
-        withDecoder(req, res, () -> acceptTraces(version, format, req, res));
+        withDecoder(req, res, reader -> acceptTraces(reader, version, format, req, res));
     }
 
-    private void acceptTraces(int version, Format format, HttpServletRequest req, HttpServletResponse res)
-            throws IOException {
-        BodyReader.Body body = readBody(req, res);
+    private void acceptTraces(BodyReader reader, int version, Format format, HttpServletRequest req,
+                              HttpServletResponse res) throws IOException {
+        BodyReader.Body body = readBody(reader, req, res);
         if (body == null) {
             return;
         }
@@ -221,9 +226,9 @@ public class IntakeController {
         }
     }
 
-    /** Reading and decoding a body, and what follows; it holds a decoder. */
+    /** Reading and decoding a body with a decoder's reader, and what follows. */
     private interface Decoding {
-        void run() throws IOException;
+        void run(BodyReader reader) throws IOException;
     }
 
     /**
@@ -236,29 +241,30 @@ public class IntakeController {
             tooLarge(res);
             return;
         }
-        boolean acquired = false;
+        BodyReader reader = null;
         try {
-            acquired = decoders.tryAcquire(DECODER_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            reader = decoders.poll(DECODER_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!acquired) {
+        if (reader == null) {
             pipeline.count("payloads_rejected.too_many_requests", 1);
             error(res, 429, "too_many_requests", "every decoder was busy for " + DECODER_WAIT_MILLIS
                     + " ms; send again later");
             return;
         }
         try {
-            decoding.run();
+            decoding.run(reader);
         } finally {
-            decoders.release();
+            decoders.add(reader);
         }
     }
 
     /** Reads the body, or answers 413 and returns null (a chunked body can only be found too large here). */
-    private BodyReader.Body readBody(HttpServletRequest req, HttpServletResponse res) throws IOException {
+    private BodyReader.Body readBody(BodyReader reader, HttpServletRequest req, HttpServletResponse res)
+            throws IOException {
         try {
-            return BodyReader.read(req.getInputStream(), maxRequestBytes);
+            return reader.read(req.getInputStream(), maxRequestBytes);
         } catch (BodyReader.TooLargeException e) {
             tooLarge(res);
             return null;
