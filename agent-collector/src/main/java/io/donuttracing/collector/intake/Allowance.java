@@ -49,6 +49,20 @@ final class Allowance {
         charge(ARRAY + 4 * n);
     }
 
+    /** A stats group object, with room for its list slot. */
+    void group() {
+        charge(104);
+    }
+
+    /**
+     * A sketch of {@code encodedBytes}, decoded into sparse stores: the empty sketch (the object, its two stores
+     * and their tree maps, 192 bytes), and per byte of the encoding 9 at most: a bin is a tree-map entry, an
+     * {@code Integer} and a {@code Double} (72 bytes), and its count takes at least 8 bytes (a double).
+     */
+    void sketch(long encodedBytes) {
+        charge(192 + 9 * encodedBytes);
+    }
+
     /** An array of {@code n} doubles. */
     void doubles(long n) {
         charge(ARRAY + 8 * n);

@@ -294,7 +294,7 @@ public final class MsgpackDecoder {
     /** One {@code ClientGroupedStats}. */
     private ClientStats.Group group() throws IOException {
         int n = mapHeader("a stats group");
-        allowance.charge(GROUP_BYTES);
+        allowance.group();
         ClientStats.Group g = new ClientStats.Group(); // its sketches are made when it sends them
         for (int i = 0; i < n; i++) {
             String key = string();
@@ -328,17 +328,6 @@ public final class MsgpackDecoder {
         return g;
     }
 
-    /** A stats group object, with room for its list slot. */
-    private static final int GROUP_BYTES = 104;
-
-    /**
-     * An empty sketch of the collector's mapping (the object, its two sparse stores and their tree maps), and
-     * what such a store holds per byte of the encoding at most: a bin there is a tree-map entry, an
-     * {@code Integer} and a {@code Double} (72 bytes), and its count takes at least 8 bytes (a double).
-     */
-    private static final int SKETCH_BYTES = 192;
-    private static final int SKETCH_BYTES_PER_BYTE = 9;
-
     /**
      * A bin (or str) value holding a DDSketch in its protobuf encoding, as a latency sketch of the collector's
      * mapping: sparse, so that it costs what the payload's bins cost. Nil is {@link ClientStats#NO_SUMMARY}.
@@ -360,7 +349,7 @@ public final class MsgpackDecoder {
                     + " are left");
         }
         long at = u.getTotalReadBytes();
-        allowance.charge(SKETCH_BYTES + SKETCH_BYTES_PER_BYTE * (long) n);
+        allowance.sketch(n);
         DDSketch target = new DDSketch(Stats.MAPPING, SparseStore::new);
         MessageBuffer ref = u.readPayloadAsReference(n);
         try {
