@@ -1,5 +1,6 @@
 package io.donuttracing.tracing;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +61,11 @@ public final class FakeAgent implements AutoCloseable {
   public volatile String info;
   /** /info requests are counted here, not recorded in {@link #requests}. */
   public final AtomicInteger infoRequests = new AtomicInteger();
+  /** Answers with the headers and half the body, then stalls until closed: an agent hung in mid-answer. */
+  public volatile boolean stallInBody;
+  /** Bytes written after each answer's body, which then has no length: an agent whose answer goes on and on. */
+  public volatile int padding;
+  private final CountDownLatch closed = new CountDownLatch(1);
   private final HttpServer server;
 
   private FakeAgent(int port) {
@@ -87,11 +93,7 @@ public final class FakeAgent implements AutoCloseable {
         if (path.equals("/info")) {
           infoRequests.incrementAndGet();
           String doc = info;
-          byte[] out = (doc == null ? "404 page not found" : doc).getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(doc == null ? 404 : 200, out.length);
-          try (OutputStream os = exchange.getResponseBody()) {
-            os.write(out);
-          }
+          respond(exchange, doc == null ? 404 : 200, (doc == null ? "404 page not found" : doc).getBytes(StandardCharsets.UTF_8));
           return;
         }
         List<List<Map<String, Object>>> traces = path.startsWith("/v0.4") ? decode(body) : List.of();
@@ -101,10 +103,7 @@ public final class FakeAgent implements AutoCloseable {
         if (agentState != null) {
           exchange.getResponseHeaders().set("Datadog-Agent-State", agentState);
         }
-        exchange.sendResponseHeaders(status, out.length);
-        try (OutputStream os = exchange.getResponseBody()) {
-          os.write(out);
-        }
+        respond(exchange, status, out);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
@@ -113,6 +112,24 @@ public final class FakeAgent implements AutoCloseable {
       }
     });
     server.start();
+  }
+
+  private void respond(HttpExchange exchange, int status, byte[] out) throws IOException, InterruptedException {
+    if (stallInBody) {
+      exchange.sendResponseHeaders(status, out.length + 1000L);
+      exchange.getResponseBody().write(out, 0, out.length / 2);
+      exchange.getResponseBody().flush();
+      closed.await();
+      return;
+    }
+    int more = padding;
+    exchange.sendResponseHeaders(status, more > 0 ? 0 : out.length); // 0: chunked, of any length
+    try (OutputStream os = exchange.getResponseBody()) {
+      os.write(out);
+      for (byte[] spaces = new byte[64 * 1024]; more > 0 && closed.getCount() > 0; more -= spaces.length) {
+        os.write(spaces, 0, Math.min(more, spaces.length));
+      }
+    }
   }
 
   public static FakeAgent start() {
@@ -145,6 +162,7 @@ public final class FakeAgent implements AutoCloseable {
 
   @Override
   public void close() {
+    closed.countDown();
     CountDownLatch g = gate;
     if (g != null) {
       g.countDown();

@@ -4,11 +4,14 @@ import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.TracerConfig;
 import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,7 +22,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -54,11 +62,12 @@ import java.util.regex.Pattern;
  * checks usually, and {@code filter_tags}) are neither sent nor counted in the stats: {@link TraceFilter}.
  *
  * <p>Failure is normal and cheap: a full queue drops the new trace; an agent that is down, slow or refusing
- * loses the batch being sent. Both are counted ({@link #counters()}) and reported in a warning at most once
+ * loses the batch being sent (slow: no whole answer within the agent timeout, {@code dd.trace.agent.timeout}). Both are counted ({@link #counters()}) and reported in a warning at most once
  * a minute. The next batch tries again, so sending resumes as soon as the agent is back.
  *
  * <p>{@link #close()} (and a JVM shutdown hook) sends what is still queued, waiting for it at most
- * {@link #CLOSE_WAIT}: an agent that hangs must not hold up the application's exit.
+ * {@link #CLOSE_WAIT}, then at most a second more for the sender thread to stop: an agent that hangs must not hold
+ * up the application's exit.
  */
 public final class AgentWriter implements TraceWriter {
   /** A batch is sent as soon as it holds this many spans. */
@@ -73,6 +82,8 @@ public final class AgentWriter implements TraceWriter {
   private static final Pattern CLIENT_DROP_P0S = Pattern.compile("\"client_drop_p0s\"\\s*:\\s*true");
   private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*\"(\\d+)\\.(\\d+)");
   private static final String STATS_PATH = "/v0.6/stats";
+  /** The longest answer read from the agent. */
+  static final int MAX_ANSWER_BYTES = 1 << 20;
 
   private final System.Logger log = System.getLogger(AgentWriter.class.getName());
   private final TracerConfig config;
@@ -366,8 +377,8 @@ public final class AgentWriter implements TraceWriter {
         request.header("Datadog-Client-Dropped-P0-Traces", Long.toString(reportedTraces))
             .header("Datadog-Client-Dropped-P0-Spans", Long.toString(reportedSpans));
       }
-      HttpResponse<String> response = http.send(request.PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<byte[]> response = exchange(request.PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+      String answer = new String(response.body(), StandardCharsets.UTF_8);
       if (response.statusCode() / 100 == 2) {
         unreportedP0Traces.add(-reportedTraces);
         unreportedP0Spans.add(-reportedSpans);
@@ -379,12 +390,12 @@ public final class AgentWriter implements TraceWriter {
           failing = false;
           log.log(System.Logger.Level.INFO, "dd-trace-writer: the agent at " + uri + " accepts traces again");
         }
-        Map<String, Double> rates = parseRates(response.body());
+        Map<String, Double> rates = parseRates(answer);
         if (rates != null && rateListener != null) {
           rateListener.accept(rates);
         }
       } else {
-        failed(batch, spans, "the agent answered " + response.statusCode() + " " + abbreviate(response.body()));
+        failed(batch, spans, "the agent answered " + response.statusCode() + " " + abbreviate(answer));
       }
     } catch (IOException e) {
       failed(batch, spans, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
@@ -401,9 +412,8 @@ public final class AgentWriter implements TraceWriter {
       return;
     }
     try {
-      HttpResponse<Void> response = http.send(
-          request(statsUri, "application/msgpack").PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-          HttpResponse.BodyHandlers.discarding());
+      HttpResponse<byte[]> response = exchange(
+          request(statsUri, "application/msgpack").PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build());
       if (response.statusCode() / 100 == 2) {
         requestsSent.incrementAndGet();
       } else {
@@ -439,8 +449,7 @@ public final class AgentWriter implements TraceWriter {
     boolean allowed = false;
     TraceFilter filtering = TraceFilter.NONE;
     try {
-      HttpResponse<byte[]> info = http.send(HttpRequest.newBuilder(infoUri).timeout(timeout).GET().build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> info = exchange(HttpRequest.newBuilder(infoUri).timeout(timeout).GET().build());
       String body = new String(info.body(), StandardCharsets.UTF_8);
       allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(body).find()
           && body.contains("\"" + STATS_PATH + "\"") && isAtLeast7_65(body);
@@ -478,6 +487,71 @@ public final class AgentWriter implements TraceWriter {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e); // every JDK has SHA-256
     }
+  }
+
+  /**
+   * One request to the agent, answered within the agent timeout, body included. The request's own timeout
+   * only covers the wait for the answer's headers: an agent that stalls in the middle of a body would hold the
+   * only sender thread for ever. The body is cut short, as a failed request, past {@value #MAX_ANSWER_BYTES}
+   * bytes; the agent's answers are a few KB.
+   */
+  private HttpResponse<byte[]> exchange(HttpRequest request) throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(request, headers -> atMost(MAX_ANSWER_BYTES));
+    try {
+      return answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      answer.cancel(true); // closes the connection
+      throw new HttpTimeoutException("no whole answer within " + timeout.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      answer.cancel(true);
+      throw e;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    }
+  }
+
+  /** A body of at most {@code max} bytes; a longer one fails the request. */
+  private static HttpResponse.BodySubscriber<byte[]> atMost(int max) {
+    return new HttpResponse.BodySubscriber<>() {
+      private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+      private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      private Flow.Subscription subscription;
+
+      @Override
+      public CompletionStage<byte[]> getBody() {
+        return body;
+      }
+
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        s.request(Long.MAX_VALUE);
+      }
+
+      @Override
+      public void onNext(List<ByteBuffer> buffers) {
+        for (ByteBuffer b : buffers) {
+          if (bytes.size() + b.remaining() > max) {
+            subscription.cancel();
+            body.completeExceptionally(new IOException("the answer is longer than " + max + " bytes"));
+            return;
+          }
+          byte[] chunk = new byte[b.remaining()];
+          b.get(chunk);
+          bytes.writeBytes(chunk);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        body.completeExceptionally(t);
+      }
+
+      @Override
+      public void onComplete() {
+        body.complete(bytes.toByteArray());
+      }
+    };
   }
 
   private void failed(List<List<Span>> batch, int spans, String why) {

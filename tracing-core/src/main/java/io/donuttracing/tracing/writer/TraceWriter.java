@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Where finished traces go. The tracer calls {@link #write} on an application thread each time a trace
  * (or a part of a long one) is complete, so implementations must return at once and never throw:
- * {@link AgentWriter} only puts the trace in a bounded queue.
+ * {@link AgentWriter} applies the agent's filters, counts a dropped trace in its client-side stats or puts a kept
+ * one in a bounded queue, and leaves every exchange with the agent to its own thread.
  */
 public interface TraceWriter extends AutoCloseable {
 

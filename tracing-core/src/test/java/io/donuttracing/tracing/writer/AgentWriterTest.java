@@ -243,6 +243,42 @@ class AgentWriterTest {
   }
 
   @Test
+  void anAgentThatStallsInMidAnswerCostsOneTimeoutPerRequestAndTheWriterGoesOn() {
+    FakeAgent agent = agent();
+    agent.stallInBody = true; // from the writer's first request, for /info, on
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).agentTimeout(Duration.ofSeconds(1)));
+    for (int i = 0; i < 3; i++) {
+      tracer.trace("while.stalled").close();
+    }
+    // before, the sender waited for the rest of /info's answer for ever: nothing sent, nothing counted
+    await().atMost(Duration.ofSeconds(15)).until(() -> tracer.writer().counters().tracesDroppedSendFailed() == 3);
+    assertThat(tracer.writer().counters().requestsFailed()).isPositive();
+
+    agent.stallInBody = false;
+    await().atMost(Duration.ofSeconds(15)).until(() -> {
+      tracer.trace("after.the.stall").close();
+      return tracer.writer().counters().tracesSent() > 0;
+    });
+    assertThat(agent.spans()).extracting(span -> span.get("name")).contains("after.the.stall");
+  }
+
+  @Test
+  void anAnswerLongerThanAnyAgentsIsCutShortAsAFailedSend() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).flushInterval(Duration.ofSeconds(60)));
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // past the writer's first request, for /info
+    agent.padding = 4 * AgentWriter.MAX_ANSWER_BYTES;
+    tracer.trace("answered.at.length").close();
+    tracer.flush(Duration.ofSeconds(10));
+    assertThat(tracer.writer().counters().tracesDroppedSendFailed()).isEqualTo(1);
+
+    agent.padding = 0;
+    tracer.trace("answered.briefly").close();
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(tracer.writer().counters().tracesSent()).isEqualTo(1);
+  }
+
+  @Test
   void errorStatusesCountAsFailedSends() {
     FakeAgent agent = agent();
     agent.status = 400;
