@@ -26,8 +26,49 @@ final class TraceFilter {
    * ({@code filter_tags}) or with a value the expression is found in ({@code filter_tags_regex}).
    */
   private record TagRule(String key, String value, Pattern pattern) {
-    boolean matches(String v) {
-      return v != null && (pattern != null ? pattern.matcher(v).find() : value.isEmpty() || value.equals(v));
+    boolean matches(String v, Budget budget) {
+      return v != null && (pattern != null ? budget.find(pattern, v) : value.isEmpty() || value.equals(v));
+    }
+  }
+
+  /** Characters the expressions may read, in all, to decide one trace: far more than any sane rule needs. */
+  static final int MAX_READS = 100_000;
+
+  /**
+   * What the expressions may still read to decide one trace. The agent's are written for Go's engine, which runs
+   * in linear time; Java's backtracks, and a rule such as {@code (.*a){15}} would take minutes on a value of 40
+   * characters that the client chose, on the request's thread. Past the budget the match stops, and the trace is
+   * not filtered: the agent decides.
+   */
+  private static final class Budget {
+    private static final RuntimeException SPENT = new RuntimeException("over the budget", null, false, false) {};
+    private int left = MAX_READS;
+
+    boolean find(Pattern p, String value) {
+      return p.matcher(new CharSequence() { // the matcher reads its text through charAt only
+        @Override
+        public char charAt(int i) {
+          if (--left < 0) {
+            throw SPENT;
+          }
+          return value.charAt(i);
+        }
+
+        @Override
+        public int length() {
+          return value.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+          return value.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+          return value;
+        }
+      }).find();
     }
   }
 
@@ -105,26 +146,27 @@ final class TraceFilter {
     }
     try {
       Span root = root(chunk);
+      Budget budget = new Budget();
       // the agent matches after normalising, where an empty resource becomes the name
       String resource = root.resource().isEmpty() ? root.name() : root.resource();
       for (Pattern p : resources) {
-        if (p.matcher(resource).find()) {
+        if (budget.find(p, resource)) {
           return true;
         }
       }
       for (TagRule r : reject) {
-        if (r.matches(added.asSent(root, r.key))) {
+        if (r.matches(added.asSent(root, r.key), budget)) {
           return true;
         }
       }
       for (TagRule r : require) {
-        if (!r.matches(added.asSent(root, r.key))) {
+        if (!r.matches(added.asSent(root, r.key), budget)) {
           return true;
         }
       }
       return false;
     } catch (RuntimeException | StackOverflowError e) {
-      return false; // the agent's expression, too deep for Java's matcher on this value: the agent decides
+      return false; // the agent's expression, too costly or too deep for Java's matcher on this value: the agent decides
     }
   }
 

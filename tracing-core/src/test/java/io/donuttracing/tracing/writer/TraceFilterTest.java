@@ -1,12 +1,14 @@
 package io.donuttracing.tracing.writer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.donuttracing.tracing.RecordingWriter;
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.SpanContext;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -88,6 +90,28 @@ class TraceFilterTest {
     assertThat(chunks).extracting(TraceFilter.fromInfo(info, "prod", "1.2-beta", service)::filters).containsOnly(true);
     assertThat(chunks).as("version goes only on the tracer's own service's spans")
         .extracting(TraceFilter.fromInfo(info, "prod", "1.2-beta", "another-service")::filters).containsOnly(false);
+  }
+
+  @Test
+  void anExpressionThatBacktracksForMinutesStopsAtItsBudgetAndTheAgentDecides() {
+    RecordingWriter recorded = new RecordingWriter();
+    Tracer tracer = RecordingWriter.tracer(recorded);
+    try (Span server = tracer.trace("servlet.request")) {
+      server.setResource("GET /beers").setTag("http.url", "http://127.0.0.1:5000/" + "a".repeat(40) + "!");
+    }
+    try (Span server = tracer.trace("servlet.request")) {
+      server.setResource("GET /ping").setTag("http.url", "http://127.0.0.1:5000/ping?" + "x".repeat(10_000));
+    }
+    // Go's engine takes linear time on this rule; without the budget, Java's took minutes for 40 characters
+    TraceFilter costly = filter("{\"filter_tags_regex\":{\"reject\":[\"http.url:^(.*a){15}$\"]}}");
+    List<List<Span>> chunks = new ArrayList<>(recorded.chunks);
+    List<Span> chunk = chunks.get(0);
+    assertThat(assertTimeoutPreemptively(Duration.ofSeconds(30), () -> costly.filters(chunk))).isFalse();
+    // an ordinary rule on a long value is well inside the budget
+    TraceFilter ping = filter("{\"filter_tags_regex\":{\"reject\":[\"http.url:/ping\\\\?\"]},"
+        + "\"ignore_resources\":[\"^GET /nothing$\"]}");
+    assertThat(ping.filters(chunks.get(1))).isTrue();
+    assertThat(ping.filters(chunk)).isFalse();
   }
 
   /**
