@@ -29,6 +29,11 @@ public final class DatadogPropagator implements Propagator {
    * it for a Datadog-only callee; {@code traceparent}, also sent by default, still carries it.
    */
   private static final int MAX_TAGS_LENGTH = 512;
+  /**
+   * A longer origin is none: Datadog's are short names ({@code synthetics}, {@code rum}, {@code lambda}), and a
+   * caller's must not grow every header this process sends on, nor push our {@code tracestate} member past 256.
+   */
+  static final int MAX_ORIGIN_LENGTH = 128;
 
   @Override
   public <C> void inject(SpanContext context, C carrier, Setter<C> setter) {
@@ -37,8 +42,9 @@ public final class DatadogPropagator implements Propagator {
     if (context.samplingPriority() != SamplingPriority.UNSET) {
       setter.set(carrier, PRIORITY, Integer.toString(context.samplingPriority()));
     }
-    if (context.origin() != null) {
-      setter.set(carrier, ORIGIN, context.origin());
+    String origin = origin(context.origin());
+    if (origin != null) {
+      setter.set(carrier, ORIGIN, origin);
     }
     String tags = encodeTags(context);
     if (!tags.isEmpty()) {
@@ -97,10 +103,7 @@ public final class DatadogPropagator implements Propagator {
           return null;
         }
       }
-      String origin = Hex.firstValue(getter.get(carrier, ORIGIN));
-      if (origin != null && origin.isEmpty()) {
-        origin = null;
-      }
+      String origin = origin(Hex.firstValue(getter.get(carrier, ORIGIN)));
       String tags = getter.get(carrier, TAGS);
       if (tags == null || tags.isEmpty()) {
         return new SpanContext(0, traceId, parentId, priority, origin, null, null, null);
@@ -112,6 +115,19 @@ public final class DatadogPropagator implements Propagator {
     } catch (RuntimeException e) {
       return null; // a carrier's getter failed: treat as no context, never break the request
     }
+  }
+
+  /** The origin if it can go on in a header: printable ASCII, at most {@value #MAX_ORIGIN_LENGTH} characters; else null. */
+  static String origin(String s) {
+    if (s == null || s.isEmpty() || s.length() > MAX_ORIGIN_LENGTH) {
+      return null;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < ' ' || s.charAt(i) > '~') {
+        return null;
+      }
+    }
+    return s;
   }
 
   /** Fills the {@code _dd.p.*} tags; returns the trace id's high bits from {@code _dd.p.tid} (0 if none). */

@@ -3,7 +3,9 @@ package io.donuttracing.tracing.propagation;
 import io.donuttracing.tracing.Ids;
 import io.donuttracing.tracing.SpanContext;
 import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,7 +18,9 @@ import java.util.Map;
  * origin, and the {@code _dd.p.*} tags (as {@code t.*}). Rejected: version {@code ff}, a version-00
  * header that is not exactly 55 characters, upper-case hex, all-zero ids; a {@code tracestate} without a
  * {@code traceparent} is ignored. Other vendors' members are passed on unchanged, 31 at most so that with ours
- * the list keeps to W3C's 32; our member keeps to Datadog's 256 characters, leaving out the tags that do not fit.
+ * the list keeps to W3C's 32, and 512 characters at most, cut as W3C says ({@link #passedOn}); our member keeps
+ * to Datadog's 256 characters, leaving out the tags that do not fit. A caller's {@code dd=} member longer than
+ * that keeps its priority, origin and parent, but not its tags ({@code _dd.propagation_error:extract_max_size}).
  */
 public final class W3CTraceContextPropagator implements Propagator {
   static final String TRACEPARENT = "traceparent";
@@ -24,6 +28,9 @@ public final class W3CTraceContextPropagator implements Propagator {
   private static final int MAX_MEMBERS = 32;
   /** Datadog's limit for its own member, {@code dd=} included. */
   private static final int MAX_DD_MEMBER_LENGTH = 256;
+  /** W3C: a vendor passes on at least 512 characters of the list; the members over 128 are the first to go. */
+  private static final int MAX_PASSED_ON_LENGTH = 512;
+  private static final int MAX_PASSED_ON_MEMBER_LENGTH = 128;
 
   @Override
   public <C> void inject(SpanContext context, C carrier, Setter<C> setter) {
@@ -34,8 +41,9 @@ public final class W3CTraceContextPropagator implements Propagator {
     if (priority != SamplingPriority.UNSET) {
       dd.append("s:").append(priority).append(';');
     }
-    if (context.origin() != null) {
-      dd.append("o:").append(sanitize(context.origin(), true)).append(';');
+    String origin = DatadogPropagator.origin(context.origin());
+    if (origin != null) {
+      dd.append("o:").append(sanitize(origin, true)).append(';');
     }
     dd.append("p:");
     appendHex(dd, context.spanId());
@@ -147,13 +155,12 @@ public final class W3CTraceContextPropagator implements Propagator {
 
       Map<String, String> propagated = null;
       Map<String, String> spanTags = null;
-      StringBuilder others = null;
+      List<String> others = new ArrayList<>();
       int ddPriority = SamplingPriority.UNSET;
       String origin = null;
       String state = getter.get(carrier, TRACESTATE);
       if (state != null) {
         int members = 0;
-        int otherMembers = 0;
         for (int from = 0; from <= state.length(); ) {
           int comma = state.indexOf(',', from);
           int end = comma < 0 ? state.length() : comma;
@@ -163,10 +170,14 @@ public final class W3CTraceContextPropagator implements Propagator {
             continue;
           }
           if (!member.startsWith("dd=")) {
-            if (++otherMembers < MAX_MEMBERS) { // 31 at most: ours is written in front of them
-              others = others == null ? new StringBuilder(member) : others.append(',').append(member);
+            if (others.size() < MAX_MEMBERS - 1) { // 31 at most: ours is written in front of them
+              others.add(member);
             }
             continue;
+          }
+          boolean tooLong = member.length() > MAX_DD_MEMBER_LENGTH;
+          if (tooLong) {
+            spanTags = new HashMap<>(Map.of("_dd.propagation_error", "extract_max_size"));
           }
           for (int f = 3; f < member.length(); ) {
             int semi = member.indexOf(';', f);
@@ -177,13 +188,14 @@ public final class W3CTraceContextPropagator implements Propagator {
                 int p = Hex.parseSmallInt(member.substring(f + 2, fieldEnd));
                 ddPriority = p == Integer.MIN_VALUE ? SamplingPriority.UNSET : p;
               } else if (k == 'o') {
-                origin = member.substring(f + 2, fieldEnd).replace('~', '=');
+                origin = DatadogPropagator.origin(member.substring(f + 2, fieldEnd).replace('~', '='));
               } else if (k == 'p') {
                 if (fieldEnd - f - 2 == 16 && Hex.isLowerHex(member, f + 2, 16)) {
-                  spanTags = Map.of("_dd.parent_id", member.substring(f + 2, fieldEnd));
+                  spanTags = spanTags == null ? new HashMap<>(2) : spanTags;
+                  spanTags.put("_dd.parent_id", member.substring(f + 2, fieldEnd));
                 }
               }
-            } else if (member.startsWith("t.", f)) {
+            } else if (member.startsWith("t.", f) && !tooLong) {
               int colon = member.indexOf(':', f);
               if (colon > f + 2 && colon < fieldEnd && !member.startsWith("t.tid:", f)) {
                 if (propagated == null) {
@@ -210,10 +222,26 @@ public final class W3CTraceContextPropagator implements Propagator {
           propagated.remove("_dd.p.dm");
         }
       }
-      return new SpanContext(high, low, parent, priority, origin, propagated, spanTags,
-          others == null ? null : others.toString());
+      return new SpanContext(high, low, parent, priority, origin, propagated, spanTags, passedOn(others));
     } catch (RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * Other vendors' members as this process passes them on: all of them when they hold at most 512 characters;
+   * else, as W3C says, without those over 128 characters first, then without the last ones. Null for none.
+   */
+  static String passedOn(List<String> members) {
+    String all = String.join(",", members);
+    if (all.length() > MAX_PASSED_ON_LENGTH) {
+      members.removeIf(m -> m.length() > MAX_PASSED_ON_MEMBER_LENGTH);
+      all = String.join(",", members);
+      while (all.length() > MAX_PASSED_ON_LENGTH) {
+        members.remove(members.size() - 1);
+        all = String.join(",", members);
+      }
+    }
+    return all.isEmpty() ? null : all;
   }
 }

@@ -293,6 +293,56 @@ class PropagationTest {
   }
 
   @Test
+  void whatACallerSendsCannotGrowTheHeadersSentOnPastAFewHundredCharacters() {
+    // Found by QA: a 3,900-character origin went on twice (x-datadog-origin and o: in tracestate), which took the
+    // matchmaker's calls past the taster's 8 KB of headers: every pairing answered 503.
+    String origin = "o".repeat(3900);
+    String vendor = "v=" + "x".repeat(7900);
+    Propagator both = CompositePropagator.of("datadog,tracecontext", "datadog,tracecontext");
+    for (Map<String, String> in : java.util.List.of(
+        headers("x-datadog-trace-id", "555", "x-datadog-parent-id", "9", "x-datadog-origin", origin),
+        headers("traceparent", TP, "tracestate", "dd=s:1;o:" + origin),
+        headers("traceparent", TP, "tracestate", "dd=s:1," + vendor))) {
+      SpanContext c = extract(both, in);
+      assertThat(c).as("the context itself is kept").isNotNull();
+      assertThat(c.origin()).isNull();
+      Map<String, String> out = new HashMap<>();
+      both.inject(c, out, Propagator.mapSetter());
+      assertThat(String.join("", out.values())).hasSizeLessThan(1000);
+    }
+
+    // a non-ASCII origin is none, rather than mangled differently at every hop
+    assertThat(extract(new DatadogPropagator(), headers("x-datadog-trace-id", "1", "x-datadog-origin", "é")).origin())
+        .isNull();
+    assertThat(extract(new W3CTraceContextPropagator(), headers("traceparent", TP, "tracestate", "dd=o:é")).origin())
+        .isNull();
+    assertThat(extract(new DatadogPropagator(), headers("x-datadog-trace-id", "1", "x-datadog-origin", "synthetics"))
+        .origin()).isEqualTo("synthetics");
+  }
+
+  @Test
+  void otherVendorsStateIsCutAsW3cSaysAndAnOversizedDatadogMemberLosesItsTags() {
+    String big = "big=" + "x".repeat(200);
+    StringBuilder small = new StringBuilder();
+    for (int i = 0; i < 30; i++) {
+      small.append(",v").append(i).append('=').append("0123456789abcdef");
+    }
+    SpanContext c = extract(new W3CTraceContextPropagator(), headers("traceparent", TP, "tracestate", big + small));
+    assertThat(c.w3cVendorState()).as("the member over 128 characters goes first, then the last ones")
+        .startsWith("v0=0123456789abcdef,v1=").doesNotContain("big=").hasSizeLessThanOrEqualTo(512);
+    assertThat(c.w3cVendorState().split(",")).hasSize(24); // v0 to v23 and their commas: 493 characters
+
+    String tags = ";t.dm:-4" + ";t.k:" + "v".repeat(300);
+    SpanContext oversized = extract(new W3CTraceContextPropagator(),
+        headers("traceparent", TP, "tracestate", "dd=s:2;o:rum;p:00f067aa0ba902b7" + tags));
+    assertThat(oversized.samplingPriority()).isEqualTo(SamplingPriority.USER_KEEP);
+    assertThat(oversized.origin()).isEqualTo("rum");
+    assertThat(oversized.propagatedTags()).doesNotContainKey("_dd.p.k").doesNotContainEntry("_dd.p.dm", "-4");
+    assertThat(oversized.spanTags()).containsEntry("_dd.propagation_error", "extract_max_size")
+        .containsEntry("_dd.parent_id", "00f067aa0ba902b7");
+  }
+
+  @Test
   void aThrowingCarrierNeverBreaksTheRequest() {
     Propagator.Getter<Object> broken = (c, name) -> {
       throw new IllegalStateException("boom");
