@@ -332,11 +332,15 @@ public final class Span implements AutoCloseable {
     }
     error = 1;
     setTag("error.type", t.getClass().getName());
-    setTag("error.msg", t.getMessage() == null ? "" : t.getMessage());
-    StringWriter stack = new StringWriter();
-    t.printStackTrace(new PrintWriter(stack));
-    String text = stack.toString();
-    setTag("error.stack", text.length() > 20_000 ? text.substring(0, 20_000) : text);
+    try { // the application's exception, whose getMessage() or stack may throw: that must not replace it
+      setTag("error.msg", t.getMessage() == null ? "" : t.getMessage());
+      StringWriter stack = new StringWriter();
+      t.printStackTrace(new PrintWriter(stack));
+      String text = stack.toString();
+      setTag("error.stack", text.length() > 20_000 ? text.substring(0, 20_000) : text);
+    } catch (RuntimeException | StackOverflowError ignored) {
+      // the span keeps error=1 and the type
+    }
     return this;
   }
 

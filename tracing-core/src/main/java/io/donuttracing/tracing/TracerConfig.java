@@ -82,10 +82,10 @@ public final class TracerConfig {
     this.statsComputation = b.statsComputation;
     this.partialFlushMinSpans = Math.max(1, b.partialFlushMinSpans);
     // A duration that would break the writer (a zero timeout, a sender that never sleeps) is no setting: the default.
-    this.pendingTimeout = b.pendingTimeout.isNegative() ? DEFAULT_PENDING_TIMEOUT : b.pendingTimeout;
-    Duration interval = positiveOr(b.flushInterval, DEFAULT_FLUSH_INTERVAL);
+    this.pendingTimeout = atMostADay(b.pendingTimeout.isNegative() ? DEFAULT_PENDING_TIMEOUT : b.pendingTimeout);
+    Duration interval = atMostADay(positiveOr(b.flushInterval, DEFAULT_FLUSH_INTERVAL));
     this.flushInterval = interval.compareTo(MIN_FLUSH_INTERVAL) < 0 ? MIN_FLUSH_INTERVAL : interval;
-    this.agentTimeout = positiveOr(b.agentTimeout, DEFAULT_AGENT_TIMEOUT);
+    this.agentTimeout = atMostADay(positiveOr(b.agentTimeout, DEFAULT_AGENT_TIMEOUT));
     this.queueSize = Math.max(1, b.queueSize);
   }
 
@@ -131,8 +131,8 @@ public final class TracerConfig {
 
   /**
    * From any source of settings, asked by their dotted names ({@code dd.service}, {@code dd.trace.agent.url}, ...).
-   * Unparsable values fall back to the default, and so do a zero or negative agent timeout or flush interval
-   * and a negative pending timeout.
+   * Unparsable values fall back to the default, and so do a zero or negative agent timeout or flush interval,
+   * a negative pending timeout and a sample rate that is not a number; durations are held to a day at most.
    */
   public static TracerConfig from(Function<String, String> settings) {
     Builder b = builder();
@@ -155,7 +155,8 @@ public final class TracerConfig {
     String rate = settings.apply("dd.trace.sample.rate");
     if (rate != null && !rate.isBlank()) {
       try {
-        b.sampleRate(Double.parseDouble(rate.trim()));
+        double r = Double.parseDouble(rate.trim());
+        b.sampleRate(Double.isNaN(r) ? null : r);
       } catch (NumberFormatException ignored) {
         // an unreadable rate is no rate: follow the agent
       }
@@ -226,6 +227,11 @@ public final class TracerConfig {
     System.getLogger(TracerConfig.class.getName()).log(System.Logger.Level.WARNING,
         "dd.trace.agent.url \"" + url + "\" is not an http(s) URL with a host; sending to " + DEFAULT_AGENT_URL);
     return DEFAULT_AGENT_URL;
+  }
+
+  /** Longer is as good as never, and in nanoseconds (as the tracer counts time) it would overflow a long. */
+  private static Duration atMostADay(Duration d) {
+    return d.compareTo(Duration.ofDays(1)) > 0 ? Duration.ofDays(1) : d;
   }
 
   private static Duration positiveOr(Duration d, Duration fallback) {

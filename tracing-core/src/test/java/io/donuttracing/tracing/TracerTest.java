@@ -129,6 +129,20 @@ class TracerTest {
   }
 
   @Test
+  void anExceptionWhoseMessageThrowsIsStillTheOneTheCallerGets() {
+    RuntimeException odd = new RuntimeException() {
+      @Override
+      public String getMessage() {
+        throw new IllegalStateException("getMessage failed");
+      }
+    };
+    assertThatThrownBy(() -> tracer.trace("fails.oddly", () -> {
+      throw odd;
+    })).isSameAs(odd);
+    assertThat(writer.span("fails.oddly").isError()).isTrue();
+  }
+
+  @Test
   void lambdaFormReturnsTheValueAndRunFormReturnsNothing() {
     int answer = tracer.trace("compute", () -> 6 * 7);
     int[] ran = {0};
@@ -293,6 +307,12 @@ class TracerTest {
     assertThat(config.pendingTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(TracerConfig.builder().flushInterval(Duration.ofNanos(1)).build().flushInterval())
         .as("a sender that would never sleep").isEqualTo(Duration.ofMillis(10));
+    // 1e11 s overflowed a long of nanoseconds: Tracer.create threw, or the sender thread died
+    TracerConfig huge = TracerConfig.from(Map.of("dd.trace.pending.timeout", "1e11", "dd.trace.flush.interval", "1e11",
+        "dd.trace.agent.timeout", "Infinity", "dd.trace.sample.rate", "NaN")::get);
+    assertThat(List.of(huge.pendingTimeout(), huge.flushInterval(), huge.agentTimeout())).containsOnly(Duration.ofDays(1));
+    assertThat(huge.sampleRate()).as("not a number: no rate").isNull();
+    Tracer.create(huge.toBuilder().enabled(false).build()).close();
     assertThat(TracerConfig.builder().agentUrl("agent:8126").build().agentUrl()).as("no scheme: the default")
         .isEqualTo("http://localhost:8126");
     assertThat(TracerConfig.builder().agentUrl("https://agent.example:8126/").build().agentUrl())

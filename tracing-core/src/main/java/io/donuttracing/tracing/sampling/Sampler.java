@@ -1,5 +1,7 @@
 package io.donuttracing.tracing.sampling;
 
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -52,9 +54,9 @@ public final class Sampler {
     }
   }
 
-  /** @param ruleRate {@code DD_TRACE_SAMPLE_RATE}, or null to follow the agent's rates */
+  /** @param ruleRate {@code DD_TRACE_SAMPLE_RATE}, or null (or NaN) to follow the agent's rates */
   public Sampler(Double ruleRate) {
-    this.rule = ruleRate == null ? null : Rate.of(Math.max(0.0, Math.min(1.0, ruleRate)),
+    this.rule = ruleRate == null || ruleRate.isNaN() ? null : Rate.of(Math.max(0.0, Math.min(1.0, ruleRate)),
         SamplingPriority.USER_KEEP, SamplingPriority.USER_REJECT, "-3", "_dd.rule_psr");
   }
 
@@ -96,18 +98,25 @@ public final class Sampler {
     return r.rate.decide(traceIdLow);
   }
 
+  /**
+   * The agent keys its rates by the service and env it normalised, in lower case; so does this lookup, as
+   * dd-trace-java's does. A rate outside 0 to 1 keeps every trace, as there (a negative one would drop them all).
+   */
   private static Rate agentRate(Map<String, Double> rates, String service, String env) {
-    Double rate = rates.get("service:" + service + ",env:" + env);
+    Double rate = rates.get("service:" + service.toLowerCase(Locale.ROOT) + ",env:" + env.toLowerCase(Locale.ROOT));
     if (rate == null) {
       rate = rates.get(DEFAULT_KEY);
     }
     return rate == null ? Rate.DEFAULT
-        : Rate.of(rate, SamplingPriority.AUTO_KEEP, SamplingPriority.AUTO_REJECT, "-1", "_dd.agent_psr");
+        : Rate.of(rate >= 0 && rate <= 1 ? rate : 1.0, SamplingPriority.AUTO_KEEP, SamplingPriority.AUTO_REJECT,
+            "-1", "_dd.agent_psr");
   }
 
   /** Replaces the agent's rates; called by the writer with each {@code rate_by_service} it reads. */
   public void updateAgentRates(Map<String, Double> rateByService) {
-    agentRates = Map.copyOf(rateByService);
+    Map<String, Double> rates = new HashMap<>();
+    rateByService.forEach((key, rate) -> rates.put(key.toLowerCase(Locale.ROOT), rate));
+    agentRates = Map.copyOf(rates);
   }
 
   /** The agent's rates in use (for tests and diagnostics). */

@@ -5,7 +5,7 @@ package io.donuttracing.tracing.sampling;
  * of the first span of each chunk a process sends (its local root, when the chunk holds it) and in the
  * propagation headers.
  *
- * <p>A negative priority asks the agent to drop the trace, a positive one to keep it. "Auto" values come
+ * <p>0 or below asks the agent to drop the trace, above 0 to keep it. "Auto" values come
  * from the sampler; "user" values from code or from a sampling rule ({@code DD_TRACE_SAMPLE_RATE}).
  */
 public final class SamplingPriority {

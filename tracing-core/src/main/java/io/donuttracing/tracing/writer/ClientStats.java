@@ -111,8 +111,8 @@ final class ClientStats {
           continue;
         }
         long end = span.startEpochNanos() + span.durationNanos();
-        Key key = new Key(nullToEmpty(span.service()), span.name(), span.resource(), nullToEmpty(span.type()),
-            nullToEmpty(kind), httpStatus(span), span.parentId() == 0);
+        Key key = new Key(nullToEmpty(span.service()), nullToEmpty(span.name()), nullToEmpty(span.resource()),
+            nullToEmpty(span.type()), nullToEmpty(kind), httpStatus(span), span.parentId() == 0);
         long start = Math.floorDiv(end, BUCKET_NANOS) * BUCKET_NANOS;
         Group g = bucket(start).computeIfAbsent(key, k -> {
           if (keysByBucket.computeIfAbsent(start, b -> ConcurrentHashMap.newKeySet()).add(k)) {
@@ -289,7 +289,8 @@ final class ClientStats {
       return 0;
     }
     try {
-      return Integer.parseInt(status);
+      int code = Integer.parseInt(status);
+      return code >= 100 && code < 600 ? code : 0; // the agent reads a uint32, and drops any other code
     } catch (NumberFormatException e) {
       return 0;
     }

@@ -72,6 +72,25 @@ class SamplerTest {
   }
 
   @Test
+  void theAgentsRatesApplyWhateverTheCaseOfServiceAndEnvAsTheAgentNormalisesThem() {
+    Sampler sampler = new Sampler(null);
+    sampler.updateAgentRates(Map.of("service:matchmaker,env:prod", 0.0, "service:,env:", 1.0));
+    assertThat(sampler.decide(42, "Matchmaker", "Prod").priority).isEqualTo(SamplingPriority.AUTO_REJECT);
+    sampler.updateAgentRates(Map.of("service:Web,env:", 0.0, "service:,env:", 1.0));
+    assertThat(sampler.decide(42, "web", null).priority).isEqualTo(SamplingPriority.AUTO_REJECT);
+  }
+
+  @Test
+  void aRateThatIsNoProbabilityKeepsEveryTraceRatherThanDroppingThemAll() {
+    Sampler sampler = new Sampler(null);
+    sampler.updateAgentRates(Map.of("service:,env:", -5.0));
+    assertThat(sampler.decide(9, "web", null).priority).isEqualTo(SamplingPriority.AUTO_KEEP);
+    Sampler.Decision noRule = new Sampler(Double.NaN).decide(9, "web", null);
+    assertThat(noRule.priority).isEqualTo(SamplingPriority.AUTO_KEEP);
+    assertThat(noRule.mechanism).as("NaN is no rule: the agent decides").isEqualTo("-0");
+  }
+
+  @Test
   void aSampleRateRuleGivesUserPrioritiesAndWinsOverTheAgent() {
     Sampler sampler = new Sampler(0.5);
     sampler.updateAgentRates(Map.of("service:,env:", 0.0));

@@ -362,6 +362,27 @@ class ClientStatsTest {
     return AgentWriter.sha256(s.getBytes(StandardCharsets.UTF_8));
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void aSpanWithoutANameOrWithAStatusTheAgentCannotReadSpoilsNoOtherGroup() throws Exception {
+    io.donuttracing.tracing.RecordingWriter recorded = new io.donuttracing.tracing.RecordingWriter();
+    Tracer tracer = io.donuttracing.tracing.RecordingWriter.tracer(recorded);
+    tracer.trace("servlet.request").setTag("http.status_code", "200").close();
+    tracer.trace(null).setTag("http.status_code", "-1").close(); // the agent reads a uint32: -1 refused the payload
+    ClientStats stats = new ClientStats("test", null, "web");
+    recorded.chunks.forEach(stats::add);
+
+    byte[] body = stats.takeFinished(Long.MAX_VALUE, true); // threw on the null name: every group of the tick lost
+    Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(body);
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (Object bucket : (List<Object>) payload.get("Stats")) {
+      ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
+    }
+    assertThat(groups).extracting(g -> g.get("Name"), g -> g.get("HTTPStatusCode"))
+        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("servlet.request", 200L),
+            org.assertj.core.groups.Tuple.tuple("", 0L));
+  }
+
   private static long sum(List<Map<String, Object>> groups, String service, String name, String field) {
     return groups.stream().filter(g -> g.get("Service").equals(service) && g.get("Name").equals(name))
         .mapToLong(g -> (Long) g.get(field)).sum();
