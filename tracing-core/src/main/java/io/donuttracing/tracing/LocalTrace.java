@@ -106,18 +106,17 @@ final class LocalTrace {
     }
   }
 
-  /** Hands over what has finished so far; the open spans stay and leave later. Returns false when none were open. */
-  boolean flushFinished() {
+  /** Hands over what has finished so far; the open spans stay and leave later. */
+  void flushFinished() {
     List<Span> chunk;
     synchronized (this) {
       if (finished.isEmpty()) {
-        return open > 0;
+        return;
       }
       chunk = finished;
       finished = new ArrayList<>(4);
     }
     tracer.write(this, chunk);
-    return open > 0;
   }
 
   int openSpans() {

@@ -100,22 +100,12 @@ public final class SpanContext {
     return w3cVendorState;
   }
 
-  /** True when this is the context of a span of this process. */
-  public boolean isLocal() {
-    return localTrace != null;
-  }
-
   /** The trace id as 32 lower-case hex digits, as W3C {@code traceparent} writes it. */
   public String traceIdHex() {
     char[] out = new char[32];
     Ids.hex(traceIdHigh, out, 0);
     Ids.hex(traceIdLow, out, 16);
     return new String(out);
-  }
-
-  /** The span id as 16 lower-case hex digits. */
-  public String spanIdHex() {
-    return Ids.hex(spanId);
   }
 
   @Override

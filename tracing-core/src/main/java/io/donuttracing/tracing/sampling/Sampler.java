@@ -124,11 +124,6 @@ public final class Sampler {
     return agentRates;
   }
 
-  /** The configured rule rate, or null. */
-  public Double ruleRate() {
-    return rule == null ? null : rule.rate;
-  }
-
   private static String nullToEmpty(String s) {
     return s == null ? "" : s;
   }

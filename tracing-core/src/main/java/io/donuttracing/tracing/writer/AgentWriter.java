@@ -201,11 +201,6 @@ public final class AgentWriter implements TraceWriter {
         tracesFiltered.sum(), spansFiltered.sum(), requestsSent.get(), requestsFailed.get(), queue.size());
   }
 
-  /** The intake URL, e.g. {@code http://localhost:8126/v0.4/traces}. */
-  public URI uri() {
-    return uri;
-  }
-
   @Override
   public void close() {
     if (closed) {
