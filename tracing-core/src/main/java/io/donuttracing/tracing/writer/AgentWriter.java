@@ -129,6 +129,7 @@ public final class AgentWriter implements TraceWriter {
   private final LongAdder unreportedP0Traces = new LongAdder();
   private final LongAdder unreportedP0Spans = new LongAdder();
   private boolean sentSinceTick;
+  private boolean loggedABug;
 
   /**
    * @param config the agent's URL, the protocol, queue size, flush interval and timeout, env/version/service
@@ -230,10 +231,7 @@ public final class AgentWriter implements TraceWriter {
       readInfo(null);
     }
     List<List<Span>> batch = new ArrayList<>();
-    List<List<Span>> drained = new ArrayList<>();
     int batchSpans = 0;
-    boolean loggedABug = false;
-    int moved = 0; // how many of drained are in batch (or sent)
     long deadline = System.nanoTime() + flushInterval.toNanos();
     while (!closed) {
       try {
@@ -251,9 +249,9 @@ public final class AgentWriter implements TraceWriter {
           break;
         }
         long requested = flushRequested.get();
-        queue.drainTo(drained);
-        for (moved = 0; moved < drained.size(); ) {
-          List<Span> chunk = drained.get(moved++);
+        // what is queued now, and no more: under a stream of new traces, the tick and a flush still come
+        for (int n = queue.size(); n > 0; n--) {
+          List<Span> chunk = queue.poll();
           batch.add(chunk);
           batchSpans += chunk.size();
           if (batchSpans >= MAX_BATCH_SPANS) {
@@ -262,7 +260,6 @@ public final class AgentWriter implements TraceWriter {
             batchSpans = 0;
           }
         }
-        drained.clear();
         boolean flushNow = requested > flushCompleted.get();
         boolean tick = System.nanoTime() - deadline >= 0;
         boolean prompt = promptSendsLeft > 0 && !batch.isEmpty();
@@ -292,20 +289,11 @@ public final class AgentWriter implements TraceWriter {
           }
         }
       } catch (RuntimeException e) {
-        // A bug, here or in the HTTP client, must not kill the only sender thread: what it held is lost, and
-        // counted. The first one is logged whole, for its stack trace.
-        if (!loggedABug) {
-          loggedABug = true;
-          log.log(System.Logger.Level.ERROR, "dd-trace-writer: a batch could not be sent", e);
-        }
-        for (List<Span> chunk : drained.subList(Math.min(moved, drained.size()), drained.size())) { // not in batch yet
-          batch.add(chunk);
-          batchSpans += chunk.size();
-        }
+        // A bug must not kill the only sender thread: what it held is lost, and counted.
+        bug(e);
         failed(batch, batchSpans, e.toString());
         batch = new ArrayList<>();
         batchSpans = 0;
-        drained.clear();
       }
     }
     for (List<Span> c; (c = queue.poll()) != null; ) {
@@ -397,6 +385,17 @@ public final class AgentWriter implements TraceWriter {
     } catch (InterruptedException e) {
       failed(batch, spans, "interrupted while sending");
       Thread.currentThread().interrupt();
+    } catch (RuntimeException e) { // a bug, in the encoder or the HTTP client
+      bug(e);
+      failed(batch, spans, e.toString());
+    }
+  }
+
+  /** The first bug is logged whole, for its stack trace; the warnings that follow count what it costs. */
+  private void bug(RuntimeException e) {
+    if (!loggedABug) {
+      loggedABug = true;
+      log.log(System.Logger.Level.ERROR, "dd-trace-writer: a batch could not be sent", e);
     }
   }
 
