@@ -71,7 +71,21 @@ class WorkshopScriptIT {
                 .containsPattern("redis +running +pid \\d+ +redis://127.0.0.1:" + redisPort)
                 .containsPattern("taster +running +pid \\d+ +http://127.0.0.1:" + tasterPort)
                 .containsPattern("matchmaker +running +pid \\d+ +http://127.0.0.1:" + matchmakerPort);
+        List<Long> before = SERVICES.stream().map(workshop::pid).toList();
+        assertThat(workshop("up", "--detach").output()).contains("already running: collector redis taster matchmaker");
+
+        // a learner stops the taster to see a failure, then brings it back: only the taster starts again
+        ProcessHandle taster = ProcessHandle.of(workshop.pid("taster")).orElseThrow();
+        taster.destroy();
+        await().atMost(Duration.ofMinutes(1)).until(() -> !taster.isAlive());
+        Steps.Result again = workshop("up", "--detach");
+        assertThat(again.exitCode()).as(again.output()).isZero();
+        assertThat(again.output()).containsSubsequence("collector   already running (pid " + workshop.pid("collector") + ")",
+                "redis       already running", "taster      http://127.0.0.1:" + tasterPort, "matchmaker  already running");
+        assertThat(Repo.get(matchmakerPort, "/pair/beer?name=ipa").statusCode()).isEqualTo(200);
         List<Long> pids = SERVICES.stream().map(workshop::pid).toList();
+        assertThat(pids.get(2)).isNotEqualTo(before.get(2));
+        assertThat(List.of(pids.get(0), pids.get(1), pids.get(3))).containsExactly(before.get(0), before.get(1), before.get(3));
 
         Steps.Result down = workshop("down");
 
@@ -105,6 +119,19 @@ class WorkshopScriptIT {
                 && Pattern.compile("(?m)^collector +\\| .*Started CollectorApplication").matcher(output).find()
                 && Pattern.compile("(?m)^taster +\\| .*Started TasterApplication").matcher(output).find()
                 && Pattern.compile("(?m)^matchmaker +\\| .*Started MatchmakerApplication").matcher(output).find();
+    }
+
+    @Test
+    void aMistypedArgumentIsRefusedBeforeAnythingStarts() {
+        Steps.Result up = workshop("up", "--detatch");
+        assertThat(up.exitCode()).isEqualTo(1);
+        assertThat(up.output()).contains("unknown option --detatch (usage: ./workshop up [--detach])");
+        for (String calls : List.of("abc", "0", "-5", "2x")) { // before, 0 and -5 printed a median of calls never made
+            Steps.Result bench = workshop("bench", calls);
+            assertThat(bench.exitCode()).isEqualTo(1);
+            assertThat(bench.output()).contains("bench takes a number of calls from 1 to 999999, not '" + calls + "'");
+        }
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
     }
 
     @Test
