@@ -32,6 +32,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.databind.json.JsonMapper;
@@ -57,6 +58,17 @@ class JsonErrors extends ResponseEntityExceptionHandler implements ErrorControll
     @ExceptionHandler(InvalidParameterException.class)
     ResponseEntity<ErrorBody> malformedQuery(InvalidParameterException e) {
         return json(HttpStatus.BAD_REQUEST, new ErrorBody("bad request", "the query string is malformed: " + e.getMessage()));
+    }
+
+    /**
+     * A {@code multipart/form-data} body Spring could not parse (no boundary, a broken part): no route takes one,
+     * but Spring reads it before choosing the route. The client's mistake, not a failure.
+     */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<ErrorBody> unreadableMultipart(MultipartException e) {
+        Throwable cause = e.getMostSpecificCause();
+        return json(HttpStatus.BAD_REQUEST, new ErrorBody("bad request", "the multipart body could not be read"
+                + (cause != e && cause.getMessage() != null ? ": " + cause.getMessage() : "")));
     }
 
     @ExceptionHandler(Exception.class)

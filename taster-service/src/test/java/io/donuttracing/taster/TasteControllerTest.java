@@ -11,13 +11,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"taster.seed=42", "taster.delay-ms=40"})
+@ExtendWith(OutputCaptureExtension.class)
 class TasteControllerTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -110,6 +114,19 @@ class TasteControllerTest {
                 HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(trace.statusCode()).isEqualTo(405);
         assertThat(trace.body()).startsWith("{\"error\":\"method not allowed\"");
+    }
+
+    @Test
+    void aMultipartContentTypeWithoutBoundaryIs400AndNoStackTrace(CapturedOutput output) throws Exception {
+        for (String path : new String[] {"/taste?beer=ipa&donut=jelly", "/ping"}) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(path))
+                    .header("Content-Type", "multipart/form-data").build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(response.statusCode()).as(path).isEqualTo(400);
+            assertThat(response.body()).as(path).isEqualTo("{\"error\":\"bad request\",\"detail\":\"the multipart "
+                    + "body could not be read: the request was rejected because no multipart boundary was found\"}");
+        }
+        assertThat(output.getAll()).doesNotContain("MultipartException");
     }
 
     private HttpResponse<String> get(String path) throws Exception {

@@ -6,8 +6,11 @@ import java.net.http.HttpResponse;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -19,6 +22,7 @@ import io.donuttracing.matchmaker.TestRedis;
 
 /** Every way /pair/beer can fail short of a working taster; the taster here is not running. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
 class PairingErrorsTest {
 
     static final int STOPPED_TASTER_PORT = TestRedis.freePort();
@@ -132,6 +136,18 @@ class PairingErrorsTest {
         HttpResponse<String> error = http.get("/error");
         assertThat(error.statusCode()).isEqualTo(404);
         assertThat(error.body()).isEqualTo("{\"error\":\"not found\",\"detail\":\"no route for GET /error\"}");
+    }
+
+    @Test
+    void aMultipartContentTypeWithoutBoundaryIs400AndNoStackTrace(CapturedOutput output) {
+        for (String path : new String[] {"/beers", "/pair/beer?name=ipa", "/ping"}) {
+            HttpResponse<String> response = http.send("GET", path, "Content-Type", "multipart/form-data");
+
+            assertThat(response.statusCode()).as(path).isEqualTo(400);
+            assertThat(response.body()).as(path).isEqualTo("{\"error\":\"bad request\",\"detail\":\"the multipart "
+                    + "body could not be read: the request was rejected because no multipart boundary was found\"}");
+        }
+        assertThat(output.getAll()).doesNotContain("MultipartException");
     }
 
     @Test
