@@ -163,8 +163,10 @@ class JsonErrors extends ResponseEntityExceptionHandler implements ErrorControll
             HttpStatus status = HttpStatus.resolve(code);
             String reason = status == null ? "error" : status.getReasonPhrase();
             String message = response.getMessage();
-            String detail = (message == null || message.isBlank() ? reason : message)
-                    + " (" + request.getMethod() + " " + request.getRequestURI() + ")";
+            // no URI: Tomcat could not read the request line (longer than its 8 KB for the headers, or garbled)
+            String detail = request.getRequestURI() == null ? "the request line is too long or malformed"
+                    : (message == null || message.isBlank() ? reason : message)
+                            + " (" + request.getMethod() + " " + request.getRequestURI() + ")";
             try {
                 response.setContentType(MediaType.APPLICATION_JSON_VALUE);
                 response.setCharacterEncoding("UTF-8");

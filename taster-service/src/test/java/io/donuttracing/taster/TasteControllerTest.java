@@ -129,6 +129,17 @@ class TasteControllerTest {
         assertThat(output.getAll()).doesNotContain("MultipartException");
     }
 
+    @Test
+    void aRequestLineOver8KbIs400AndSaysSo() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(("GET /taste?beer=ipa&donut=" + "a".repeat(9000)
+                    + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertThat(new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .startsWith("HTTP/1.1 400").contains("Content-Type: application/json").endsWith(
+                            "{\"error\":\"bad request\",\"detail\":\"the request line is too long or malformed\"}");
+        }
+    }
+
     private HttpResponse<String> get(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -151,6 +151,13 @@ class PairingErrorsTest {
     }
 
     @Test
+    void aRequestLineOver8KbIs400AndSaysSo() {
+        assertThat(http.raw("GET /pair/beer?name=" + "a".repeat(9000))).startsWith("HTTP/1.1 400")
+                .contains("Content-Type: application/json")
+                .endsWith("{\"error\":\"bad request\",\"detail\":\"the request line is too long or malformed\"}");
+    }
+
+    @Test
     void pingAnswers() {
         assertThat(http.get("/ping").body()).isEqualTo("{\"status\":\"ok\"}");
     }
