@@ -16,6 +16,7 @@ import java.net.UnknownHostException;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.servlet.autoconfigure.MultipartAutoConfiguration;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.web.server.ConfigurableWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -26,8 +27,12 @@ import org.springframework.util.unit.DataSize;
 /**
  * The collector: a stand-in for the Datadog trace agent that keeps and shows the traces itself.
  * Run it with {@code java -jar agent-collector/target/agent-collector.jar}.
+ *
+ * <p>No multipart resolution: no route takes a form, and Spring would parse a {@code multipart/form-data} body
+ * before choosing the route (one without a boundary failed every route with a 500). The intake answers such a
+ * body 415, as any other media type it does not take; other routes ignore the body.
  */
-@SpringBootApplication
+@SpringBootApplication(exclude = MultipartAutoConfiguration.class)
 @EnableConfigurationProperties(CollectorProperties.class)
 public class CollectorApplication {
 

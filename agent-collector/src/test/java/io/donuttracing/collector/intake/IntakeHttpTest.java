@@ -15,6 +15,9 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
 
 /** Every intake format over real HTTP, with the answers and headers a tracer reads. */
@@ -232,6 +235,27 @@ class IntakeHttpTest extends CollectorTestBase {
         assertThat(r.statusCode()).isEqualTo(415);
         assertThat(JSON.readTree(r.body()).get("error").asString()).isEqualTo("unsupported_media_type");
         assertThat(put("/v0.5/traces", "application/json", "[]".getBytes()).statusCode()).isEqualTo(415);
+    }
+
+    /** The collector takes no forms: a multipart body, with or without a boundary, is a media type like another. */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void multipartIs415AtTheIntakeAndIgnoredByTheOtherRoutes(CapturedOutput output) throws Exception {
+        byte[] form = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n[]\r\n--b--\r\n".getBytes();
+        for (String type : List.of("multipart/form-data", "multipart/form-data; boundary=b")) {
+            for (String path : List.of("/v0.3/traces", "/v0.4/traces", "/v0.5/traces", "/v0.6/stats")) {
+                HttpResponse<String> r = put(path, type, form);
+                assertThat(r.statusCode()).as("%s %s", path, type).isEqualTo(415);
+                assertThat(JSON.readTree(r.body()).get("detail").asString()).as("%s %s", path, type)
+                        .startsWith(path + " takes application/msgpack").endsWith(", not multipart/form-data");
+            }
+            for (String path : List.of("/info", "/api/traces", "/api/services")) {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", type).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as("%s %s", path, type).isEqualTo(200);
+            }
+        }
+        assertThat(output.getAll()).doesNotContain("MultipartException").doesNotContain("unexpected error");
     }
 
     @Test
