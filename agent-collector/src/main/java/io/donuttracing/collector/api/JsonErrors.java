@@ -133,7 +133,9 @@ class JsonErrors extends ResponseEntityExceptionHandler implements ErrorControll
             HttpStatus status = HttpStatus.resolve(code);
             String message = response.getMessage();
             String said = message != null && !message.isBlank() ? message : status != null ? status.getReasonPhrase() : "error";
-            String detail = said + " (" + request.getMethod() + " " + request.getRequestURI() + ")";
+            // no URI: Tomcat could not read the request line (longer than its 8 KB for the headers, or garbled)
+            String detail = request.getRequestURI() == null ? "the request line is too long or malformed"
+                    : said + " (" + request.getMethod() + " " + request.getRequestURI() + ")";
             try {
                 response.setContentType(MediaType.APPLICATION_JSON_VALUE);
                 response.setCharacterEncoding("UTF-8");

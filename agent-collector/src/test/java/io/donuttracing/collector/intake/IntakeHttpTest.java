@@ -259,6 +259,17 @@ class IntakeHttpTest extends CollectorTestBase {
     }
 
     @Test
+    void aRequestLineOver8KbIs400AndSaysSo() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(("GET /api/traces?service=" + "a".repeat(9000)
+                    + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .startsWith("HTTP/1.1 400").contains("Content-Type: application/json")
+                    .endsWith("{\"error\":\"bad_request\",\"detail\":\"the request line is too long or malformed\"}");
+        }
+    }
+
+    @Test
     void clientStatsAreAccepted() throws Exception {
         HttpResponse<String> r = put("/v0.6/stats", "application/msgpack", hex("80"));
         assertThat(r.statusCode()).isEqualTo(200);
