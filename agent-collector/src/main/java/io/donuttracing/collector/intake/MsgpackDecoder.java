@@ -38,7 +38,7 @@ import org.msgpack.core.buffer.MessageBuffer;
  * Resource, Type, SpanKind, DBType, HTTPMethod, HTTPEndpoint, HTTPStatusCode, Hits, Errors, TopLevelHits,
  * Duration, OkSummary, ErrorSummary, Synthetics, IsTraceRoot, PeerTags}}, the summaries being DDSketches in
  * their protobuf encoding ({@link SketchDecoder}). Keys are matched exactly, as the agent's msgp decoder
- * does.
+ * does. Their counts, times and durations are unsigned, as to the agent, and at most 2^63-1.
  */
 public final class MsgpackDecoder {
     private final MessageUnpacker u;
@@ -252,7 +252,7 @@ public final class MsgpackDecoder {
                 case "Lang" -> lang = kept();
                 // not part of a stats key here: checked, then let go
                 case "Hostname", "Env", "Version", "Service", "TracerVersion", "RuntimeID" -> string();
-                case "Sequence" -> uint64(key);
+                case "Sequence" -> count(key);
                 case "Stats" -> {
                     int nBuckets = arrayHeader();
                     claim(nBuckets, 1, "Stats");
@@ -274,8 +274,9 @@ public final class MsgpackDecoder {
         for (int i = 0; i < n; i++) {
             String key = string();
             switch (key) {
-                case "Start" -> start = uint64(key);
-                case "Duration", "AgentTimeShift" -> uint64(key);
+                case "Start" -> start = count(key);
+                case "Duration" -> count(key);
+                case "AgentTimeShift" -> uint64(key); // an int64 to the agent
                 case "Stats" -> {
                     int nGroups = arrayHeader();
                     claim(nGroups, MIN_ELEMENT_BYTES, "a bucket's Stats");
@@ -304,12 +305,12 @@ public final class MsgpackDecoder {
                 case "Resource" -> g.resource = kept();
                 case "Type" -> g.type = kept();
                 case "SpanKind" -> g.spanKind = kept();
-                case "HTTPStatusCode" -> g.httpStatus = uint64(key);
+                case "HTTPStatusCode" -> g.httpStatus = count(key);
                 case "IsTraceRoot" -> g.root = uint64(key) == 1;
-                case "Hits" -> g.hits = uint64(key);
-                case "Errors" -> g.errors = uint64(key);
-                case "TopLevelHits" -> g.topLevelHits = uint64(key);
-                case "Duration" -> g.duration = uint64(key);
+                case "Hits" -> g.hits = count(key);
+                case "Errors" -> g.errors = count(key);
+                case "TopLevelHits" -> g.topLevelHits = count(key);
+                case "Duration" -> g.duration = count(key);
                 case "OkSummary" -> g.okSummary = sketch(key);
                 case "ErrorSummary" -> g.errorSummary = sketch(key);
                 // not part of a stats key here: checked, then let go
@@ -454,6 +455,26 @@ public final class MsgpackDecoder {
             }
             default -> throw bad(field + " must be an integer, got " + typeName(f));
         }
+    }
+
+    /**
+     * A count, time or duration of the stats payload: a uint64 (HTTPStatusCode a uint32) to the agent, whose decoder
+     * fails on a negative integer. Nil is 0. Above 2^63-1 is refused too: added to the stats it would lower them.
+     */
+    private long count(String field) throws IOException {
+        MessageFormat f = u.getNextFormat();
+        if (f == MessageFormat.UINT64) {
+            java.math.BigInteger v = u.unpackBigInteger();
+            if (v.bitLength() > 63) {
+                throw bad(field + " is out of range: " + v + " is over " + Long.MAX_VALUE);
+            }
+            return v.longValue();
+        }
+        long v = uint64(field);
+        if (v < 0) {
+            throw bad(field + " must not be negative, got " + v);
+        }
+        return v;
     }
 
     private double float64() throws IOException {

@@ -226,12 +226,14 @@ public final class Stats {
             }
             Group g = group(bucket, probe.set(c.service, c.name, c.resource, c.type, c.spanKind, (int) c.httpStatus,
                     c.root));
-            g.hits += c.hits;
-            g.topLevelHits += c.topLevelHits;
-            g.errors += c.errors;
+            // each at most 2^63-1 (the decoder refuses more), so a sum that overflows is held at that
+            g.hits = plus(g.hits, c.hits);
+            g.topLevelHits = plus(g.topLevelHits, c.topLevelHits);
+            g.errors = plus(g.errors, c.errors);
             // client stats do not say which errors were top-level: all when every hit is, none when none is
-            g.topLevelErrors += c.hits == 0 ? 0 : Math.round((double) c.errors * c.topLevelHits / c.hits);
-            g.durationSum += c.duration;
+            g.topLevelErrors = plus(g.topLevelErrors,
+                    c.hits == 0 ? 0 : Math.round((double) c.errors * c.topLevelHits / c.hits));
+            g.durationSum = plus(g.durationSum, c.duration);
             // nor the longest duration: the sketches' largest value (within 1%) stands in for it
             g.maxDuration = Math.max(g.maxDuration, Math.max(max(c.okSummary), max(c.errorSummary)));
             g.okSummary.mergeWith(c.okSummary);
@@ -239,6 +241,12 @@ public final class Stats {
             measure(g);
         }
         evict(nowNanos);
+    }
+
+    /** The sum of two counts, held at {@code Long.MAX_VALUE} rather than overflowing into a negative one. */
+    static long plus(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
     /** Counts a group's bytes again after its sketches grew. */
@@ -401,9 +409,9 @@ public final class Stats {
         }
 
         void add(Group g, boolean topLevelOnly) {
-            hits += topLevelOnly ? g.topLevelHits : g.hits;
-            errors += topLevelOnly ? g.topLevelErrors : g.errors;
-            durationSum += g.durationSum;
+            hits = plus(hits, topLevelOnly ? g.topLevelHits : g.hits);
+            errors = plus(errors, topLevelOnly ? g.topLevelErrors : g.errors);
+            durationSum = plus(durationSum, g.durationSum);
             maxDuration = Math.max(maxDuration, g.maxDuration);
             latency.mergeWith(g.okSummary);
             latency.mergeWith(g.errorSummary);

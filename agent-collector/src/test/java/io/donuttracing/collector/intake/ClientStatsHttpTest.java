@@ -9,6 +9,7 @@ import io.donuttracing.collector.CollectorTestBase;
 import io.donuttracing.collector.TestPayloads;
 import io.donuttracing.collector.TestPayloads.G;
 import io.donuttracing.collector.TestPayloads.S;
+import java.math.BigInteger;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -196,6 +199,65 @@ class ClientStatsHttpTest extends CollectorTestBase {
             assertThat(putStats(Arrays.copyOf(body, len)).statusCode()).as("cut at %d", len).isEqualTo(400);
         }
         assertThat(get("/api/services/cs-bad/resources").body()).isEqualTo(before);
+    }
+
+    /**
+     * The agent decodes the counts, times and durations of client stats as uint64: a negative one is refused with
+     * the field's name, as is one over 2^63-1 (2^64-1 had been added as -1), and the stats stay as they were.
+     */
+    @Test
+    void negativeOrOutOfRangeCountsAre400NamingTheFieldAndChangeNothing() throws Exception {
+        long bucket = bucketNow();
+        G good = new G().service("cs-counts").resource("GET /counts").ok(1_000_000, 2_000_000).error(3_000_000);
+        assertThat(putStats(TestPayloads.clientStats("java", bucket, List.of(good))).statusCode()).isEqualTo(200);
+        String before = get("/api/services/cs-counts/resources").body();
+        assertThat(JSON.readTree(before).at("/resources/0/hits").asLong()).isEqualTo(3);
+
+        BigInteger over = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+        for (String field : List.of("Hits", "Errors", "TopLevelHits", "Duration", "HTTPStatusCode")) {
+            assertRefused(statsWith(bucket, "", "", field, BigInteger.valueOf(-1000)), field + " must not be negative");
+        }
+        for (String field : List.of("Hits", "Errors", "TopLevelHits", "Duration")) {
+            assertRefused(statsWith(bucket, "", "", field, over), field + " is out of range");
+            assertRefused(statsWith(bucket, "", "", field, BigInteger.ONE.shiftLeft(63)), field + " is out of range");
+        }
+        assertRefused(statsWith(bucket, "Start", "", "Hits", BigInteger.ONE), "Start must not be negative");
+        assertRefused(statsWith(bucket, "Duration", "", "Hits", BigInteger.ONE), "Duration must not be negative");
+        assertRefused(statsWith(bucket, "", "Sequence", "Hits", BigInteger.ONE), "Sequence must not be negative");
+        assertThat(get("/api/services/cs-counts/resources").body()).isEqualTo(before);
+
+        // 2^63-1 is taken, and what it is added to stays at most that, never negative
+        HttpResponse<String> largest = putStats(statsWith(bucket, "", "", "Hits", BigInteger.valueOf(Long.MAX_VALUE)));
+        assertThat(largest.statusCode()).as(largest.body()).isEqualTo(200);
+        assertThat(resource("cs-counts", "GET /counts").get("hits").asLong()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    private void assertRefused(byte[] body, String detail) throws Exception {
+        HttpResponse<String> r = putStats(body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).get("detail").asString()).startsWith(detail);
+    }
+
+    /**
+     * {@code {"Sequence": s, "Stats": [{"Start": bucket, "Duration": d, "Stats": [{cs-counts GET /counts,
+     * field: value}]}]}}, where the bucket's field {@code negativeInBucket} or the payload's {@code negativeInPayload}
+     * (if named) is -1, the other values 1.
+     */
+    private static byte[] statsWith(long bucket, String negativeInBucket, String negativeInPayload, String field,
+                                     BigInteger value) throws Exception {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(2);
+            p.packString("Sequence").packLong(negativeInPayload.equals("Sequence") ? -1 : 1);
+            p.packString("Stats").packArrayHeader(1).packMapHeader(3);
+            p.packString("Start").packLong(negativeInBucket.equals("Start") ? -1 : bucket);
+            p.packString("Duration").packLong(negativeInBucket.equals("Duration") ? -1 : BUCKET);
+            p.packString("Stats").packArrayHeader(1).packMapHeader(4);
+            p.packString("Service").packString("cs-counts");
+            p.packString("Resource").packString("GET /counts");
+            p.packString("IsTraceRoot").packInt(1);
+            p.packString(field).packBigInteger(value);
+            return p.toByteArray();
+        }
     }
 
     @Test
