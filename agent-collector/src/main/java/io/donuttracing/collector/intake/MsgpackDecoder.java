@@ -25,7 +25,7 @@ import org.msgpack.core.buffer.MessageBuffer;
  * metrics, type]}), as in datadog-agent {@code pkg/trace/api} and {@code pkg/proto/pbgo/trace/decoder_v05.go}.
  *
  * <p>Accepts every compact integer form, uint64 ids of 2^63 and above (kept as the bit pattern), str or
- * bin strings, nil as the empty value, and skips unknown keys. It never trusts a length header: no
+ * bin strings, nil as the empty value, and skips unknown keys; nothing may follow the payload. It never trusts a length header: no
  * array, map or string is allocated larger than the bytes that are actually left in the body, and
  * skipping nested values is iterative, so deep nesting cannot overflow the stack. Anything malformed
  * throws {@link BadPayloadException}, and the caller then stores nothing from the body. What decoding makes
@@ -93,7 +93,12 @@ public final class MsgpackDecoder {
     private static <T> T decode(byte[] buf, int len, long maxDecodedBytes, Body<T> body) {
         MsgpackDecoder d = new MsgpackDecoder(buf, len, maxDecodedBytes);
         try {
-            return body.read(d);
+            T decoded = body.read(d);
+            if (d.remaining() > 0) { // as JSON: a good payload followed by anything is not a good payload
+                int n = d.remaining();
+                throw d.bad("msgpack: unexpected content after the payload, " + n + (n == 1 ? " byte" : " bytes"));
+            }
+            return decoded;
         } catch (BadPayloadException e) {
             throw e;
         } catch (MessageInsufficientBufferException e) {

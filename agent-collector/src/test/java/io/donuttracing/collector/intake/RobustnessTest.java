@@ -121,6 +121,27 @@ class RobustnessTest extends CollectorTestBase {
     }
 
     @Test
+    void aGoodPayloadFollowedByAnythingStoresNothing() throws Exception {
+        long id = newId();
+        List<List<S>> traces = List.of(List.of(new S(id, 1, 0).service("robust-trailing")));
+        for (String path : List.of("/v0.4/traces", "/v0.5/traces")) {
+            byte[] good = path.startsWith("/v0.4") ? TestPayloads.v04(traces) : TestPayloads.v05(traces);
+            byte[] body = Arrays.copyOf(good, good.length + 1); // and a 0x00: a whole msgpack value of its own
+            HttpResponse<String> r = put(path, "application/msgpack", body);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).get("detail").asString())
+                    .isEqualTo("msgpack: unexpected content after the payload, 1 byte (at byte " + good.length + ")");
+        }
+        assertThat(get("/api/traces/" + id).statusCode()).isEqualTo(404);
+        byte[] stats = TestPayloads.clientStats("java", System.currentTimeMillis() * 1_000_000L,
+                List.of(new TestPayloads.G().service("robust-trailing").ok(1_000_000)));
+        HttpResponse<String> r = put("/v0.6/stats", "application/msgpack", Arrays.copyOf(stats, stats.length + 3));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).get("detail").asString()).startsWith("msgpack: unexpected content after the payload, 3 bytes");
+        assertThat(getJson("/api/services/robust-trailing/resources").get("resources")).isEmpty();
+    }
+
+    @Test
     void wrongTypesAre400() throws Exception {
         // the body is a map
         assertRejected("/v0.4/traces", "application/msgpack", hex("81 a1 61 01"), 400);
