@@ -185,6 +185,10 @@ public class IntakeController {
                 case JSON -> JsonDecoder.decode(body.bytes(), body.length(), maxDecodedBytes);
             };
         } catch (BadPayloadException e) {
+            if (format == Format.JSON && req.getContentType() == null && !e.tooLarge()) { // msgpack sent bare?
+                e = new BadPayloadException(e.getMessage() + "; a body without Content-Type is read as JSON, "
+                        + "send msgpack as application/msgpack");
+            }
             refuse(res, e);
             return;
         }

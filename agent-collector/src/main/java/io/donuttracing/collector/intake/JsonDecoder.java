@@ -30,6 +30,9 @@ public final class JsonDecoder {
             if (t == JsonToken.VALUE_NULL) {
                 return out;
             }
+            if (t == null) {
+                throw new BadPayloadException("json: the body is empty; send an array of traces ([] for none)");
+            }
             expect(p, t, JsonToken.START_ARRAY, "the body must be an array of traces");
             while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
                 if (t == JsonToken.VALUE_NULL) {

@@ -91,6 +91,9 @@ public final class MsgpackDecoder {
     }
 
     private static <T> T decode(byte[] buf, int len, long maxDecodedBytes, Body<T> body) {
+        if (len == 0) {
+            throw new BadPayloadException("msgpack: the body is empty");
+        }
         MsgpackDecoder d = new MsgpackDecoder(buf, len, maxDecodedBytes);
         try {
             T decoded = body.read(d);

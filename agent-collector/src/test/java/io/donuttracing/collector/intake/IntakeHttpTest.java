@@ -173,6 +173,35 @@ class IntakeHttpTest extends CollectorTestBase {
     }
 
     @Test
+    void anEmptyBodyIs400SayingSo() throws Exception {
+        for (String path : List.of("/v0.3/traces", "/v0.4/traces")) {
+            HttpResponse<String> r = put(path, "application/json", new byte[0]);
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).get("detail").asString()).as(path)
+                    .isEqualTo("json: the body is empty; send an array of traces ([] for none)");
+        }
+        assertThat(JSON.readTree(put("/v0.4/traces", "application/json", "  \n".getBytes()).body()).get("detail")
+                .asString()).startsWith("json: the body is empty");
+        for (String path : List.of("/v0.4/traces", "/v0.5/traces", "/v0.6/stats")) {
+            HttpResponse<String> r = put(path, "application/msgpack", new byte[0]);
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).get("detail").asString()).as(path).isEqualTo("msgpack: the body is empty");
+        }
+    }
+
+    @Test
+    void msgpackWithoutContentTypeIs400WithAHint() throws Exception {
+        long id = newId();
+        HttpResponse<String> r = put("/v0.4/traces", null, TestPayloads.v04(List.of(List.of(new S(id, 1, 0)))));
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).get("detail").asString()).startsWith("json: ")
+                .endsWith("; a body without Content-Type is read as JSON, send msgpack as application/msgpack");
+        assertThat(get("/api/traces/" + id).statusCode()).isEqualTo(404);
+        // with a Content-Type, no hint: the client said what it sent
+        assertThat(put("/v0.4/traces", "application/json", hex("91 90")).body()).doesNotContain("Content-Type");
+    }
+
+    @Test
     void v05DictionaryPayload() throws Exception {
         long traceId = 0x9000_0000_0000_0000L | newId();
         S a = new S(traceId, 1, 0).service("intake-v05").name("servlet.request").resource("GET /v05")
