@@ -49,6 +49,12 @@ class JsonErrors extends ResponseEntityExceptionHandler implements ErrorControll
         return json(HttpStatus.BAD_REQUEST, "the query string is malformed: " + e.getMessage());
     }
 
+    /** A query parameter given twice or outside what it takes ({@link QueryController}): the detail says which. */
+    @ExceptionHandler(QueryController.BadParameterException.class)
+    ResponseEntity<Object> badParameter(QueryController.BadParameterException e) {
+        return json(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception e) {
         logger.error("unexpected error", e);

@@ -5,6 +5,7 @@ import io.donuttracing.collector.export.Exporter;
 import io.donuttracing.collector.model.Span;
 import io.donuttracing.collector.processing.Stats;
 import io.donuttracing.collector.store.TraceStore;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -16,12 +17,12 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The query API behind the web page, in JSON. Ids are decimal strings: JavaScript cannot hold a uint64.
- * Times are nanoseconds.
+ * Times are nanoseconds. A query parameter given twice, or outside what it takes, is 400 with a detail that names
+ * it and what it takes ({@link BadParameterException}); blank is as absent.
  */
 @RestController
 public class QueryController {
@@ -84,10 +85,10 @@ public class QueryController {
 
     /** One point per 10 s bucket: hits, errors and latency percentiles of the service (or one resource). */
     @GetMapping("/api/services/{service}/timeseries")
-    public Map<String, Object> timeseries(@PathVariable String service,
-                                          @RequestParam(required = false) String resource) {
+    public Map<String, Object> timeseries(@PathVariable String service, HttpServletRequest request) {
+        String resource = param(request, "resource");
         List<Map<String, Object>> points = new ArrayList<>();
-        for (Map.Entry<Long, Stats.Summary> e : stats.timeseries(service, resource == null || resource.isEmpty() ? null : resource)) {
+        for (Map.Entry<Long, Stats.Summary> e : stats.timeseries(service, resource)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("time", e.getKey());
             putSummary(m, e.getValue());
@@ -120,27 +121,15 @@ public class QueryController {
      * @param resource only traces with a span of this resource
      * @param minDurationMs only traces at least this long
      * @param error {@code true}: only traces with an error; {@code false}: only those without
-     * @param limit at most this many (default 50, at most 1000)
+     * @param limit at most this many (default 50, 1 to 1000)
      */
     @GetMapping("/api/traces")
-    public ResponseEntity<Object> traces(@RequestParam(required = false) String service,
-                                         @RequestParam(required = false) String resource,
-                                         @RequestParam(required = false) String minDurationMs,
-                                         @RequestParam(required = false) String error,
-                                         @RequestParam(required = false) String limit) {
-        long minDuration;
-        int max;
-        Boolean wantError;
-        try {
-            minDuration = minDurationMs == null || minDurationMs.isBlank() ? 0
-                    : Math.round(Double.parseDouble(minDurationMs) * 1_000_000);
-            max = limit == null || limit.isBlank() ? 50 : Math.max(1, Math.min(MAX_LIMIT, Integer.parseInt(limit)));
-            wantError = error == null || error.isBlank() ? null : parseBool(error);
-        } catch (IllegalArgumentException e) {
-            return badRequest("minDurationMs is a number, limit an integer, error true or false");
-        }
-        String svc = blankToNull(service);
-        String res = blankToNull(resource);
+    public ResponseEntity<Object> traces(HttpServletRequest request) {
+        String svc = param(request, "service");
+        String res = param(request, "resource");
+        long minDuration = minDuration(param(request, "minDurationMs"));
+        int max = limit(param(request, "limit"));
+        Boolean wantError = wantError(param(request, "error"));
         Predicate<Span[]> filter = spans -> {
             if (svc != null || res != null) {
                 boolean found = false;
@@ -177,16 +166,67 @@ public class QueryController {
         return ResponseEntity.ok(Map.of("traces", list));
     }
 
-    private static Boolean parseBool(String s) {
-        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
-            case "true", "1", "yes" -> true;
-            case "false", "0", "no" -> false;
-            default -> throw new IllegalArgumentException(s);
-        };
+    /** A query parameter given twice, or outside what it takes: a 400 whose detail says which, and what it takes. */
+    static final class BadParameterException extends RuntimeException {
+        BadParameterException(String detail) {
+            super(detail, null, false, false);
+        }
     }
 
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
+    /** The one value of a query parameter, or null when it is absent or blank. */
+    private static String param(HttpServletRequest request, String name) {
+        String[] values = request.getParameterValues(name);
+        if (values == null) {
+            return null;
+        }
+        if (values.length > 1) {
+            throw new BadParameterException(name + " is given " + values.length + " times; give it once");
+        }
+        return values[0].isBlank() ? null : values[0];
+    }
+
+    /** {@code minDurationMs}, in ns: a finite number of milliseconds, 0 or more (0 when absent). */
+    private static long minDuration(String ms) {
+        if (ms == null) {
+            return 0;
+        }
+        double v;
+        try {
+            v = Double.parseDouble(ms);
+        } catch (NumberFormatException e) {
+            v = Double.NaN;
+        }
+        if (!Double.isFinite(v) || v < 0) {
+            throw new BadParameterException("minDurationMs must be a number of milliseconds, 0 or more, got " + ms);
+        }
+        return Math.round(v * 1_000_000); // held at Long.MAX_VALUE past 292 years
+    }
+
+    /** {@code limit}: an integer from 1 to {@link #MAX_LIMIT} (50 when absent). */
+    private static int limit(String limit) {
+        if (limit == null) {
+            return 50;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(limit.trim());
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n < 1 || n > MAX_LIMIT) {
+            throw new BadParameterException("limit must be an integer from 1 to " + MAX_LIMIT + ", got " + limit);
+        }
+        return n;
+    }
+
+    /** {@code error}: true, 1 or yes; false, 0 or no; null (either) when absent. */
+    private static Boolean wantError(String error) {
+        return switch (error == null ? "" : error.toLowerCase(java.util.Locale.ROOT)) {
+            case "" -> null;
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new BadParameterException("error must be true or false (1 or 0, yes or no), got " + error);
+        };
     }
 
     private static Map<String, Object> summary(TraceStore.StoredTrace t) {
@@ -220,7 +260,11 @@ public class QueryController {
 
     /** The trace's spans in tree order with every field; {@code ?format=text} gives the text waterfall. */
     @GetMapping("/api/traces/{traceId}")
-    public ResponseEntity<?> trace(@PathVariable String traceId, @RequestParam(required = false) String format) {
+    public ResponseEntity<?> trace(@PathVariable String traceId, HttpServletRequest request) {
+        String format = param(request, "format");
+        if (format != null && !format.equals("text")) {
+            throw new BadParameterException("format must be text, or absent for JSON, got " + format);
+        }
         long id;
         try {
             id = TraceIds.parse(traceId);
