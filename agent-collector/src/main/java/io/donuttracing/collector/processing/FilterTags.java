@@ -30,7 +30,7 @@ public final class FilterTags {
             if (v == null) {
                 return false;
             }
-            return pattern != null ? pattern.matcher(v).find() : value.isEmpty() || value.equals(v);
+            return pattern != null ? BoundedFind.find(pattern, v) : value.isEmpty() || value.equals(v);
         }
 
         /** As the agent's {@code /info} lists it. */

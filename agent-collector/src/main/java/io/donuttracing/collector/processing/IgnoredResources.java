@@ -106,7 +106,7 @@ public final class IgnoredResources {
         }
         String resource = Sampler.root(chunk).resource; // normalised: never null, never empty
         for (Pattern p : patterns) {
-            if (p.matcher(resource).find()) {
+            if (BoundedFind.find(p, resource)) {
                 return true;
             }
         }

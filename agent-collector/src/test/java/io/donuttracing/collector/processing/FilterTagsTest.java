@@ -2,8 +2,10 @@ package io.donuttracing.collector.processing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.donuttracing.collector.model.Span;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** {@code DD_APM_FILTER_TAGS_*}, read and matched as the agent does. */
@@ -45,6 +47,21 @@ class FilterTagsTest {
         FilterTags rejecting = FilterTags.parse("", "http.url:/ping", "http.url:^/", "http.url:/ping$ env:^dev");
         assertThat(rejecting.rejectRegex()).containsExactly("env:^dev");
         assertThat(rejecting.requireRegex()).containsExactly("http.url:^/");
+    }
+
+    @Test
+    void anExpressionThatBacktracksForMinutesStopsAtItsBudgetAndCountsAsNoMatch() {
+        // Go's engine, the agent's, takes linear time on this rule; without the budget Java's took minutes
+        String url = "http://127.0.0.1:5000/" + "a".repeat(40) + "!";
+        FilterTags costly = FilterTags.parse("", "", "", "http.url:^(.*a){15}$");
+        assertThat(assertTimeoutPreemptively(Duration.ofSeconds(30), () -> rejects(costly, "http.url", url))).isFalse();
+        IgnoredResources ignored = IgnoredResources.parse("^(.*a){15}$");
+        Span root = span(1, 0);
+        root.resource = url;
+        assertThat(assertTimeoutPreemptively(Duration.ofSeconds(30), () -> ignored.ignores(new Span[] {root}))).isFalse();
+        // an ordinary rule on a long value is well inside the budget
+        assertThat(rejects(FilterTags.parse("", "", "", "http.url:/ping$"), "http.url", "x".repeat(10_000) + "/ping"))
+                .isTrue();
     }
 
     @Test
