@@ -3,11 +3,16 @@ package io.donuttracing.collector.api;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the trace ids people paste: decimal, 32 hex digits (a W3C id), or a whole {@code traceresponse}. */
+/**
+ * Parses the trace ids people paste: decimal, 32 hex digits (a W3C id), or a whole {@code traceresponse} (or
+ * {@code traceparent}) value, with or without its header name as {@code curl -si} prints it
+ * ({@code traceresponse: 00-…-01}). Hex digits in either case; surrounding white space (a CR) is ignored.
+ */
 public final class TraceIds {
     private static final Pattern HEX32 = Pattern.compile("[0-9a-fA-F]{32}");
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,20}");
-    private static final Pattern TRACE_RESPONSE = Pattern.compile("[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
+    private static final Pattern TRACE_RESPONSE = Pattern.compile(
+            "(?:(?i:traceresponse|traceparent)\\s*:\\s*)?[0-9a-fA-F]{2}-([0-9a-fA-F]{32})-[0-9a-fA-F]{16}-[0-9a-fA-F]{2}");
 
     private TraceIds() {
     }
