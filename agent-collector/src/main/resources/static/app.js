@@ -72,11 +72,31 @@
     return d;
   }
 
+  /** The collector's answer: { status, body }, body the parsed JSON or null (an error page of Tomcat's). */
+  async function answer(path) {
+    let r;
+    try {
+      r = await fetch(path, { headers: { Accept: 'application/json' } });
+    } catch (e) {
+      throw new Error('the collector did not answer ' + path + ' (' + e.message + ')');
+    }
+    let body = null;
+    try {
+      body = await r.json();
+    } catch (e) {
+      // not JSON
+    }
+    return { status: r.status, body: body };
+  }
+
+  /** The JSON body; null for 404; otherwise an Error saying what the collector said (its "detail"). */
   async function api(path) {
-    const r = await fetch(path, { headers: { Accept: 'application/json' } });
-    if (r.status === 404) return null;
-    if (!r.ok) throw new Error(path + ' → HTTP ' + r.status);
-    return r.json();
+    const a = await answer(path);
+    if (a.status === 404) return null;
+    if (a.status !== 200) {
+      throw new Error('the collector answered ' + path + ' with HTTP ' + a.status + (a.body && a.body.detail ? ': ' + a.body.detail : ''));
+    }
+    return a.body;
   }
 
   function enc(s) {
@@ -95,10 +115,17 @@
     return el('a', { href: href }, text);
   }
 
+  /** Shows the first lines of e's text (a resource may be a 5,000-character URL), the whole in its tooltip. */
+  function cut(e) {
+    e.classList.add('cut');
+    e.title = e.textContent;
+    return e;
+  }
+
   // ---- routing ----------------------------------------------------------------------------------
 
-  // A link with a bad escape (#/trace/%ZZ) is taken as written: the collector then says it knows no such
-  // trace, instead of the page hanging on the exception.
+  // A link with a bad escape (#/trace/%ZZ) is taken as written: the collector then says it is not a trace
+  // id, instead of the page hanging on the exception.
   function decode(s) {
     try {
       return decodeURIComponent(s);
@@ -134,7 +161,7 @@
       if (auto) window.scrollTo(0, scroll);
     } catch (e) {
       if (token !== renderToken) return;
-      replace(el('div', { class: 'panel' }, empty('The collector did not answer: ' + e.message)));
+      replace(el('div', { class: 'panel' }, empty('Cannot show this page: ' + e.message + '.')));
     }
     document.getElementById('foot').textContent = 'Updated ' + new Date().toLocaleTimeString();
   }
@@ -207,7 +234,7 @@
         class: 'clickable resource-row' + (r.resource === resource ? ' selected' : ''),
         onclick: () => { location.hash = '#/service/' + enc(service) + '?resource=' + enc(r.resource); }
       },
-        el('td', { class: 'mono' }, r.resource),
+        el('td', { class: 'mono' }, cut(el('span', null, r.resource))),
         el('td', null, r.name),
         el('td', { class: 'num' }, fmtNum(r.hits)),
         el('td', { class: 'num' + (r.errors > 0 ? ' err' : '') }, fmtNum(r.errors)),
@@ -289,7 +316,7 @@
       },
         el('td', { class: 'num' }, fmtTime(t.start)),
         el('td', null, dot(root.service || ''), root.service || ''),
-        el('td', { class: 'mono' }, link('#/trace/' + t.trace_id, root.resource || root.name || '(no resource)')),
+        el('td', { class: 'mono' }, cut(link('#/trace/' + t.trace_id, root.resource || root.name || '(no resource)'))),
         el('td', null, t.services.map(s => el('span', { class: 'badge' }, s))),
         el('td', { class: 'num' }, fmtNum(t.span_count)),
         el('td', { class: 'num' }, fmtDur(t.duration)),
@@ -343,17 +370,23 @@
   // ---- one trace ------------------------------------------------------------------------------------
 
   async function traceView(id) {
-    const t = await api('/api/traces/' + enc(id));
-    const crumbs = el('div', { class: 'crumbs' }, link('#/traces', 'Traces'), ' / ', id);
-    if (!t) {
+    const a = await answer('/api/traces/' + enc(id));
+    const t = a.body;
+    // the trace's own (decimal) id once found; until then what was asked for
+    const crumbs = el('div', { class: 'crumbs' }, link('#/traces', 'Traces'), ' / ', a.status === 200 ? t.trace_id : id);
+    if (a.status === 400) {
+      return [crumbs, el('div', { class: 'panel' }, empty('Not a trace id: ' + id + ' (' + ((t && t.detail) || 'HTTP 400') + ').'))];
+    }
+    if (a.status === 404) {
       return [crumbs, el('div', { class: 'panel' }, empty('No trace ' + id + ' in the store (it may have been evicted).'))];
     }
+    if (a.status !== 200) throw new Error('the collector answered HTTP ' + a.status + (t && t.detail ? ': ' + t.detail : ''));
     const spans = t.spans;
     const total = Math.max(1, t.duration);
     const services = [...new Set(spans.map(s => s.service))];
     const errors = spans.filter(s => s.error).length;
     const head = el('div', { class: 'trace-head' },
-      el('h1', null, (spans[0] && (spans[0].resource || spans[0].name)) || 'Trace'),
+      cut(el('h1', null, (spans[0] && (spans[0].resource || spans[0].name)) || 'Trace')),
       el('span', { class: 'meta' }, fmtDur(t.duration) + ' · ' + spans.length + ' spans · ' + services.length +
         ' service' + (services.length > 1 ? 's' : '') + ' · ' + fmtTime(t.start)),
       errors ? el('span', { class: 'badge error' }, errors + ' error' + (errors > 1 ? 's' : '')) : null,

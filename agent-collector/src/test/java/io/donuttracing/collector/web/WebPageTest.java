@@ -16,8 +16,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
@@ -69,6 +71,11 @@ class WebPageTest extends CollectorTestBase {
                 files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
             }
         }
+    }
+
+    @BeforeEach
+    void defaultWindow() {
+        resize(1400, 1000);
     }
 
     @Test
@@ -169,11 +176,62 @@ class WebPageTest extends CollectorTestBase {
                 assertThat(driver.findElement(By.id("app")).getText()).contains("No trace 123456789012345 in the store"));
         driver.get("http://127.0.0.1:" + port + "/#/trace/%ZZ"); // a bad escape: an answer, not a page left loading
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
-                assertThat(driver.findElement(By.id("app")).getText()).contains("HTTP 400").doesNotContain("Loading"));
+                assertThat(driver.findElement(By.id("app")).getText()).contains("Not a trace id: %ZZ").doesNotContain("Loading"));
         driver.get("http://127.0.0.1:" + port + "/#/service/nobody-has-this-service");
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
                 assertThat(driver.findElement(By.id("app")).getText()).contains("No latency data yet.", "No statistics"));
         assertNoAlert();
+    }
+
+    @Test
+    void aLongResourceWithoutSpacesKeepsEveryPageWithinTheWindow() throws Exception {
+        long traceId = newId();
+        String resource = "GET /" + "a".repeat(6000);
+        send(List.of(new S(traceId, 1, 0).service("web-long").name("servlet.request").resource(resource)
+                .start(System.currentTimeMillis() * 1_000_000L - 50_000_000L).duration(20_000_000L)));
+        String row = "tr.trace-row[data-trace-id='" + traceId + "']";
+        for (int width : new int[] {800, 1280, 1366}) {
+            resize(width, 768);
+            for (String[] page : new String[][] {{"#/", "Services"}, {"#/traces", "Traces"}, {"#/service/web-long", "web-long"}}) {
+                open(page[0]);
+                await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
+                    assertThat(driver.findElement(By.tagName("h1")).getText()).isEqualTo(page[1]);
+                    assertThat(driver.findElement(By.cssSelector(row)).isDisplayed()).isTrue();
+                });
+                String where = page[0] + " at " + width + " px";
+                assertWithinWindow(where, row + " td, th");
+                // the resource is cut, but whole in its tooltip (the collector keeps 5,000 characters)
+                assertThat(driver.findElement(By.cssSelector(row + " [title]")).getAttribute("title")).as(where)
+                        .startsWith(resource.substring(0, 4990));
+            }
+            open("#/trace/" + traceId);
+            awaitShown("#waterfall", "web-long");
+            assertWithinWindow("the trace at " + width + " px", "h1, .trace-head > *, #waterfall");
+        }
+    }
+
+    @Test
+    void whatALearnerPastesOpensTheTraceOrIsNamedNotATraceId() throws Exception {
+        long traceId = newId();
+        send(List.of(new S(traceId, 1, 0).service("web-pasted").name("servlet.request").resource("GET /pair/beer")
+                .start(System.currentTimeMillis() * 1_000_000L - 50_000_000L).duration(20_000_000L)));
+        String hex = String.format("%016x%016x", 0x6b05bf8bL, traceId).toUpperCase();
+        open("#/");
+        awaitShown("h1", "Services");
+        // the whole header line as curl -si prints it, hex in upper case, spaces after it
+        paste("traceresponse: 00-" + hex + "-68B3EDFD18E8D251-01   ");
+        awaitShown("#waterfall", "web-pasted");
+        assertThat(driver.findElement(By.className("crumbs")).getText()).as("the trace's id, not what was pasted")
+                .isEqualTo("Traces / " + traceId);
+        paste("not-a-trace");
+        awaitShown("#app", "Not a trace id: not-a-trace");
+        assertThat(driver.findElement(By.id("app")).getText()).as("the collector's reason")
+                .contains("an unsigned decimal number or 32 hex digits").doesNotContain("HTTP 400", "did not answer");
+    }
+
+    /** Puts {@code text} in the trace id box at the top and submits it, as a paste and Enter would. */
+    private static void paste(String text) {
+        js("const i = document.getElementById('goto-id'); i.value = arguments[0]; i.form.requestSubmit();", text);
     }
 
     private static void assertNoAlert() {
@@ -188,5 +246,41 @@ class WebPageTest extends CollectorTestBase {
     @SuppressWarnings("unused")
     private static String text(WebElement e) {
         return e.getText();
+    }
+
+    /** The window's size; the page's viewport is what {@code innerWidth}/{@code innerHeight} say. */
+    private static void resize(int width, int height) {
+        driver.manage().window().setSize(new Dimension(width, height));
+    }
+
+    private void open(String hash) {
+        driver.get("http://127.0.0.1:" + port + "/" + hash);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T js(String script, Object... args) {
+        return (T) ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    private static long jsLong(String script, Object... args) {
+        return ((Number) js(script, args)).longValue();
+    }
+
+    private void send(List<S> spans) throws Exception {
+        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(List.of(spans))).statusCode()).isEqualTo(200);
+    }
+
+    private static void awaitShown(String css, String text) {
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElement(By.cssSelector(css)).getText()).contains(text));
+    }
+
+    /** Nothing of the page lies right of the window: no horizontal scrolling, {@code css}'s elements end inside. */
+    private static void assertWithinWindow(String what, String css) {
+        long inner = jsLong("return document.documentElement.clientWidth");
+        assertThat(jsLong("return document.documentElement.scrollWidth")).as(what + ": page width").isLessThanOrEqualTo(inner);
+        assertThat(jsLong("return Math.max(0, ...[...document.querySelectorAll(arguments[0])]"
+                + ".map(e => Math.ceil(e.getBoundingClientRect().right)))", css)).as(what + ": right edge of " + css)
+                .isLessThanOrEqualTo(inner);
     }
 }
