@@ -40,15 +40,37 @@
 
   function fmtDur(ns) {
     ns = Number(ns) || 0;
+    if (ns >= 864e11) return (ns / 864e11).toFixed(1) + ' d';
+    if (ns >= 36e11) return (ns / 36e11).toFixed(1) + ' h';
+    if (ns >= 6e10) return (ns / 6e10).toFixed(1) + ' min';
     if (ns >= 1e9) return (ns / 1e9).toFixed(ns >= 1e10 ? 1 : 2) + ' s';
     if (ns >= 1e6) return (ns / 1e6).toFixed(ns >= 1e8 ? 0 : ns >= 1e7 ? 1 : 2) + ' ms';
     if (ns >= 1e3) return (ns / 1e3).toFixed(ns >= 1e5 ? 0 : 1) + ' µs';
-    return ns + ' ns';
+    return Math.round(ns) + ' ns';
   }
 
   function fmtTime(ns) {
     const d = new Date(Number(ns) / 1e6);
     return isNaN(d.getTime()) ? String(ns) : d.toLocaleTimeString() + ' · ' + d.toLocaleDateString();
+  }
+
+  /**
+   * A span's start to the millisecond, in UTC and local time. The API gives it in ns as a JSON number, which
+   * JavaScript holds to about 16 digits: its last digits (the ns and most µs) are lost, so they are not shown.
+   */
+  function fmtStart(ns) {
+    const d = new Date(Math.floor(Number(ns) / 1e6));
+    if (isNaN(d.getTime())) return String(ns);
+    const local = d.toLocaleString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hourCycle: 'h23' });
+    return d.toISOString().replace('T', ' ').replace('Z', ' UTC') + '  (' + local + ' local time)';
+  }
+
+  // Invisible characters that reorder the text around them (an RTL override can show "gnp.exe" as "exe.png")
+  // are shown as their code points where a span's data is read in full.
+  const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+  function reveal(v) {
+    return String(v).replace(BIDI_CONTROLS, c => '<U+' + c.charCodeAt(0).toString(16).toUpperCase() + '>');
   }
 
   function fmtNum(n) {
@@ -393,13 +415,15 @@
       link('/api/traces/' + enc(t.trace_id) + '?format=text', 'as text'));
     const legend = el('div', { class: 'legend' }, services.map(s => el('span', null, dot(s), s)));
     const ruler = el('div', { class: 'ruler' }, el('div', { class: 'span-label' }, 'trace ' + t.trace_id),
-      el('div', { class: 'ticks' }, [0, 0.25, 0.5, 0.75, 1].map(f => {
+      el('div', { class: 'ticks' }, (t.duration > 0 ? [0, 0.25, 0.5, 0.75, 1] : [0]).map(f => {
         const tk = el('span', { class: 'tick' + (f === 0 ? ' first' : f === 1 ? ' last' : '') }, f === 0 ? '0' : fmtDur(total * f));
         tk.style.left = f === 0 ? '4px' : f === 1 ? 'calc(100% - 6px)' : (f * 100) + '%';
         return tk;
       })));
     const details = el('div', { class: 'details', id: 'span-details' });
     const wf = el('div', { class: 'waterfall', id: 'waterfall' }, ruler);
+    // the indentation per level shrinks in deep traces, so that every label keeps room for its text (app.css)
+    wf.style.setProperty('--max-depth', Math.max(1, ...spans.map(s => s.depth)));
     let selectedRow = null;
     spans.forEach(s => {
       const left = Math.min(100, Math.max(0, s.start_offset / total * 100));
@@ -418,19 +442,34 @@
         dur.style.right = (100 - left + 0.5) + '%';
       }
       const label = el('div', { class: 'span-label' },
+        s.error ? el('span', { class: 'err-mark', title: 'error' }, el('span', { 'aria-hidden': 'true' }, '!'), el('span', { class: 'sr-only' }, 'error:')) : null,
         el('span', { class: 'svc' }, s.service), ' ', el('span', { class: 'op' }, s.name),
-        el('span', { class: 'res' }, s.resource));
-      label.style.paddingLeft = (8 + Math.min(s.depth, 30) * 14) + 'px';
-      label.title = s.service + ' · ' + s.name + ' · ' + s.resource;
-      const row = el('div', { class: 'span-row', dataset: { spanId: s.span_id } }, label, el('div', { class: 'span-track' }, bar, dur));
-      row.addEventListener('click', () => {
-        if (selectedRow) selectedRow.classList.remove('selected');
+        el('span', { class: 'res' }, reveal(s.resource)));
+      label.style.setProperty('--depth', s.depth);
+      label.title = (s.error ? 'error · ' : '') + s.service + ' · ' + s.name + ' · ' + reveal(s.resource);
+      // a button for the keyboard too: Tab to it, Enter or Space opens it, the arrow keys go to the next and previous span
+      const row = el('div', { class: 'span-row', role: 'button', tabindex: '0', 'aria-pressed': 'false', dataset: { spanId: s.span_id } },
+        label, el('div', { class: 'span-track' }, bar, dur));
+      const select = () => {
+        if (selectedRow) { selectedRow.classList.remove('selected'); selectedRow.setAttribute('aria-pressed', 'false'); }
         row.classList.add('selected');
+        row.setAttribute('aria-pressed', 'true');
         selectedRow = row;
         selectedSpan = s.span_id;
         showSpan(details, s);
+      };
+      row.addEventListener('click', () => {
+        select();
+        details.scrollIntoView({ block: 'nearest' }); // the details are below the waterfall, often out of sight
       });
-      if (selectedSpan === s.span_id) { row.classList.add('selected'); selectedRow = row; showSpan(details, s); }
+      row.addEventListener('keydown', ev => {
+        const next = ev.key === 'ArrowDown' ? row.nextElementSibling : ev.key === 'ArrowUp' ? row.previousElementSibling : null;
+        if (ev.key === 'Enter' || ev.key === ' ') row.click();
+        else if (next && next.classList.contains('span-row')) next.focus();
+        else return;
+        ev.preventDefault();
+      });
+      if (selectedSpan === s.span_id) select();
       wf.appendChild(row);
     });
     if (!selectedRow) details.appendChild(el('div', { class: 'panel' }, empty('Click a span to see all its fields and tags.')));
@@ -438,18 +477,18 @@
   }
 
   function showSpan(container, s) {
-    const field = (k, v, cls) => el('tr', { class: 'field-row' }, el('td', null, k), el('td', { class: cls || 'mono' }, String(v)));
+    const field = (k, v, cls) => el('tr', { class: 'field-row' }, el('td', null, k), el('td', { class: 'value ' + (cls || 'mono') }, reveal(v)));
     const fields = el('table', { id: 'span-fields' }, el('tbody', null,
       field('service', s.service), field('name', s.name), field('resource', s.resource), field('type', s.type || '–'),
       field('trace_id', s.trace_id), field('span_id', s.span_id), field('parent_id', s.parent_id),
-      field('start', fmtTime(s.start) + '  (' + s.start + ' ns)'), field('start offset', fmtDur(s.start_offset)),
+      field('start', fmtStart(s.start)), field('start offset', fmtDur(s.start_offset) + '  (' + s.start_offset + ' ns)'),
       field('duration', fmtDur(s.duration) + '  (' + s.duration + ' ns)'),
       field('error', s.error ? 'yes (' + s.error + ')' : 'no', s.error ? 'err' : 'ok'),
       field('top level', s.top_level ? 'yes' : 'no')));
     const tagRows = Object.entries(s.meta || {}).sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) =>
-      el('tr', { class: 'tag-row' }, el('td', { class: 'tag-key mono' }, k), el('td', { class: 'tag-value mono' }, v)));
+      el('tr', { class: 'tag-row' }, el('td', { class: 'tag-key mono' }, reveal(k)), el('td', { class: 'value tag-value mono' }, reveal(v))));
     const metricRows = Object.entries(s.metrics || {}).sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) =>
-      el('tr', { class: 'metric-row' }, el('td', { class: 'metric-key mono' }, k), el('td', { class: 'metric-value mono' }, String(v))));
+      el('tr', { class: 'metric-row' }, el('td', { class: 'metric-key mono' }, reveal(k)), el('td', { class: 'value metric-value mono' }, String(v))));
     container.replaceChildren(el('div', { class: 'panel' },
       el('h2', null, 'Span ', s.service, ' · ', s.name), fields,
       el('h2', null, 'Tags (meta)'), tagRows.length ? el('table', { id: 'span-tags' }, el('tbody', null, tagRows)) : empty('No tags.'),

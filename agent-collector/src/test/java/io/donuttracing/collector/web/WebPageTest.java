@@ -10,6 +10,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -227,6 +229,111 @@ class WebPageTest extends CollectorTestBase {
         awaitShown("#app", "Not a trace id: not-a-trace");
         assertThat(driver.findElement(By.id("app")).getText()).as("the collector's reason")
                 .contains("an unsigned decimal number or 32 hex digits").doesNotContain("HTTP 400", "did not answer");
+    }
+
+    @Test
+    void aClickedSpansDetailsComeIntoViewAndTheKeyboardOpensSpansToo() throws Exception {
+        long traceId = newId();
+        long now = System.currentTimeMillis() * 1_000_000L;
+        List<S> spans = new ArrayList<>();
+        spans.add(new S(traceId, 1, 0).service("web-big").name("servlet.request").resource("GET /big").start(now - 50_000_000L).duration(40_000_000L));
+        for (int i = 2; i <= 400; i++) {
+            spans.add(new S(traceId, i, 1).service("web-big").name("work").resource("step " + i).start(now - 50_000_000L + i * 90_000L).duration(80_000L));
+        }
+        send(spans);
+        resize(1366, 768);
+        open("#/trace/" + traceId);
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElements(By.cssSelector("#waterfall .span-row"))).hasSize(400));
+        driver.findElement(By.cssSelector(".span-row[data-span-id='5']")).click();
+        awaitDetailsInView("step 5");
+
+        // the time axis stays at the top of the window while the spans scroll under it
+        js("window.scrollTo(0, 3000)");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(jsLong("return Math.round(document.querySelector('.ruler').getBoundingClientRect().top)")).isBetween(-1L, 1L));
+
+        // the keyboard: Enter on a span, then the arrow down and Space
+        js("window.scrollTo(0, 0)");
+        WebElement seventh = driver.findElement(By.cssSelector(".span-row[data-span-id='7']"));
+        assertThat(seventh.getAttribute("tabindex")).isEqualTo("0");
+        seventh.sendKeys(Keys.ENTER);
+        awaitDetailsInView("step 7");
+        assertThat(driver.switchTo().activeElement().getAttribute("data-span-id")).isEqualTo("7");
+        driver.switchTo().activeElement().sendKeys(Keys.ARROW_DOWN);
+        driver.switchTo().activeElement().sendKeys(Keys.SPACE);
+        awaitDetailsInView("step 8");
+        assertThat(driver.findElement(By.cssSelector(".span-row[data-span-id='8']")).getAttribute("aria-pressed")).isEqualTo("true");
+    }
+
+    /** The span details panel shows {@code text} and is at least partly within the window. */
+    private static void awaitDetailsInView(String text) {
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(driver.findElement(By.id("span-fields")).getText()).contains(text);
+            assertThat(jsLong("return Math.round(document.getElementById('span-details').getBoundingClientRect().top)"))
+                    .as("top of the details, in a window %s px high", jsLong("return innerHeight"))
+                    .isBetween(0L, jsLong("return innerHeight") - 100);
+        });
+    }
+
+    @Test
+    void deepSpansKeepTheirLabelsErrorsAreMarkedInWordsAndValuesAreShownAsSent() throws Exception {
+        long traceId = newId();
+        long now = System.currentTimeMillis() * 1_000_000L;
+        List<S> spans = new ArrayList<>();
+        for (int depth = 0; depth < 40; depth++) {
+            spans.add(new S(traceId, depth + 1, depth).service("web-deep").name("level" + depth).resource("resource " + depth)
+                    .start(now - 50_000_000L + depth * 1000L).duration(40_000_000L - depth * 1000L));
+        }
+        String stack = "java.lang.IllegalStateException: too sweet\n\tat io.donuttracing.taster.TasteController.taste(TasteController.java:42)"
+                + "\n\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:885)";
+        spans.set(2, spans.get(2).error(1).meta("error.stack", stack).meta("file", "invoice\u202Efdp.exe"));
+        send(spans);
+        for (int width : new int[] {800, 1280}) {
+            resize(width, 768);
+            open("#/trace/" + traceId);
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(driver.findElements(By.cssSelector("#waterfall .span-row"))).hasSize(40));
+            List<Number> room = js("return [...document.querySelectorAll('#waterfall .span-row .span-label')]"
+                    + ".map(l => l.clientWidth - parseFloat(getComputedStyle(l).paddingLeft))");
+            assertThat(room).as("room for the text of each label at %d px", width).allMatch(r -> r.doubleValue() >= 120);
+            List<Number> indent = js("return [...document.querySelectorAll('#waterfall .span-row .span-label')]"
+                    + ".map(l => parseFloat(getComputedStyle(l).paddingLeft))");
+            assertThat(indent).as("each level further right").isSortedAccordingTo((a, b) -> Double.compare(a.doubleValue(), b.doubleValue()));
+            assertThat(indent.get(39).doubleValue()).isGreaterThan(indent.get(38).doubleValue());
+        }
+        // the error span says so in its label, in a mark and in words for a screen reader
+        WebElement error = driver.findElement(By.cssSelector(".span-row[data-span-id='3'] .span-label"));
+        assertThat(error.findElement(By.className("err-mark")).isDisplayed()).isTrue();
+        assertThat(error.getAttribute("textContent")).startsWith("!error:");
+        assertThat(driver.findElements(By.cssSelector(".span-row[data-span-id='2'] .err-mark"))).isEmpty();
+
+        driver.findElement(By.cssSelector(".span-row[data-span-id='3']")).click();
+        awaitShown("#span-tags", "error.stack");
+        WebElement value = driver.findElement(By.xpath("//tr[td[1]='error.stack']/td[2]"));
+        assertThat(value.getText().lines()).as("the stack's lines").hasSize(3)
+                .allMatch(l -> !l.contains("IllegalState") || l.contains("IllegalStateException"));
+        assertThat(value.getCssValue("word-break")).isNotEqualTo("break-all");
+        // an RTL override would show "invoicefdp.exe" as "invoiceexe.pdf": it is shown, not obeyed
+        assertThat(driver.findElement(By.xpath("//tr[td[1]='file']/td[2]")).getText()).isEqualTo("invoice<U+202E>fdp.exe");
+        // the start: a time to the millisecond, not 19 digits of ns of which the last ones are wrong
+        String start = driver.findElement(By.xpath("//table[@id='span-fields']//tr[td[1]='start']/td[2]")).getText();
+        assertThat(start).containsPattern("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} UTC").doesNotContainPattern("\\d{13}");
+    }
+
+    @Test
+    void durationsReadInUnitsAPersonUses() throws Exception {
+        long slow = newId();
+        long instant = newId();
+        long now = System.currentTimeMillis() * 1_000_000L;
+        send(List.of(new S(slow, 1, 0).service("web-slow").name("batch").resource("yearly job")
+                .start(now - 34_560_001_000_000_000L).duration(34_560_001_000_000_000L)));
+        send(List.of(new S(instant, 1, 0).service("web-instant").name("noop").resource("nothing").start(now - 1000).duration(0)));
+        open("#/trace/" + slow);
+        awaitShown(".trace-head", "400.0 d");
+        open("#/trace/" + instant);
+        awaitShown("#waterfall", "web-instant");
+        assertThat(driver.findElements(By.cssSelector(".ruler .tick"))).extracting(WebElement::getText).containsExactly("0");
     }
 
     /** Puts {@code text} in the trace id box at the top and submits it, as a paste and Enter would. */
