@@ -178,14 +178,34 @@
       else if (r.view === 'traces') nodes = await tracesView(r.query);
       else nodes = await servicesView();
       if (token !== renderToken) return;
+      // a refresh keeps the scroll position and the focus (on a link: the same link in the new list)
       const scroll = window.scrollY;
+      const focused = auto && app.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
       replace(...nodes);
-      if (auto) window.scrollTo(0, scroll);
+      if (auto) {
+        window.scrollTo(0, scroll);
+        const again = [...app.querySelectorAll('a[href]')].find(a => a.getAttribute('href') === focused);
+        if (again) again.focus({ preventScroll: true });
+      }
     } catch (e) {
       if (token !== renderToken) return;
       replace(el('div', { class: 'panel' }, empty('Cannot show this page: ' + e.message + '.')));
     }
+    announce();
     document.getElementById('foot').textContent = 'Updated ' + new Date().toLocaleTimeString();
+  }
+
+  // #status is the page's only live region (not the whole page, re-read every 5 s): one line saying what the
+  // page shows, read out when it changes.
+  function announce() {
+    const h1 = app.querySelector('h1');
+    const counts = [['#services-table tbody tr', 'services'], ['#resources-table tbody tr', 'resources'],
+      ['#traces-table tbody tr', 'traces'], ['#waterfall .span-row', 'spans']]
+      .map(([sel, what]) => [app.querySelectorAll(sel).length, what]).filter(c => c[0] > 0).map(c => c.join(' '));
+    const first = app.querySelector('.empty');
+    const text = (h1 ? h1.textContent.slice(0, 100) + ': ' : '') + (counts.length ? counts.join(', ') : first ? first.textContent : '');
+    const status = document.getElementById('status');
+    if (status.textContent !== text) status.textContent = text;
   }
 
   function schedule() {
@@ -208,7 +228,7 @@
     const nodes = [el('h1', null, 'Services')];
     if (services.length === 0) {
       nodes.push(el('div', { class: 'panel' },
-        empty('No services yet. Point a tracer at this collector (DD_TRACE_AGENT_URL=http://127.0.0.1:8126) and send a request.')));
+        empty('No services yet. Point a tracer at this collector (DD_TRACE_AGENT_URL=' + location.protocol + '//' + location.host + ') and send a request.')));
     } else {
       const rows = services.map(s => el('tr', {
         class: 'clickable service-row', dataset: { service: s.name },
@@ -247,7 +267,7 @@
     ];
     const resources = (res && res.resources) || [];
     nodes.push(el('h2', null, 'Latency over time' + (resource ? ' · ' + resource : ' · entry points')));
-    nodes.push(el('div', { class: 'panel' }, chart((ts && ts.points) || [])));
+    nodes.push(el('div', { class: 'panel' }, chart((ts && ts.points) || [], (ts && ts.bucket) || 1e10)));
     nodes.push(el('h2', null, 'Resources'));
     if (resources.length === 0) {
       nodes.push(el('div', { class: 'panel' }, empty('No statistics for this service in the last 30 minutes.')));
@@ -256,7 +276,8 @@
         class: 'clickable resource-row' + (r.resource === resource ? ' selected' : ''),
         onclick: () => { location.hash = '#/service/' + enc(service) + '?resource=' + enc(r.resource); }
       },
-        el('td', { class: 'mono' }, cut(el('span', null, r.resource))),
+        el('td', { class: 'mono' }, cut(el('a', { href: '#/service/' + enc(service) + '?resource=' + enc(r.resource),
+          'aria-current': r.resource === resource ? 'true' : null }, reveal(r.resource)))),
         el('td', null, r.name),
         el('td', { class: 'num' }, fmtNum(r.hits)),
         el('td', { class: 'num' + (r.errors > 0 ? ' err' : '') }, fmtNum(r.errors)),
@@ -277,8 +298,8 @@
     return nodes;
   }
 
-  /** An SVG line chart of p50/p95/p99 per 10 s bucket. */
-  function chart(points) {
+  /** An SVG line chart of p50/p95/p99 per 10 s bucket (bucket, in ns); the lines break where buckets had no traffic. */
+  function chart(points, bucket) {
     if (points.length === 0) return empty('No latency data yet.');
     const W = 900, H = 220, L = 64, R = 12, T = 22, B = 28;
     const s = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img' });
@@ -292,12 +313,18 @@
     for (const f of [0, 0.5, 1]) {
       s.appendChild(svg('text', { x: L - 6, y: y(maxY * f) + 4, 'text-anchor': 'end' }, f === 0 ? '0' : fmtDur(maxY * f)));
     }
-    s.appendChild(svg('text', { x: L, y: H - 8 }, new Date(t0 / 1e6).toLocaleTimeString()));
-    s.appendChild(svg('text', { x: W - R, y: H - 8, 'text-anchor': 'end' }, new Date(t1 / 1e6).toLocaleTimeString()));
+    if (t1 === t0) {
+      s.appendChild(svg('text', { x: x(t0), y: H - 8, 'text-anchor': 'middle' }, new Date(t0 / 1e6).toLocaleTimeString()));
+    } else {
+      s.appendChild(svg('text', { x: L, y: H - 8 }, new Date(t0 / 1e6).toLocaleTimeString()));
+      s.appendChild(svg('text', { x: W - R, y: H - 8, 'text-anchor': 'end' }, new Date(t1 / 1e6).toLocaleTimeString()));
+    }
     const series = [['p50', '#2e7d32'], ['p95', '#f9a825'], ['p99', '#c2185b']];
     series.forEach(([key, col], i) => {
-      const pts = points.map(p => x(p.time).toFixed(1) + ',' + y(p[key]).toFixed(1)).join(' ');
-      s.appendChild(svg('polyline', { points: pts, fill: 'none', stroke: col, 'stroke-width': 2 }));
+      // a line from each point to the next bucket's; after a gap it starts again (M)
+      const d = points.map((p, j) => (j > 0 && p.time - points[j - 1].time <= bucket ? 'L' : 'M') +
+        x(p.time).toFixed(1) + ',' + y(p[key]).toFixed(1)).join(' ');
+      s.appendChild(svg('path', { class: 'series ' + key, d: d, fill: 'none', stroke: col, 'stroke-width': 2 }));
       for (const p of points) {
         const c = svg('circle', { cx: x(p.time).toFixed(1), cy: y(p[key]).toFixed(1), r: 2.5, fill: col });
         c.appendChild(svg('title', {}, key + ' ' + fmtDur(p[key]) + ' · ' + fmtNum(p.hits) + ' hits'));
@@ -326,8 +353,10 @@
     const nodes = [];
     if (withFilters) nodes.push(filters(query, ((svcs && svcs.services) || []).map(s => s.name)));
     if (traces.length === 0) {
-      nodes.push(el('div', { class: 'panel' }, empty(q.toString() === 'limit=50' || q.toString() === 'limit=20'
-        ? 'No traces stored yet.' : 'No stored trace matches these filters.')));
+      const service = route().view === 'service' ? route().service : null; // the page's, not a filter
+      const filtered = ['resource', 'minDurationMs', 'error'].some(k => q.get(k)) || (q.get('service') && !service);
+      nodes.push(el('div', { class: 'panel' }, empty(filtered ? 'No stored trace matches these filters.'
+        : service ? 'No traces of ' + service + ' stored.' : 'No traces stored yet.')));
       return nodes;
     }
     const rows = traces.map(t => {
@@ -354,8 +383,10 @@
 
   function filters(query, services) {
     const current = route();
-    const service = el('select', { id: 'filter-service', name: 'service' }, el('option', { value: '' }, 'any'));
-    for (const s of services) {
+    // on a service's page the filter shows that service (which may have no statistics, so not be listed)
+    const service = current.view === 'service' ? el('select', { id: 'filter-service', name: 'service' })
+      : el('select', { id: 'filter-service', name: 'service' }, el('option', { value: '' }, 'any'));
+    for (const s of current.view === 'service' ? [current.service] : services) {
       const o = el('option', { value: s }, s);
       if (s === (query.get('service') || (current.view === 'service' ? current.service : ''))) o.selected = true;
       service.appendChild(o);

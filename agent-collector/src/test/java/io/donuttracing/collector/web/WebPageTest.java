@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
@@ -32,6 +33,10 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * The web page in a real headless Chromium (Debian's chromium and chromium-driver, driven by Selenium
@@ -57,6 +62,7 @@ class WebPageTest extends CollectorTestBase {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--window-size=1400,1000", "--user-data-dir=" + profile);
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
@@ -114,7 +120,7 @@ class WebPageTest extends CollectorTestBase {
             assertThat(cells.subList(4, 7)).as("p50, p95, p99").allMatch(c -> c.matches("2(0[89]|1[0-2]) ms"));
             assertThat(cells.get(7)).as("max").isEqualTo("210 ms");
             // the chart: one line per percentile
-            assertThat(driver.findElements(By.cssSelector("svg.chart polyline"))).hasSize(3);
+            assertThat(driver.findElements(By.cssSelector("svg.chart path.series"))).hasSize(3);
         });
 
         driver.findElement(By.cssSelector("tr.trace-row[data-trace-id='" + traceId + "'] a")).click();
@@ -181,7 +187,9 @@ class WebPageTest extends CollectorTestBase {
                 assertThat(driver.findElement(By.id("app")).getText()).contains("Not a trace id: %ZZ").doesNotContain("Loading"));
         driver.get("http://127.0.0.1:" + port + "/#/service/nobody-has-this-service");
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
-                assertThat(driver.findElement(By.id("app")).getText()).contains("No latency data yet.", "No statistics"));
+                assertThat(driver.findElement(By.id("app")).getText()).contains("No latency data yet.", "No statistics",
+                        "No traces of nobody-has-this-service stored.").doesNotContain("matches these filters"));
+        assertThat(driver.findElement(By.cssSelector("#filter-service option:checked")).getText()).isEqualTo("nobody-has-this-service");
         assertNoAlert();
     }
 
@@ -334,6 +342,79 @@ class WebPageTest extends CollectorTestBase {
         open("#/trace/" + instant);
         awaitShown("#waterfall", "web-instant");
         assertThat(driver.findElements(By.cssSelector(".ruler .tick"))).extracting(WebElement::getText).containsExactly("0");
+    }
+
+    @Test
+    void aRefreshKeepsFocusAndScrollAndOnlyTheStatusLineIsLive() throws Exception {
+        long now = System.currentTimeMillis() * 1_000_000L;
+        for (int i = 0; i < 30; i++) {
+            send(List.of(new S(newId(), 1, 0).service("web-many").name("servlet.request").resource("GET /many/" + i)
+                    .start(now - 50_000_000L + i).duration(1_000_000L)));
+        }
+        resize(800, 600);
+        open("#/service/web-many");
+        awaitShown("#traces-table", "GET /many/29");
+        assertThat(driver.findElement(By.id("app")).getAttribute("aria-live")).as("the whole page is not re-read").isNull();
+        awaitShown("#status", "web-many: 30 resources, 30 traces"); // role=status: polite, for screen readers only
+
+        WebElement link = driver.findElement(By.cssSelector("#traces-table tbody tr:nth-child(12) a"));
+        String href = link.getAttribute("href");
+        js("arguments[0].focus(); window.scrollTo(0, 400);", link);
+        String updated = driver.findElement(By.id("foot")).getText();
+        await().atMost(Duration.ofSeconds(15)).until(() -> !driver.findElement(By.id("foot")).getText().equals(updated));
+        assertThat(driver.switchTo().activeElement().getAttribute("href")).as("focus after a refresh").isEqualTo(href);
+        assertThat(jsLong("return Math.round(scrollY)")).isEqualTo(400);
+
+        // the keyboard reaches the resources: a link, Enter opens it, and the chosen row stands out
+        driver.findElement(By.cssSelector("#resources-table a")).sendKeys(Keys.ENTER);
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> assertThat(
+                driver.findElement(By.cssSelector("tr.resource-row.selected")).getCssValue("background-color")).isNotIn("rgba(0, 0, 0, 0)", "transparent"));
+    }
+
+    @Test
+    void theChartBreaksWhereNoTrafficWasAndOnePointHasOneTime() throws Exception {
+        long now = System.currentTimeMillis() * 1_000_000L;
+        for (long ago : new long[] {180, 120, 0}) { // three minutes, two minutes and a moment ago
+            send(List.of(new S(newId(), 1, 0).service("web-gaps").name("servlet.request").resource("GET /gaps")
+                    .start(now - ago * 1_000_000_000L - 10_000_000L).duration(5_000_000L)));
+        }
+        send(List.of(new S(newId(), 1, 0).service("web-once").name("servlet.request").resource("GET /once")
+                .start(now - 10_000_000L).duration(5_000_000L)));
+        open("#/service/web-gaps");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElements(By.cssSelector("svg.chart path.series"))).hasSize(3));
+        for (WebElement line : driver.findElements(By.cssSelector("svg.chart path.series"))) {
+            assertThat(line.getAttribute("d")).as("three pieces, no line across the minutes without traffic")
+                    .doesNotContain("L").matches("(M[0-9.]+,[0-9.]+ ?){3}");
+        }
+        open("#/service/web-once");
+        awaitShown("h1", "web-once");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElements(By.cssSelector("svg.chart text")).stream().map(WebElement::getText)
+                        .filter(t -> t.matches(".*\\d:\\d\\d:\\d\\d.*"))).as("the times along the axis").hasSize(1));
+    }
+
+    @Test
+    void noFaviconIsAskedFor() {
+        open("#/");
+        awaitShown("h1", "Services");
+        assertThat(driver.findElement(By.cssSelector("link[rel=icon]")).getAttribute("href")).startsWith("data:image/svg+xml");
+        assertThat(driver.manage().logs().get(LogType.BROWSER).getAll()).extracting(LogEntry::getMessage)
+                .noneMatch(m -> m.contains("favicon") || m.contains("404"));
+    }
+
+    /** A second collector (another setting, so another Spring context), with nothing in it. */
+    @Nested
+    @TestPropertySource(properties = "collector.span-budget=54321")
+    class AnEmptyCollector {
+        @LocalServerPort
+        int emptyPort;
+
+        @Test
+        void saysWhereToSendTracesWithItsOwnAddress() {
+            driver.get("http://127.0.0.1:" + emptyPort + "/");
+            awaitShown("#app", "No services yet. Point a tracer at this collector (DD_TRACE_AGENT_URL=http://127.0.0.1:" + emptyPort + ")");
+        }
     }
 
     /** Puts {@code text} in the trace id box at the top and submits it, as a paste and Enter would. */
