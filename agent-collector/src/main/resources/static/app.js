@@ -49,6 +49,10 @@
     return Math.round(ns) + ' ns';
   }
 
+  function plural(n, word) {
+    return n + ' ' + word + (n === 1 ? '' : 's');
+  }
+
   function fmtTime(ns) {
     const d = new Date(Number(ns) / 1e6);
     return isNaN(d.getTime()) ? String(ns) : d.toLocaleTimeString() + ' · ' + d.toLocaleDateString();
@@ -440,9 +444,9 @@
     const errors = spans.filter(s => s.error).length;
     const head = el('div', { class: 'trace-head' },
       cut(el('h1', null, (spans[0] && (spans[0].resource || spans[0].name)) || 'Trace')),
-      el('span', { class: 'meta' }, fmtDur(t.duration) + ' · ' + spans.length + ' spans · ' + services.length +
-        ' service' + (services.length > 1 ? 's' : '') + ' · ' + fmtTime(t.start)),
-      errors ? el('span', { class: 'badge error' }, errors + ' error' + (errors > 1 ? 's' : '')) : null,
+      el('span', { class: 'meta' }, fmtDur(t.duration) + ' · ' + plural(spans.length, 'span') + ' · ' +
+        plural(services.length, 'service') + ' · ' + fmtTime(t.start)),
+      errors ? el('span', { class: 'badge error' }, plural(errors, 'error')) : null,
       link('/api/traces/' + enc(t.trace_id) + '?format=text', 'as text'));
     const legend = el('div', { class: 'legend' }, services.map(s => el('span', null, dot(s), s)));
     const ruler = el('div', { class: 'ruler' }, el('div', { class: 'span-label' }, 'trace ' + t.trace_id),
@@ -512,7 +516,7 @@
     const fields = el('table', { id: 'span-fields' }, el('tbody', null,
       field('service', s.service), field('name', s.name), field('resource', s.resource), field('type', s.type || '–'),
       field('trace_id', s.trace_id), field('span_id', s.span_id), field('parent_id', s.parent_id),
-      field('start', fmtStart(s.start)), field('start offset', fmtDur(s.start_offset) + '  (' + s.start_offset + ' ns)'),
+      field('start', fmtStart(s.start)), field('start offset', s.start_offset < 1000 ? fmtDur(s.start_offset) : fmtDur(s.start_offset) + '  (' + s.start_offset + ' ns)'),
       field('duration', fmtDur(s.duration) + '  (' + s.duration + ' ns)'),
       field('error', s.error ? 'yes (' + s.error + ')' : 'no', s.error ? 'err' : 'ok'),
       field('top level', s.top_level ? 'yes' : 'no')));

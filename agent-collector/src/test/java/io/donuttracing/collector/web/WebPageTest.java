@@ -339,6 +339,7 @@ class WebPageTest extends CollectorTestBase {
         send(List.of(new S(instant, 1, 0).service("web-instant").name("noop").resource("nothing").start(now - 1000).duration(0)));
         open("#/trace/" + slow);
         awaitShown(".trace-head", "400.0 d");
+        assertThat(driver.findElement(By.cssSelector(".trace-head")).getText()).contains("1 span · 1 service");
         open("#/trace/" + instant);
         awaitShown("#waterfall", "web-instant");
         assertThat(driver.findElements(By.cssSelector(".ruler .tick"))).extracting(WebElement::getText).containsExactly("0");
