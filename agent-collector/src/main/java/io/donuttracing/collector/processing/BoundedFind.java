@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
  * {@code pattern.matcher(value).find()}, stopped after {@value #MAX_READS} character reads. The filters' expressions
  * are written for the agent's Go engine, which runs in linear time; Java's backtracks, and a rule such as
  * {@code (.*a){15}} would hold an intake thread for minutes on a 40-character value that a client chose. A match
- * stopped that way counts as no match: the trace is neither ignored nor rejected by that rule.
+ * stopped that way is undecided, and the caller says what undecided means: a trace is kept, neither ignored nor
+ * rejected by that rule, whether the rule rejects or requires.
  */
 final class BoundedFind {
     static final int MAX_READS = 100_000;
@@ -15,7 +16,8 @@ final class BoundedFind {
 
     private BoundedFind() {}
 
-    static boolean find(Pattern pattern, String value) {
+    /** @param undecided the answer when the match is stopped */
+    static boolean find(Pattern pattern, String value, boolean undecided) {
         int[] left = {MAX_READS};
         CharSequence counted = new CharSequence() { // the matcher reads its text through charAt only
             @Override
@@ -44,7 +46,7 @@ final class BoundedFind {
         try {
             return pattern.matcher(counted).find();
         } catch (RuntimeException | StackOverflowError e) { // SPENT, or an expression too deep for this value
-            return false;
+            return undecided;
         }
     }
 }

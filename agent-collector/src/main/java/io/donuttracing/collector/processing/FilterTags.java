@@ -25,12 +25,13 @@ public final class FilterTags {
 
     /** One rule: the key, and either an exact value ("" for any) or an expression (null for any). */
     private record Rule(String key, String value, Pattern pattern) {
-        boolean matches(Span root) {
+        /** @param undecided the answer when an expression is stopped before it decides (see {@link BoundedFind}) */
+        boolean matches(Span root, boolean undecided) {
             String v = root.meta(key);
             if (v == null) {
                 return false;
             }
-            return pattern != null ? BoundedFind.find(pattern, v) : value.isEmpty() || value.equals(v);
+            return pattern != null ? BoundedFind.find(pattern, v, undecided) : value.isEmpty() || value.equals(v);
         }
 
         /** As the agent's {@code /info} lists it. */
@@ -116,8 +117,11 @@ public final class FilterTags {
             return false;
         }
         Span root = Sampler.root(chunk);
-        return reject.stream().anyMatch(r -> r.matches(root)) || rejectRegex.stream().anyMatch(r -> r.matches(root))
-                || !require.stream().allMatch(r -> r.matches(root)) || !requireRegex.stream().allMatch(r -> r.matches(root));
+        // an undecided expression keeps the trace: no match for a reject rule, a match for a require rule
+        return reject.stream().anyMatch(r -> r.matches(root, false))
+                || rejectRegex.stream().anyMatch(r -> r.matches(root, false))
+                || !require.stream().allMatch(r -> r.matches(root, true))
+                || !requireRegex.stream().allMatch(r -> r.matches(root, true));
     }
 
     /** The rules as {@code /info} lists them, under {@code filter_tags}: {@code require} and {@code reject}. */

@@ -106,7 +106,7 @@ public final class IgnoredResources {
         }
         String resource = Sampler.root(chunk).resource; // normalised: never null, never empty
         for (Pattern p : patterns) {
-            if (BoundedFind.find(p, resource)) {
+            if (BoundedFind.find(p, resource, false)) {
                 return true;
             }
         }

@@ -55,6 +55,9 @@ class FilterTagsTest {
         String url = "http://127.0.0.1:5000/" + "a".repeat(40) + "!";
         FilterTags costly = FilterTags.parse("", "", "", "http.url:^(.*a){15}$");
         assertThat(assertTimeoutPreemptively(Duration.ofSeconds(30), () -> rejects(costly, "http.url", url))).isFalse();
+        FilterTags costlyRequired = FilterTags.parse("", "", "http.url:^(.*a){15}", "");
+        assertThat(assertTimeoutPreemptively(Duration.ofSeconds(30), () -> rejects(costlyRequired, "http.url", url)))
+                .as("undecided keeps the trace, whether the rule rejects or requires").isFalse();
         IgnoredResources ignored = IgnoredResources.parse("^(.*a){15}$");
         Span root = span(1, 0);
         root.resource = url;

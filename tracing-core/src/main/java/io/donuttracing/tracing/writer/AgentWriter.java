@@ -59,7 +59,8 @@ import java.util.regex.Pattern;
  * hold a bounded number of groups ({@link ClientStats#MAX_GROUPS}); past it, a trace is sent instead.
  *
  * <p>Traces whose root the agent's filters reject (from its {@code /info}: {@code ignore_resources}, health
- * checks usually, and {@code filter_tags}) are neither sent nor counted in the stats: {@link TraceFilter}.
+ * checks usually, and {@code filter_tags}) are neither sent nor counted in the stats: {@link TraceFilter}. A trace
+ * its expressions could not decide in time is sent, kept or not, for the agent to decide.
  *
  * <p>Failure is normal and cheap: a full queue drops the new trace; an agent that is down, slow or refusing
  * loses the batch being sent (slow: no whole answer within the agent timeout, {@code dd.trace.agent.timeout}). Both are counted ({@link #counters()}) and reported in a warning at most once
@@ -159,10 +160,11 @@ public final class AgentWriter implements TraceWriter {
 
   @Override
   public void write(List<Span> chunk) {
-    if (filter.filters(chunk)) {
+    TraceFilter.Verdict verdict = filter.decide(chunk);
+    if (verdict == TraceFilter.Verdict.FILTERED) {
       tracesFiltered.increment();
       spansFiltered.add(chunk.size());
-    } else if (!closed && isDropped(chunk) && countInStats(chunk)) {
+    } else if (!closed && verdict == TraceFilter.Verdict.KEPT && isDropped(chunk) && countInStats(chunk)) {
       // counted in the client-side stats instead of sent
     } else if (closed || !queue.offer(chunk)) {
       tracesDroppedFull.incrementAndGet();

@@ -34,11 +34,18 @@ final class TraceFilter {
   /** Characters the expressions may read, in all, to decide one trace: far more than any sane rule needs. */
   static final int MAX_READS = 100_000;
 
+  /** What the filters make of a trace. */
+  enum Verdict {
+    FILTERED,
+    KEPT,
+    /** An expression was stopped before it decided (see {@code Budget}): the agent must see the trace to decide. */
+    UNDECIDED
+  }
+
   /**
    * What the expressions may still read to decide one trace. The agent's are written for Go's engine, which runs
    * in linear time; Java's backtracks, and a rule such as {@code (.*a){15}} would take minutes on a value of 40
-   * characters that the client chose, on the request's thread. Past the budget the match stops, and the trace is
-   * not filtered: the agent decides.
+   * characters that the client chose, on the request's thread. Past the budget the match stops, undecided.
    */
   private static final class Budget {
     private static final RuntimeException SPENT = new RuntimeException("over the budget", null, false, false) {};
@@ -136,13 +143,18 @@ final class TraceFilter {
     }
   }
 
-  /**
-   * Whether the chunk's root, the span whose parent is not in it, has a resource an expression matches, has a
-   * tag a {@code reject} rule names, or lacks one a {@code require} rule names.
-   */
+  /** Whether {@link #decide} filters the chunk. */
   boolean filters(List<Span> chunk) {
+    return decide(chunk) == Verdict.FILTERED;
+  }
+
+  /**
+   * FILTERED when the chunk's root, the span whose parent is not in it, has a resource an expression matches, has
+   * a tag a {@code reject} rule names, or lacks one a {@code require} rule names.
+   */
+  Verdict decide(List<Span> chunk) {
     if (this == NONE) {
-      return false;
+      return Verdict.KEPT;
     }
     try {
       Span root = root(chunk);
@@ -151,22 +163,22 @@ final class TraceFilter {
       String resource = root.resource().isEmpty() ? root.name() : root.resource();
       for (Pattern p : resources) {
         if (budget.find(p, resource)) {
-          return true;
+          return Verdict.FILTERED;
         }
       }
       for (TagRule r : reject) {
         if (r.matches(added.asSent(root, r.key), budget)) {
-          return true;
+          return Verdict.FILTERED;
         }
       }
       for (TagRule r : require) {
         if (!r.matches(added.asSent(root, r.key), budget)) {
-          return true;
+          return Verdict.FILTERED;
         }
       }
-      return false;
+      return Verdict.KEPT;
     } catch (RuntimeException | StackOverflowError e) {
-      return false; // the agent's expression, too costly or too deep for Java's matcher on this value: the agent decides
+      return Verdict.UNDECIDED; // the agent's expression, too costly or too deep for Java's matcher on this value
     }
   }
 

@@ -310,6 +310,20 @@ class ClientStatsTest {
     assertThat(tracer.writer().counters().tracesFiltered()).isEqualTo(3);
   }
 
+  @Test
+  void aSampledOutTraceTheAgentsFiltersCannotDecideInTimeIsSentForTheAgentToDecide() {
+    FakeAgent agent = agent(ALLOWING_INFO.replace("}", ",\"filter_tags_regex\":{\"reject\":[\"http.url:^(.*a){15}$\"]}}"));
+    Tracer tracer = rejectingTracer(agent, true);
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // the writer has read /info
+    try (Span server = tracer.trace("servlet.request")) {
+      server.setResource("GET /beers").setTag("http.url", "http://127.0.0.1:5000/" + "a".repeat(40) + "!");
+    }
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    // counted in the stats, it would have been left to the tracer's undecided filter: the agent never saw it
+    assertThat(agent.spans()).extracting(s -> s.get("resource")).containsExactly("GET /beers");
+    assertThat(tracer.writer().counters().tracesDroppedP0()).isZero();
+  }
+
   /** Runs {@code work} on {@code threads} threads started together, and waits for them all. */
   private static void onThreadsAtOnce(int threads, Runnable work) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
