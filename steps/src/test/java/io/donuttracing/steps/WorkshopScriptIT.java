@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,11 +80,36 @@ class WorkshopScriptIT {
         ProcessHandle taster = ProcessHandle.of(workshop.pid("taster")).orElseThrow();
         taster.destroy();
         await().atMost(Duration.ofMinutes(1)).until(() -> !taster.isAlive());
+        // from a shell whose variables name other ports: the parts still running are found where they run
+        workshop.env("DD_APM_RECEIVER_PORT", Integer.toString(Repo.freePort()))
+                .env("REDIS_PORT", Integer.toString(Repo.freePort()));
         Steps.Result again = workshop("up", "--detach");
         assertThat(again.exitCode()).as(again.output()).isZero();
         assertThat(again.output()).containsSubsequence("collector   already running (pid " + workshop.pid("collector") + ")",
                 "redis       already running", "taster      http://127.0.0.1:" + tasterPort, "matchmaker  already running");
-        assertThat(Repo.get(matchmakerPort, "/pair/beer?name=ipa").statusCode()).isEqualTo(200);
+        HttpResponse<String> pairing = Repo.get(matchmakerPort, "/pair/beer?name=ipa");
+        assertThat(pairing.statusCode()).isEqualTo(200);
+        String trace = pairing.headers().firstValue("traceresponse").orElseThrow();
+        Collector collector = new Collector(collectorPort);
+        await().atMost(Duration.ofSeconds(20)).until(() -> collector.trace(trace)
+                .map(t -> t.services().contains("taster")).orElse(false)); // the new taster sends to the running collector
+        // sources newer than a running service's jar: the jar is not rebuilt under it (Maven rewrites it in place)
+        Path jar = Repo.jar("matchmaker-service");
+        FileTime built = Files.getLastModifiedTime(jar);
+        ProcessHandle newTaster = ProcessHandle.of(workshop.pid("taster")).orElseThrow();
+        newTaster.destroy();
+        await().atMost(Duration.ofMinutes(1)).until(() -> !newTaster.isAlive());
+        try {
+            Files.setLastModifiedTime(jar, FileTime.fromMillis(0));
+            Steps.Result stale = workshop("up", "--detach");
+            assertThat(stale.exitCode()).isEqualTo(1);
+            assertThat(stale.output()).contains("matchmaker runs code older than its sources, and its jar cannot be"
+                    + " rebuilt under it: ./workshop down, then ./workshop up").doesNotContain("building");
+        } finally {
+            Files.setLastModifiedTime(jar, built);
+        }
+        assertThat(workshop("up", "--detach").exitCode()).isZero();
+
         List<Long> pids = SERVICES.stream().map(workshop::pid).toList();
         assertThat(pids.get(2)).isNotEqualTo(before.get(2));
         assertThat(List.of(pids.get(0), pids.get(1), pids.get(3))).containsExactly(before.get(0), before.get(1), before.get(3));
