@@ -19,7 +19,8 @@
         if (v === undefined || v === null) continue;
         if (k === 'class') e.className = v;
         else if (k === 'text') e.textContent = v;
-        else if (k === 'onclick') e.addEventListener('click', v);
+        // a click on a link inside the row is the link's (a ctrl-click opens a tab and leaves this page as it is)
+        else if (k === 'onclick') e.addEventListener('click', ev => { if (!ev.target.closest('a')) v(ev); });
         else if (k === 'dataset') Object.assign(e.dataset, v);
         else e.setAttribute(k, String(v));
       }

@@ -313,7 +313,7 @@ public final class MsgpackDecoder {
                 case "Resource" -> g.resource = kept();
                 case "Type" -> g.type = kept();
                 case "SpanKind" -> g.spanKind = kept();
-                case "HTTPStatusCode" -> g.httpStatus = count(key);
+                case "HTTPStatusCode" -> g.httpStatus = uint32(key);
                 case "IsTraceRoot" -> g.root = uint64(key) == 1;
                 case "Hits" -> g.hits = count(key);
                 case "Errors" -> g.errors = count(key);
@@ -466,7 +466,7 @@ public final class MsgpackDecoder {
     }
 
     /**
-     * A count, time or duration of the stats payload: a uint64 (HTTPStatusCode a uint32) to the agent, whose decoder
+     * A count, time or duration of the stats payload: a uint64 to the agent, whose decoder
      * fails on a negative integer. Nil is 0. Above 2^63-1 is refused too: added to the stats it would lower them.
      */
     private long count(String field) throws IOException {
@@ -481,6 +481,15 @@ public final class MsgpackDecoder {
         long v = uint64(field);
         if (v < 0) {
             throw bad(field + " must not be negative, got " + v);
+        }
+        return v;
+    }
+
+    /** HTTPStatusCode: a uint32 to the agent, which refuses a larger one. */
+    private long uint32(String field) throws IOException {
+        long v = count(field);
+        if (v > 0xFFFF_FFFFL) {
+            throw bad(field + " is out of range: " + v + " is over " + 0xFFFF_FFFFL);
         }
         return v;
     }

@@ -221,6 +221,9 @@ class ClientStatsHttpTest extends CollectorTestBase {
             assertRefused(statsWith(bucket, "", "", field, over), field + " is out of range");
             assertRefused(statsWith(bucket, "", "", field, BigInteger.ONE.shiftLeft(63)), field + " is out of range");
         }
+        // a uint32 to the agent: 2^32 + 200 is no status 200
+        assertRefused(statsWith(bucket, "", "", "HTTPStatusCode", BigInteger.ONE.shiftLeft(32).add(BigInteger.valueOf(200))),
+                "HTTPStatusCode is out of range: 4294967496 is over 4294967295");
         assertRefused(statsWith(bucket, "Start", "", "Hits", BigInteger.ONE), "Start must not be negative");
         assertRefused(statsWith(bucket, "Duration", "", "Hits", BigInteger.ONE), "Duration must not be negative");
         assertRefused(statsWith(bucket, "", "Sequence", "Hits", BigInteger.ONE), "Sequence must not be negative");
