@@ -143,11 +143,6 @@ final class TraceFilter {
     }
   }
 
-  /** Whether {@link #decide} filters the chunk. */
-  boolean filters(List<Span> chunk) {
-    return decide(chunk) == Verdict.FILTERED;
-  }
-
   /**
    * FILTERED when the chunk's root, the span whose parent is not in it, has a resource an expression matches, has
    * a tag a {@code reject} rule names, or lacks one a {@code require} rule names.
