@@ -120,10 +120,13 @@
   async function api(path) {
     const a = await answer(path);
     if (a.status === 404) return null;
-    if (a.status !== 200) {
-      throw new Error('the collector answered ' + path + ' with HTTP ' + a.status + (a.body && a.body.detail ? ': ' + a.body.detail : ''));
-    }
+    if (a.status !== 200) throw refused(path, a);
     return a.body;
+  }
+
+  /** An answer other than 200, as an Error saying what the collector said (its "detail"). */
+  function refused(path, a) {
+    return new Error('the collector answered ' + path + ' with HTTP ' + a.status + (a.body && a.body.detail ? ': ' + a.body.detail : ''));
   }
 
   function enc(s) {
@@ -428,7 +431,8 @@
   // ---- one trace ------------------------------------------------------------------------------------
 
   async function traceView(id) {
-    const a = await answer('/api/traces/' + enc(id));
+    const path = '/api/traces/' + enc(id);
+    const a = await answer(path);
     const t = a.body;
     // the trace's own (decimal) id once found; until then what was asked for
     const crumbs = el('div', { class: 'crumbs' }, link('#/traces', 'Traces'), ' / ', a.status === 200 ? t.trace_id : id);
@@ -438,7 +442,7 @@
     if (a.status === 404) {
       return [crumbs, el('div', { class: 'panel' }, empty('No trace ' + id + ' in the store (it may have been evicted).'))];
     }
-    if (a.status !== 200) throw new Error('the collector answered HTTP ' + a.status + (t && t.detail ? ': ' + t.detail : ''));
+    if (a.status !== 200) throw refused(path, a);
     const spans = t.spans;
     const total = Math.max(1, t.duration);
     const services = [...new Set(spans.map(s => s.service))];
@@ -517,7 +521,7 @@
     const fields = el('table', { id: 'span-fields' }, el('tbody', null,
       field('service', s.service), field('name', s.name), field('resource', s.resource), field('type', s.type || '–'),
       field('trace_id', s.trace_id), field('span_id', s.span_id), field('parent_id', s.parent_id),
-      field('start', fmtStart(s.start)), field('start offset', s.start_offset < 1000 ? fmtDur(s.start_offset) : fmtDur(s.start_offset) + '  (' + s.start_offset + ' ns)'),
+      field('start', fmtStart(s.start)), field('start offset', fmtDur(s.start_offset) + (s.start_offset < 1000 ? '' : '  (' + s.start_offset + ' ns)')),
       field('duration', fmtDur(s.duration) + '  (' + s.duration + ' ns)'),
       field('error', s.error ? 'yes (' + s.error + ')' : 'no', s.error ? 'err' : 'ok'),
       field('top level', s.top_level ? 'yes' : 'no')));
