@@ -341,8 +341,7 @@ public final class AgentWriter implements TraceWriter {
   }
 
   private HttpRequest.Builder request(URI target, String contentType) {
-    return HttpRequest.newBuilder(target)
-        .timeout(timeout)
+    return HttpRequest.newBuilder(target) // the whole exchange is timed by exchange(), not only its headers
         .header("Content-Type", contentType)
         .header("Datadog-Meta-Lang", "java")
         .header("Datadog-Meta-Lang-Version", System.getProperty("java.version", "unknown"))
@@ -445,7 +444,7 @@ public final class AgentWriter implements TraceWriter {
     boolean allowed = false;
     TraceFilter filtering = TraceFilter.NONE;
     try {
-      HttpResponse<byte[]> info = exchange(HttpRequest.newBuilder(infoUri).timeout(timeout).GET().build());
+      HttpResponse<byte[]> info = exchange(HttpRequest.newBuilder(infoUri).GET().build());
       String body = new String(info.body(), StandardCharsets.UTF_8);
       allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(body).find()
           && body.contains("\"" + STATS_PATH + "\"") && isAtLeast7_65(body);
@@ -486,10 +485,10 @@ public final class AgentWriter implements TraceWriter {
   }
 
   /**
-   * One request to the agent, answered within the agent timeout, body included. The request's own timeout
-   * only covers the wait for the answer's headers: an agent that stalls in the middle of a body would hold the
-   * only sender thread for ever. The body is cut short, as a failed request, past {@value #MAX_ANSWER_BYTES}
-   * bytes; the agent's answers are a few KB.
+   * One request to the agent, answered within the agent timeout, body included. A request's own timeout
+   * ({@code HttpRequest.Builder.timeout}) would only cover the wait for the answer's headers: an agent that
+   * stalls in the middle of a body would hold the only sender thread for ever. The body is cut short, as a
+   * failed request, past {@value #MAX_ANSWER_BYTES} bytes; the agent's answers are a few KB.
    */
   private HttpResponse<byte[]> exchange(HttpRequest request) throws IOException, InterruptedException {
     CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(request, headers -> atMost(MAX_ANSWER_BYTES));
