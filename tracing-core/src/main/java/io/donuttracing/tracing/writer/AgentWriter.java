@@ -78,10 +78,7 @@ public final class AgentWriter implements TraceWriter {
   /** How long {@link #close()} waits for the last batch to be sent (dd-trace-java waits 1 s). */
   public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
   private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
-  private static final Pattern RATE_BY_SERVICE = Pattern.compile("\"rate_by_service\"\\s*:\\s*\\{([^}]*)}");
-  private static final Pattern RATE = Pattern.compile("\"([^\"]*)\"\\s*:\\s*([-+0-9.eE]+)");
-  private static final Pattern CLIENT_DROP_P0S = Pattern.compile("\"client_drop_p0s\"\\s*:\\s*true");
-  private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*\"(\\d+)\\.(\\d+)");
+  private static final Pattern MAJOR_MINOR = Pattern.compile("(\\d+)\\.(\\d+)");
   private static final String STATS_PATH = "/v0.6/stats";
   /** The longest answer read from the agent. */
   static final int MAX_ANSWER_BYTES = 1 << 20;
@@ -445,9 +442,9 @@ public final class AgentWriter implements TraceWriter {
     TraceFilter filtering = TraceFilter.NONE;
     try {
       HttpResponse<byte[]> info = exchange(HttpRequest.newBuilder(infoUri).GET().build());
-      String body = new String(info.body(), StandardCharsets.UTF_8);
-      allowed = info.statusCode() == 200 && CLIENT_DROP_P0S.matcher(body).find()
-          && body.contains("\"" + STATS_PATH + "\"") && isAtLeast7_65(body);
+      Map<String, Object> body = Json.objectIn(new String(info.body(), StandardCharsets.UTF_8));
+      allowed = info.statusCode() == 200 && Boolean.TRUE.equals(body.get("client_drop_p0s"))
+          && Json.strings(body.get("endpoints")).contains(STATS_PATH) && isAtLeast7_65(body.get("version"));
       if (allowed) {
         filtering = TraceFilter.fromInfo(body, config.env(), config.version(), config.service());
       }
@@ -462,9 +459,9 @@ public final class AgentWriter implements TraceWriter {
   }
 
   /** The agent's {@code version} is 7.65.0 or later, as Datadog's Java tracer asks before it drops traces. */
-  private static boolean isAtLeast7_65(String info) {
-    Matcher v = VERSION.matcher(info);
-    if (!v.find()) {
+  private static boolean isAtLeast7_65(Object version) {
+    Matcher v = MAJOR_MINOR.matcher(version instanceof String s ? s : "");
+    if (!v.lookingAt()) {
       return false;
     }
     try {
@@ -569,22 +566,16 @@ public final class AgentWriter implements TraceWriter {
 
   /** Reads {@code {"rate_by_service":{"service:a,env:b":0.5}}}; null when the body has none. */
   static Map<String, Double> parseRates(String body) {
-    if (body == null) {
-      return null;
-    }
-    Matcher m = RATE_BY_SERVICE.matcher(body);
-    if (!m.find()) {
+    Object listed = body == null ? null : Json.objectIn(body).get("rate_by_service");
+    if (!(listed instanceof Map)) {
       return null;
     }
     Map<String, Double> rates = new HashMap<>();
-    Matcher rate = RATE.matcher(m.group(1));
-    while (rate.find()) {
-      try {
-        rates.put(rate.group(1), Double.parseDouble(rate.group(2)));
-      } catch (NumberFormatException ignored) {
-        // skip the odd entry, keep the others
+    Json.object(listed).forEach((key, rate) -> {
+      if (rate instanceof Double r) { // skip the odd entry, keep the others
+        rates.put(key, r);
       }
-    }
+    });
     return rates;
   }
 

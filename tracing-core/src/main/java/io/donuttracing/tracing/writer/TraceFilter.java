@@ -4,9 +4,8 @@ import io.donuttracing.tracing.Span;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.regex.MatchResult;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -92,24 +91,25 @@ final class TraceFilter {
   }
 
   /**
-   * From an {@code /info} body, for a tracer whose encoders add {@code env} and {@code version} to the spans
+   * From an {@code /info} body as {@link Json} reads it, for a tracer whose encoders add {@code env} and {@code version} to the spans
    * they write (each may be null): the agent sees those tags, so the rules must too. An expression Java cannot compile (the
    * agent's are Go's) is left out, as the agent leaves out those it cannot compile itself.
    */
-  static TraceFilter fromInfo(String info, String env, String version, String service) {
+  static TraceFilter fromInfo(Map<String, Object> info, String env, String version, String service) {
     List<Pattern> resources = new ArrayList<>();
-    for (String expr : strings(info, "ignore_resources")) {
+    for (String expr : Json.strings(info.get("ignore_resources"))) {
       Pattern p = compile(expr);
       if (p != null) {
         resources.add(p);
       }
     }
-    String tags = object(info, "filter_tags");
-    String tagsRegex = object(info, "filter_tags_regex");
-    List<TagRule> require = new ArrayList<>(rules(strings(tags, "require"), false));
-    require.addAll(rules(strings(tagsRegex, "require"), true));
-    List<TagRule> reject = new ArrayList<>(rules(strings(tags, "reject"), false));
-    reject.addAll(rules(strings(tagsRegex, "reject"), true));
+    // objects of arrays of strings, as datadog-agent's info.go writes them
+    Map<String, Object> tags = Json.object(info.get("filter_tags"));
+    Map<String, Object> tagsRegex = Json.object(info.get("filter_tags_regex"));
+    List<TagRule> require = new ArrayList<>(rules(Json.strings(tags.get("require")), false));
+    require.addAll(rules(Json.strings(tagsRegex.get("require")), true));
+    List<TagRule> reject = new ArrayList<>(rules(Json.strings(tags.get("reject")), false));
+    reject.addAll(rules(Json.strings(tagsRegex.get("reject")), true));
     if (resources.isEmpty() && require.isEmpty() && reject.isEmpty()) {
       return NONE;
     }
@@ -177,7 +177,6 @@ final class TraceFilter {
     }
   }
 
-
   /**
    * The span without a parent: a trace that started in this process. Else the span whose parent is in
    * another process (a trace continued from a caller). A well-formed chunk has one; the agent's
@@ -199,57 +198,5 @@ final class TraceFilter {
       }
     }
     return chunk.get(0);
-  }
-
-  // ---- reading /info: regular expressions, as the rest of it is read (tracing-core has no JSON library) ----
-  // Possessive quantifiers (*+): a body that does not match fails at once, never backtracks.
-
-  /** One JSON string, still escaped. */
-  private static final String STRING = "\"(?:[^\"\\\\]|\\\\.)*+\"";
-  /** The inside of an array of strings and nothing else. */
-  private static final String STRINGS = "(?:\\s*+" + STRING + "\\s*+,?+)*+";
-  private static final Pattern STRING_CONTENT = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*+)\"");
-  /** One escape in a JSON string: a backslash and u with four hex digits, or a backslash and one character. */
-  private static final Pattern ESCAPE = Pattern.compile("\\\\(?:u([0-9a-fA-F]{4})|(.))");
-
-  /**
-   * The strings of {@code "name": ["…", …]} in {@code json}, unescaped; none if there is no such array of
-   * strings (anything else in it, or a body cut short, reads as none rather than a guess).
-   */
-  static List<String> strings(String json, String name) {
-    Matcher list = Pattern.compile(Pattern.quote("\"" + name + "\"") + "\\s*+:\\s*+\\[(" + STRINGS + ")\\s*+]")
-        .matcher(json);
-    if (!list.find()) {
-      return List.of();
-    }
-    List<String> strings = new ArrayList<>();
-    for (Matcher s = STRING_CONTENT.matcher(list.group(1)); s.find(); ) {
-      strings.add(ESCAPE.matcher(s.group(1)).replaceAll(e -> Matcher.quoteReplacement(unescape(e))));
-    }
-    return strings;
-  }
-
-  /**
-   * The inside of {@code "name": {"key": [strings], …}}, an object whose values are all arrays of strings, as
-   * the agent's {@code filter_tags} is; "" if there is none.
-   */
-  static String object(String json, String name) {
-    Matcher object = Pattern.compile(Pattern.quote("\"" + name + "\"") + "\\s*+:\\s*+\\{((?:\\s*+" + STRING
-        + "\\s*+:\\s*+\\[" + STRINGS + "\\s*+]\\s*+,?+)*+)\\s*+}").matcher(json);
-    return object.find() ? object.group(1) : "";
-  }
-
-  private static String unescape(MatchResult escape) {
-    if (escape.group(1) != null) {
-      return String.valueOf((char) Integer.parseInt(escape.group(1), 16));
-    }
-    return switch (escape.group(2)) {
-      case "n" -> "\n";
-      case "t" -> "\t";
-      case "r" -> "\r";
-      case "b" -> "\b";
-      case "f" -> "\f";
-      default -> escape.group(2); // \" \\ \/
-    };
   }
 }

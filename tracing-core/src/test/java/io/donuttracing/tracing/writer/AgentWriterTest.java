@@ -359,5 +359,9 @@ class AgentWriterTest {
     assertThat(AgentWriter.parseRates("{\"rate_by_service\":{}}")).isEmpty();
     assertThat(AgentWriter.parseRates("{\"rate_by_service\": {\"service:a,env:b\": 0.5, \"service:,env:\": 1e0}}"))
         .containsEntry("service:a,env:b", 0.5).containsEntry("service:,env:", 1.0);
+    // an odd entry is skipped, the others kept; a brace in a service's name is just a character
+    assertThat(AgentWriter.parseRates("{\"rate_by_service\":{\"service:a},env:\":0.25,\"service:b,env:\":\"x\"}}"))
+        .containsExactly(Map.entry("service:a},env:", 0.25));
+    assertThat(AgentWriter.parseRates("{\"rate_by_service\":[0.5]}")).isNull();
   }
 }

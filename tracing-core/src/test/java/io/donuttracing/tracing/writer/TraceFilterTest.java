@@ -11,6 +11,7 @@ import io.donuttracing.tracing.sampling.SamplingPriority;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -24,35 +25,22 @@ class TraceFilterTest {
 
   /** The filter of a tracer with no env, version or service of its own. */
   private static TraceFilter filter(String info) {
-    return TraceFilter.fromInfo(info, null, null, null);
+    return TraceFilter.fromInfo(Json.objectIn(info), null, null, null);
   }
 
   @Test
-  void theListsAreReadFromInfoWithJsonEscapes() {
-    String info = "{\"version\":\"7.73.0\",\"ignore_resources\" : [ \"^GET /ping$\", \"a\\\\d+ \\\"q\\\" \\u0041\\/\" ],"
-        + "\"config\":{}}";
-    assertThat(TraceFilter.strings(info, "ignore_resources")).containsExactly("^GET /ping$", "a\\d+ \"q\" A/");
-    assertThat(TraceFilter.strings("{\"endpoints\":[\"ignore_resources\"], \"ignore_resources\": [\"x\"]}",
-        "ignore_resources")).as("the key, not the same text as a value").containsExactly("x");
-    assertThat(TraceFilter.strings("{\"ignore_resources\":[]}", "ignore_resources")).isEmpty();
-    assertThat(TraceFilter.strings("{\"version\":\"7.65.0\"}", "ignore_resources")).isEmpty();
-    // not an array of strings, or cut short: nothing rather than a guess
-    assertThat(TraceFilter.strings("{\"ignore_resources\":\"GET /ping\"}", "ignore_resources")).isEmpty();
-    assertThat(TraceFilter.strings("{\"ignore_resources\":[\"GET /ping\",1]}", "ignore_resources")).isEmpty();
-    assertThat(TraceFilter.strings("{\"ignore_resources\":[\"GET /pi", "ignore_resources")).isEmpty();
-    assertThat(TraceFilter.strings("{\"ignore_resources\":[\"\\u00", "ignore_resources")).isEmpty();
-
-    // filter_tags and filter_tags_regex are objects of arrays, as datadog-agent's info.go writes them
-    String tags = "{\"filter_tags\": {\"require\": [\"env:prod\"], \"reject\": [\"debug\", \"http.route:/a}\"]},"
-        + "\"filter_tags_regex\":{\"reject\":[\"http.url:/ping$\"]}}";
-    String filterTags = TraceFilter.object(tags, "filter_tags");
-    assertThat(TraceFilter.strings(filterTags, "require")).containsExactly("env:prod");
-    assertThat(TraceFilter.strings(filterTags, "reject")).containsExactly("debug", "http.route:/a}");
-    String filterTagsRegex = TraceFilter.object(tags, "filter_tags_regex");
-    assertThat(TraceFilter.strings(filterTagsRegex, "require")).isEmpty();
-    assertThat(TraceFilter.strings(filterTagsRegex, "reject")).containsExactly("http.url:/ping$");
-    assertThat(TraceFilter.object("{\"filter_tags\":{}}", "filter_tags")).isEmpty();
-    assertThat(TraceFilter.object("{\"filter_tags\":{\"reject\":\"debug\"}}", "filter_tags")).isEmpty();
+  void theListsAreReadFromInfoWithJsonEscapesAndOnlyWhereTheAgentWritesThem() {
+    List<List<Span>> chunks = chunks(); // roots: GET /ping, GET /ping, GET /beers
+    assertThat(chunks).extracting(filtering(filter("{\"version\":\"7.73.0\",\"ignore_resources\" : [ \"\\u005eGET \\/ping$\" ]}")))
+        .containsExactly(true, true, false, true, true, false);
+    // the same text elsewhere is not the list: a value, or a key inside another object
+    assertThat(filter("{\"endpoints\":[\"ignore_resources\", \"^GET /ping$\"]}")).isSameAs(TraceFilter.NONE);
+    assertThat(filter("{\"config\":{\"ignore_resources\":[\"^GET /ping$\"]}}")).isSameAs(TraceFilter.NONE);
+    // not an array of strings, or not JSON: nothing rather than a guess
+    assertThat(filter("{\"ignore_resources\":\"^GET /ping$\"}")).isSameAs(TraceFilter.NONE);
+    assertThat(filter("{\"ignore_resources\":[\"^GET /ping$\",1]}")).isSameAs(TraceFilter.NONE);
+    assertThat(filter("{\"ignore_resources\":[\"^GET /ping$\"]")).isSameAs(TraceFilter.NONE);
+    assertThat(filter("{\"filter_tags\":{\"reject\":\"http.route:/ping\"}}")).isSameAs(TraceFilter.NONE);
   }
 
   @Test
@@ -88,11 +76,11 @@ class TraceFilterTest {
   void envAndVersionAreSeenAsTheAgentSeesThemThoughTheEncodersAddThem() {
     List<List<Span>> chunks = chunks(); // services "unnamed-java-service" (RecordingWriter's tracer)
     String service = chunks.get(0).get(0).service();
-    String info = "{\"filter_tags\":{\"require\":[\"env:prod\"],\"reject\":[\"version:1.2-beta\"]}}";
+    Map<String, Object> info = Json.objectIn("{\"filter_tags\":{\"require\":[\"env:prod\"],\"reject\":[\"version:1.2-beta\"]}}");
     assertThat(chunks).extracting(filtering(TraceFilter.fromInfo(info, "prod", "1.2", service)))
         .containsOnly(false); // env prod is required and added to every span
     assertThat(chunks).extracting(filtering(TraceFilter.fromInfo(info, "staging", "1.2", service))).containsOnly(true);
-    assertThat(chunks).extracting(filtering(filter(info))).containsOnly(true);
+    assertThat(chunks).extracting(filtering(TraceFilter.fromInfo(info, null, null, null))).containsOnly(true);
     assertThat(chunks).extracting(filtering(TraceFilter.fromInfo(info, "prod", "1.2-beta", service))).containsOnly(true);
     assertThat(chunks).as("version goes only on the tracer's own service's spans")
         .extracting(filtering(TraceFilter.fromInfo(info, "prod", "1.2-beta", "another-service"))).containsOnly(false);
