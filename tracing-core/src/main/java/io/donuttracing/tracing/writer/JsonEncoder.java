@@ -5,11 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** The v0.3 intake format: the same structure as {@link MsgpackEncoder}, as JSON. Readable with curl and eyes. */
-public final class JsonEncoder implements TraceEncoder {
+final class JsonEncoder implements TraceEncoder {
   private final AddedTags added;
 
   /** @param env {@code env} tag for every span, or null; @param version for spans of {@code service}, or null */
-  public JsonEncoder(String env, String version, String service) {
+  JsonEncoder(String env, String version, String service) {
     this.added = new AddedTags(env, version, service);
   }
 

@@ -20,7 +20,7 @@ import org.msgpack.core.MessagePacker;
  * <p>Encoding runs on the writer's thread, for every span the application makes, so it avoids garbage: the
  * packer and its output buffer are reused from one batch to the next, and the UTF-8 bytes of the strings
  * that repeat in every span (services, names, resources, tag keys and most tag values) are kept in a small
- * cache. Not thread-safe: one encoder per writer thread.
+ * cache. Not thread-safe: one encoder per writer thread. Public only for the serialization benchmark.
  */
 public final class MsgpackEncoder implements TraceEncoder {
   private static final byte[] K_SERVICE = utf8("service");

@@ -9,7 +9,7 @@ import java.util.List;
  * spans of the main service) and {@code _dd.origin} ({@link AddedTags}). Not thread-safe: the writer's thread
  * owns it.
  */
-public interface TraceEncoder {
+interface TraceEncoder {
   /** {@code /v0.4/traces} or {@code /v0.3/traces}. */
   String path();
 
