@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -63,28 +64,77 @@ class StepTextsTest {
     }
 
     private void check(Block block) {
-        int stepNumber = stepOf(block.text());
+        Path file = codeOf(block).resolve(block.file());
+        assertThat(file).as("%s names a file that its step's code does not have", block).isRegularFile();
+        List<String> fileLines = Steps.read(file).lines().toList();
+        assertThat(contains(fileLines, block.lines()))
+                .as("%s: this block is not in %s of that step's code:%n%s", block, block.file(), String.join("\n", block.lines()))
+                .isTrue();
+    }
+
+    /** The code of the block's step (or of the variant it names), made once per test run. */
+    private Path codeOf(Block block) {
         String key;
         List<Path> undo;
         if ("by-hand".equals(block.variant())) {
             key = "10-by-hand";
             undo = Steps.undoForByHand();
         } else {
-            int number = block.variant() == null ? stepNumber : Integer.parseInt(block.variant().substring(5));
+            int number = block.variant() == null ? stepOf(block.text()) : Integer.parseInt(block.variant().substring(5));
             key = String.format("%02d", number);
             undo = Steps.undoFor(number);
         }
-        Path code = materialized.computeIfAbsent(key, k -> {
+        return materialized.computeIfAbsent(key, k -> {
             Path dir = WORK.resolve(k);
             Steps.materialize(dir, undo);
             return dir;
         });
-        Path file = code.resolve(block.file());
-        assertThat(file).as("%s names a file that its step's code does not have", block).isRegularFile();
-        List<String> fileLines = Steps.read(file).lines().toList();
-        assertThat(contains(fileLines, block.lines()))
-                .as("%s: this block is not in %s of that step's code:%n%s", block, block.file(), String.join("\n", block.lines()))
-                .isTrue();
+    }
+
+    /**
+     * A learner who types a step rather than switching to it needs the imports too: for every Java file of the
+     * app whose imports a step's patch changes, its text shows a block with the file's package line and all its
+     * imports in that step's code ({@code by-hand.patch}'s under {@code @ by-hand}).
+     */
+    @TestFactory
+    Stream<DynamicTest> everyStepTextShowsTheImportsOfTheJavaFilesItChanges() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Steps.Step step : Steps.all()) {
+            List<Block> blocks = blocks(step.text());
+            for (Path patch : step.patches()) {
+                String variant = patch.getFileName().toString().equals(Steps.BY_HAND) ? "by-hand" : null;
+                for (String file : filesWhoseImportsChange(patch)) {
+                    tests.add(DynamicTest.dynamicTest(step + ": " + file + (variant == null ? "" : " @ " + variant), () -> {
+                        Block shown = blocks.stream()
+                                .filter(b -> b.file().equals(file) && Objects.equals(b.variant(), variant))
+                                .filter(b -> b.lines().stream().anyMatch(l -> l.startsWith("package ")))
+                                .findFirst().orElse(null);
+                        assertThat(shown).as("%s changes the imports of %s: its text needs a block (### Imports) with the "
+                                + "file's package line and imports", step, file).isNotNull();
+                        List<String> imports = Steps.read(codeOf(shown).resolve(file)).lines()
+                                .filter(l -> l.startsWith("import ")).toList();
+                        assertThat(shown.lines()).as("%s: the imports", shown).containsAll(imports);
+                    }));
+                }
+            }
+        }
+        assertThat(tests).as("files whose imports the steps change").hasSizeGreaterThan(10);
+        return tests.stream();
+    }
+
+    /** The app's main Java files (not tests) that a patch adds or removes an import in. */
+    static List<String> filesWhoseImportsChange(Path patch) {
+        List<String> files = new ArrayList<>();
+        String file = null;
+        for (String line : Steps.read(patch).lines().toList()) {
+            if (line.startsWith("+++ ")) {
+                file = line.startsWith("+++ b/") ? line.substring(6) : null; // +++ /dev/null: a deleted file
+            } else if (file != null && file.endsWith(".java") && file.contains("/src/main/") && !files.contains(file)
+                    && (line.startsWith("+import ") || line.startsWith("-import "))) {
+                files.add(file);
+            }
+        }
+        return files;
     }
 
     private static int stepOf(Path text) {
