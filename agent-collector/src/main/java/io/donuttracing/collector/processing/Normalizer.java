@@ -11,8 +11,9 @@ import io.donuttracing.collector.model.Span;
  * <ul>
  *   <li>a chunk with a span whose trace id or span id is 0, or with a span of another trace than its
  *       first span's, is dropped whole (as the agent does);</li>
- *   <li>service: empty becomes {@code unnamed-<lang>-service}; cut at 100; normalised as a tag
- *       (lower case, letters, digits and {@code _ : . / -}, starting with a letter);</li>
+ *   <li>service: empty becomes {@code unnamed-<lang>-service}; cut at 100; normalised as a tag value
+ *       (lower case, letters, digits and {@code _ : . / -}; unlike a whole tag it may start with a digit, so
+ *       {@code 127.0.0.1} stays as it is);</li>
  *   <li>name: empty becomes {@code unnamed_operation}; cut at 100; letters, digits, {@code .} and
  *       {@code _} only;</li>
  *   <li>resource: empty becomes the name; cut at 5000. type: cut at 100;</li>
@@ -118,11 +119,15 @@ public final class Normalizer {
         }
     }
 
-    /** Cut, normalised as a tag; empty becomes {@code unnamed-<lang>-service}. */
+    /**
+     * Cut, normalised as a tag value (the agent's {@code NormalizeService}); empty, or nothing left, becomes
+     * {@code unnamed-<lang>-service}.
+     */
     public static String service(String service, String lang) {
-        String s = normalizeTag(truncate(service, MAX_SERVICE_LEN));
+        String s = normalizeTagValue(truncate(service, MAX_SERVICE_LEN));
         if (s.isEmpty()) {
-            s = lang == null || lang.isEmpty() ? "unnamed-service" : "unnamed-" + normalizeTag(lang) + "-service";
+            String l = lang == null ? "" : normalizeTagValue(truncate(lang, MAX_SERVICE_LEN));
+            s = l.isEmpty() ? "unnamed-service" : "unnamed-" + l + "-service";
         }
         return Strings.share(s);
     }
@@ -165,49 +170,63 @@ public final class Normalizer {
         return s.length() <= max ? s : s.substring(0, max);
     }
 
-    /** Datadog's tag normalisation, used for service names. Returns {@code s} itself when already valid. */
-    public static String normalizeTag(String s) {
-        if (isNormalTag(s)) {
+    /**
+     * Datadog's normalisation of a tag value (the agent's {@code NormalizeTagValue}), used for service names:
+     * upper-case letters become lower case; letters, digits, {@code :}, {@code .}, {@code /} and {@code -} stay;
+     * every run of other characters ({@code _} included) becomes one {@code _}, and one at the end is dropped.
+     * Unlike a whole tag ({@code key:value}), a value may start with a digit or an {@code _}. The agent also stops
+     * at 200 characters, which a service, cut at 100 before, never reaches. Returns {@code s} itself when
+     * already valid.
+     */
+    public static String normalizeTagValue(String s) {
+        if (isNormalTagValue(s)) {
             return s;
         }
         StringBuilder b = new StringBuilder(s.length());
-        boolean lastUnderscore = false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = Character.toLowerCase(s.charAt(i));
-            if (b.length() == 0 && !Character.isLetter(c)) {
-                continue; // must start with a letter
+        boolean inRun = false; // the last character written is the '_' of a run of other characters
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            i += Character.charCount(c);
+            int lower = Character.toLowerCase(c);
+            if (utf8Length(lower) == utf8Length(c)) { // as the agent, which lowers in place in the UTF-8 bytes
+                c = lower;
             }
-            if (Character.isLetterOrDigit(c) || c == ':' || c == '.' || c == '/' || c == '-') {
-                b.append(c);
-                lastUnderscore = false;
-            } else if (!lastUnderscore) {
+            if (Character.isLetter(c) || Character.isDigit(c) || c == ':' || c == '.' || c == '/' || c == '-') {
+                b.appendCodePoint(c);
+                inRun = false;
+            } else if (!inRun) {
                 b.append('_');
-                lastUnderscore = true;
+                inRun = true;
             }
         }
-        int end = b.length();
-        while (end > 0 && b.charAt(end - 1) == '_') {
-            end--;
+        if (inRun) {
+            b.setLength(b.length() - 1);
         }
-        return b.substring(0, end);
+        return b.toString();
     }
 
-    private static boolean isNormalTag(String s) {
+    private static int utf8Length(int codePoint) {
+        return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+    }
+
+    /** Whether {@code s} is ASCII that {@link #normalizeTagValue} would leave as it is. */
+    private static boolean isNormalTagValue(String s) {
         int n = s.length();
-        if (n == 0) {
-            return true;
-        }
-        char prev = 0;
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (i > 0 && ((c >= '0' && c <= '9') || c == ':' || c == '.'
-                    || c == '/' || c == '-' || (c == '_' && prev != '_')));
-            if (!ok) {
+            if (c == '_') { // only between two other characters that are kept
+                if (i + 1 == n || !isTagValueChar(s.charAt(i + 1))) {
+                    return false;
+                }
+            } else if (!isTagValueChar(c)) {
                 return false;
             }
-            prev = c;
         }
-        return prev != '_';
+        return true;
+    }
+
+    private static boolean isTagValueChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '.' || c == '/' || c == '-';
     }
 
     /** Datadog's operation-name normalisation. Returns {@code s} itself when already valid. */

@@ -50,6 +50,34 @@ class NormalizerTest {
         assertThat(s.service).isEqualTo("matchmaker");
     }
 
+    /**
+     * The agent normalises a service as a tag value ({@code NormalizeTagValue}), which may start with a digit or
+     * an underscore: the cases of datadog-agent {@code traceutil/normalize/normalize_test.go}'s {@code svcNormCases}.
+     */
+    @Test
+    void serviceIsNormalisedAsATagValue() {
+        String[][] cases = {
+            {"127.0.0.1", "127.0.0.1"},
+            {"127.site.platform-db-replica1", "127.site.platform-db-replica1"},
+            {"hyphenated-service-name", "hyphenated-service-name"},
+            {"\uD83D\uDC28animal-db\uD83D\uDC36", "_animal-db"},
+            {"\uD83D\uDC281animal-db\uD83D\uDC36", "_1animal-db"},
+            {"1\uD83D\uDC281animal-db\uD83D\uDC36", "1_1animal-db"},
+            {"Too$Long$.".repeat(11), "too_long_.".repeat(10)},
+            {"bad$service", "bad_service"},
+            {"_foo", "_foo"},
+            {"2fa-Service", "2fa-service"},
+            {"fun:ky__tag/1", "fun:ky_tag/1"},
+            {"test\uFFFD\uFFFDaaa", "test_aaa"},
+        };
+        for (String[] c : cases) {
+            Span s = span(1, 1);
+            s.service = c[0];
+            n.normalize(s, "java", NOW);
+            assertThat(s.service).as(c[0]).isEqualTo(c[1]);
+        }
+    }
+
     @Test
     void name() {
         Span s = span(1, 1);
