@@ -17,6 +17,7 @@ import io.donuttracing.collector.model.Span;
  *   <li>name: empty becomes {@code unnamed_operation}; cut at 100; letters, digits, {@code .} and
  *       {@code _} only;</li>
  *   <li>resource: empty becomes the name; cut at 5000. type: cut at 100;</li>
+ *   <li>a span whose parent id is its own id and the trace's gets parent 0: it is a root;</li>
  *   <li>a negative duration, or one that overflows start + duration, becomes 0; a start before 2000
  *       becomes now - duration;</li>
  *   <li>{@code http.status_code} that is not an integer in [100, 600) is removed; meta keys are cut at
@@ -80,6 +81,9 @@ public final class Normalizer {
         s.service = service(s.service, lang);
         s.name = operationName(s.name);
         s.resource = resource(s.resource, s.name);
+        if (s.parentId == s.traceId && s.parentId == s.spanId) {
+            s.parentId = 0; // a root that names itself as its parent (some OpenTracing bridges)
+        }
         s.type = type(s.type);
         if (s.duration < 0 || (s.start > 0 && s.start + s.duration < 0)) {
             s.duration = 0;

@@ -78,6 +78,19 @@ class NormalizerTest {
         }
     }
 
+    /** As the agent's {@code normalize}: a span whose parent, trace and span ids are one id is a root. */
+    @Test
+    void aSpanThatIsItsOwnParentBecomesARoot() {
+        Span s = span(7, 7);
+        s.parentId = 7;
+        n.normalize(s, "", NOW);
+        assertThat(s.parentId).isZero();
+        Span child = span(7, 8);
+        child.parentId = 8; // its own parent, but not the trace's id: left as sent, as the agent does
+        n.normalize(child, "", NOW);
+        assertThat(child.parentId).isEqualTo(8);
+    }
+
     @Test
     void name() {
         Span s = span(1, 1);
