@@ -43,7 +43,8 @@ import tools.jackson.core.json.JsonFactory;
  * {@code Datadog-Client-Computed-Stats} (no server-side stats for those spans) and
  * {@code Datadog-Client-Dropped-P0-Traces}/{@code -Spans} (counted, and toward the sampling rates).
  * Every response but {@code /info}'s carries {@code Datadog-Agent-Version} and {@code Datadog-Agent-State}.
- * Errors: 400 with the reason when the body cannot be decoded (nothing from it is kept), 413 when it is
+ * Errors: 403 for a browser's cross-site request ({@code Sec-Fetch-Site: cross-site}), 400 with the reason
+ * when the body cannot be decoded (nothing from it is kept), 413 when it is
  * over {@code collector.max-request-bytes} or would decode into more than its decoder's share of
  * {@code collector.decode-budget}, 415 for another media type, 429 when every decoder stayed busy for a
  * second; all as {@code {"error":"...","detail":"..."}}.
@@ -113,6 +114,9 @@ public class IntakeController {
     @RequestMapping(path = "/v0.6/stats", method = {RequestMethod.PUT, RequestMethod.POST})
     public void stats(HttpServletRequest req, HttpServletResponse res) throws IOException {
         agentHeaders(res);
+        if (crossSite(req, res)) {
+            return;
+        }
         String mt = mediaType(req);
         if (!mt.isEmpty() && !mt.equals("application/msgpack")) {
             unsupported(res, mt, "/v0.6/stats takes application/msgpack");
@@ -150,6 +154,9 @@ public class IntakeController {
 
     private void traces(int version, HttpServletRequest req, HttpServletResponse res) throws IOException {
         agentHeaders(res);
+        if (crossSite(req, res)) {
+            return;
+        }
         String mt = mediaType(req);
         Format format;
         if (version == 5) {
@@ -202,6 +209,20 @@ public class IntakeController {
         } else {
             write(res, "application/json", rateByService(pipeline.rateByService()));
         }
+    }
+
+    /**
+     * Refuses with 403 a request that a browser sent for a page of another site ({@code Sec-Fetch-Site: cross-site}),
+     * as the agent does on its trace endpoints: a page may POST a body without Content-Type to 127.0.0.1 without
+     * asking first, and it would be read as JSON or msgpack. Here {@code /v0.6/stats} too. Tracers send no such header.
+     */
+    private boolean crossSite(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        if (!"cross-site".equals(req.getHeader("Sec-Fetch-Site"))) {
+            return false;
+        }
+        pipeline.count("payloads_rejected.cross_site", 1);
+        error(res, 403, "forbidden", "cross-site request rejected: a web page of another site may not send here");
+        return true;
     }
 
     /** A flag header: sent, not empty and not {@code false}. */

@@ -258,6 +258,30 @@ class IntakeHttpTest extends CollectorTestBase {
         }
     }
 
+    /**
+     * A web page may POST a body without Content-Type to any address, 127.0.0.1 included, without asking first:
+     * the browser marks it {@code Sec-Fetch-Site: cross-site}, and the agent refuses it with 403
+     * ({@code handleWithVersion} in datadog-agent {@code pkg/trace/api/api.go}). Tracers send no such header.
+     */
+    @Test
+    void aCrossSiteRequestFromABrowserIs403AndNothingIsKept() throws Exception {
+        long id = newId();
+        byte[] json = TestPayloads.json(List.of(List.of(new S(id, 1, 0))));
+        for (String path : List.of("/v0.3/traces", "/v0.4/traces", "/v0.5/traces", "/v0.6/stats")) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).header("Sec-Fetch-Site", "cross-site")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path).isEqualTo(403);
+            assertThat(JSON.readTree(r.body()).get("error").asString()).isEqualTo("forbidden");
+        }
+        assertThat(get("/api/traces/" + id).statusCode()).isEqualTo(404);
+        for (String site : List.of("same-origin", "same-site", "none")) { // the collector's page, a click, a bookmark
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/v0.4/traces")).header("Sec-Fetch-Site", site)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(site).isEqualTo(200);
+        }
+        assertThat(get("/api/traces/" + id).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void wrongMediaTypeIs415() throws Exception {
         HttpResponse<String> r = put("/v0.4/traces", "text/plain", "[]".getBytes());
