@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -225,11 +226,17 @@ public class IntakeController {
         return true;
     }
 
-    /** A flag header: sent, not empty and not {@code false}. */
+    /**
+     * A flag header, read as the agent's {@code isHeaderTrue} reads it: absent or empty is no, and so is a value
+     * that Go's {@code strconv.ParseBool} reads as false ({@code 0}, {@code f}, {@code F}, {@code false},
+     * {@code False}, {@code FALSE}); any other value is yes ({@code yes}, as dd-trace-py sends, included).
+     */
     private static boolean isSet(HttpServletRequest req, String header) {
         String v = req.getHeader(header);
-        return v != null && !v.isEmpty() && !v.equalsIgnoreCase("false");
+        return v != null && !v.isEmpty() && !FALSE_FLAGS.contains(v);
     }
+
+    private static final Set<String> FALSE_FLAGS = Set.of("0", "f", "F", "false", "False", "FALSE");
 
     /**
      * A count of dropped traces or spans since the tracer's last request. One request a second of a busy tracer

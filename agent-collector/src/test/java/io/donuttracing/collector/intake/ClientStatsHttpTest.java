@@ -160,6 +160,28 @@ class ClientStatsHttpTest extends CollectorTestBase {
         assertThat(resource("cs-computed-false", "GET /false").get("hits").asLong()).isEqualTo(1);
     }
 
+    /**
+     * The agent reads the flag with Go's {@code strconv.ParseBool} ({@code isHeaderTrue} in datadog-agent
+     * {@code pkg/trace/api/api.go}): {@code 0}, {@code f}, {@code F}, {@code false}, {@code False}, {@code FALSE}
+     * say no, so it computes those spans' stats itself; any other value that is not empty says yes.
+     */
+    @Test
+    void theComputedStatsFlagIsReadAsGoReadsABoolean() throws Exception {
+        int n = 0;
+        for (String no : List.of("0", "f", "F", "False", "FALSE")) {
+            String service = "cs-flag-no-" + n++;
+            S span = new S(newId(), 1, 0).service(service).resource("GET /flag").meta("span.kind", "server");
+            assertThat(putTraces(List.of(span), "Datadog-Client-Computed-Stats", no).statusCode()).isEqualTo(200);
+            assertThat(resource(service, "GET /flag").get("hits").asLong()).as(no).isEqualTo(1);
+        }
+        for (String yes : List.of("1", "true", "fAlSe")) { // the last is no boolean to Go: not empty, so yes
+            String service = "cs-flag-yes-" + n++;
+            S span = new S(newId(), 1, 0).service(service).resource("GET /flag").meta("span.kind", "server");
+            assertThat(putTraces(List.of(span), "Datadog-Client-Computed-Stats", yes).statusCode()).isEqualTo(200);
+            assertThat(getJson("/api/services/" + service + "/resources").get("resources")).as(yes).isEmpty();
+        }
+    }
+
     @Test
     void badStatsBodiesAre400WithTheReasonAndChangeNothing() throws Exception {
         long bucket = bucketNow();
