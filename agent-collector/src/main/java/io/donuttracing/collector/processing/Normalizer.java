@@ -20,6 +20,7 @@ import io.donuttracing.collector.model.Span;
  *   <li>a span whose parent id is its own id and the trace's gets parent 0: it is a root;</li>
  *   <li>a negative duration, or one that overflows start + duration, becomes 0; a start before 2000
  *       becomes now - duration;</li>
+ *   <li>the {@code env} tag is normalised as a tag value, as a service is ({@code Prod} becomes {@code prod});</li>
  *   <li>{@code http.status_code} that is not an integer in [100, 600) is removed; meta keys are cut at
  *       200 characters and values at 25000.</li>
  * </ul>
@@ -102,6 +103,10 @@ public final class Normalizer {
             if (m[i + 1].length() > MAX_META_VALUE_LEN) {
                 m[i + 1] = m[i + 1].substring(0, MAX_META_VALUE_LEN);
             }
+        }
+        String env = s.meta("env");
+        if (env != null && !env.isEmpty()) {
+            s.putMeta("env", Strings.share(normalizeTagValue(env)));
         }
         String status = s.meta("http.status_code");
         if (status != null && !isValidStatusCode(status)) {

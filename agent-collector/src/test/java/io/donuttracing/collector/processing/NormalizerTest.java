@@ -91,6 +91,17 @@ class NormalizerTest {
         assertThat(child.parentId).isEqualTo(8);
     }
 
+    /** As the agent's {@code normalize}: the {@code env} tag is normalised as a tag value, so Prod and prod are one env. */
+    @Test
+    void theEnvTagIsNormalisedAsATagValue() {
+        Span s = span(1, 1);
+        s.meta = new String[] {"env", "Staging Env", "other", "Kept As Sent"};
+        n.normalize(s, "", NOW);
+        assertThat(s.meta("env")).isEqualTo("staging_env");
+        assertThat(s.meta("other")).isEqualTo("Kept As Sent");
+        assertThat(Sampler.rateKey(s)).isEqualTo("service:svc,env:staging_env");
+    }
+
     @Test
     void name() {
         Span s = span(1, 1);
