@@ -158,12 +158,13 @@ public final class Stats {
         this.memoryBudget = memoryBudget;
     }
 
-    /** Whether the agent computes stats for this span. */
+    /** Whether the agent computes stats for this span; like the agent, it reads {@code span.kind} in any case. */
     public static boolean counted(Span s, String kind) {
         if ((s.flags & (Span.TOP_LEVEL | Span.MEASURED)) != 0) {
             return true;
         }
-        return kind.equals("server") || kind.equals("client") || kind.equals("producer") || kind.equals("consumer");
+        return kind.equalsIgnoreCase("server") || kind.equalsIgnoreCase("client") || kind.equalsIgnoreCase("producer")
+                || kind.equalsIgnoreCase("consumer");
     }
 
     /** Adds the spans of one payload's kept-or-not chunks. */

@@ -80,6 +80,19 @@ class StatsTest {
         assertThat(stats.spansCounted()).isEqualTo(4);
     }
 
+    /** The agent's {@code computeStatsForSpanKind} lower-cases {@code span.kind} before it looks at it. */
+    @Test
+    void aSpanKindInUpperCaseCountsToo() {
+        Stats stats = new Stats(3_600_000_000_000L);
+        stats.add(List.<Span[]>of(new Span[] {
+            span("kinds", "SERVER", 10, 0, 0, "SERVER"),
+            span("kinds", "Client", 10, 0, 0, "Client"),
+            span("kinds", "INTERNAL", 10, 0, 0, "INTERNAL"), // internal: not counted
+        }), NOW);
+        assertThat(stats.resources("kinds")).extracting(Stats.Summary::resource)
+                .containsExactlyInAnyOrder("SERVER", "Client");
+    }
+
     @Test
     void pastTheLimitOfGroupsInABucketNewResourcesShareOneGroup() {
         Stats stats = new Stats(3_600_000_000_000L);
