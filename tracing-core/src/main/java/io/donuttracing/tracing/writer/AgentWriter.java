@@ -351,7 +351,9 @@ public final class AgentWriter implements TraceWriter {
       sentSinceTick = true;
       byte[] body = encoder.encode(batch);
       HttpRequest.Builder request = request(uri, encoder.contentType())
-          .header("X-Datadog-Trace-Count", Integer.toString(batch.size()));
+          .header("X-Datadog-Trace-Count", Integer.toString(batch.size()))
+          // without it, an agent too busy to take the batch drops it and answers 200 all the same
+          .header("Datadog-Send-Real-Http-Status", "true");
       long reportedTraces = unreportedP0Traces.sum();
       long reportedSpans = unreportedP0Spans.sum();
       if (reportedTraces > 0) {

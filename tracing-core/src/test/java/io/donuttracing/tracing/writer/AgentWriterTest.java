@@ -63,6 +63,7 @@ class AgentWriterTest {
     assertThat(request.path).isEqualTo("/v0.4/traces");
     assertThat(request.header("Content-Type")).isEqualTo("application/msgpack");
     assertThat(request.header("X-Datadog-Trace-Count")).isEqualTo("1");
+    assertThat(request.header("Datadog-Send-Real-Http-Status")).isEqualTo("true"); // a refused batch is not a 200
     assertThat(request.header("Datadog-Meta-Lang")).isEqualTo("java");
     assertThat(request.header("Datadog-Meta-Lang-Version")).isEqualTo(System.getProperty("java.version"));
     assertThat(request.header("Datadog-Meta-Tracer-Version")).isEqualTo(Tracer.VERSION);
