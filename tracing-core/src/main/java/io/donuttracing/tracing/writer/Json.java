@@ -148,16 +148,16 @@ final class Json {
       case 'b' -> '\b';
       case 'f' -> '\f';
       case 'u' -> {
-        if (at + 4 > text.length()) {
-          throw error("four hex digits after \\u");
+        int unicode = 0;
+        for (int end = at + 4; at < end; at++) { // not Integer.parseInt: it takes a sign, and digits of any script
+          char h = at < text.length() ? text.charAt(at) : ' ';
+          int digit = h < 128 ? Character.digit(h, 16) : -1;
+          if (digit < 0) {
+            throw error("four hex digits after \\u");
+          }
+          unicode = unicode * 16 + digit;
         }
-        try {
-          char unicode = (char) Integer.parseInt(text, at, at + 4, 16);
-          at += 4;
-          yield unicode;
-        } catch (NumberFormatException e) {
-          throw error("four hex digits after \\u");
-        }
+        yield (char) unicode;
       }
       default -> throw error("an escape such as \\n or \\u0041 after a backslash");
     };
