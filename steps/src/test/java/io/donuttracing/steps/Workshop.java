@@ -31,7 +31,7 @@ final class Workshop {
         }
     }
 
-    /** An environment variable for every later command, e.g. {@code TASTER_SEED}. */
+    /** An environment variable for every later command, e.g. {@code TASTER_SEED}; null: none of that name. */
     Workshop env(String name, String value) {
         extraEnv.put(name, value);
         return this;
@@ -50,7 +50,13 @@ final class Workshop {
         env.put("REDIS_PORT", Integer.toString(redisPort));
         env.put("TASTER_PORT", Integer.toString(tasterPort));
         env.put("MATCHMAKER_PORT", Integer.toString(matchmakerPort));
-        env.putAll(extraEnv);
+        extraEnv.forEach((name, value) -> {
+            if (value == null) {
+                env.remove(name);
+            } else {
+                env.put(name, value);
+            }
+        });
         return builder;
     }
 

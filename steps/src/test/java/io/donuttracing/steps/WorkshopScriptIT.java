@@ -29,6 +29,8 @@ class WorkshopScriptIT {
     private static final List<String> SERVICES = List.of("collector", "redis", "taster", "matchmaker");
 
     Workshop workshop;
+    /** How the messages call the script again: with this test's run directory. */
+    String self;
     int collectorPort;
     int redisPort;
     int tasterPort;
@@ -37,6 +39,7 @@ class WorkshopScriptIT {
     @BeforeEach
     void runDir() {
         workshop = new Workshop("workshop-it-");
+        self = "WORKSHOP_RUN_DIR=" + workshop.runDir + " ./workshop";
         collectorPort = workshop.collectorPort;
         redisPort = workshop.redisPort;
         tasterPort = workshop.tasterPort;
@@ -65,7 +68,12 @@ class WorkshopScriptIT {
                         "taster      http://127.0.0.1:" + tasterPort,
                         "matchmaker  http://127.0.0.1:" + matchmakerPort,
                         "curl -s 'http://127.0.0.1:" + matchmakerPort + "/pair/beer?name=ipa'",
-                        "http://localhost:" + collectorPort + "/");
+                        "http://localhost:" + collectorPort + "/",
+                        "Stop it with: " + self + " down"); // this run directory, not logs/
+        Collector collector = new Collector(collectorPort);
+        await().atMost(Duration.ofSeconds(20)).until(() -> urls(collector).contains("http://127.0.0.1:" + tasterPort + "/ping"));
+        assertThat(urls(collector)).as("the health checks' Host names the port, for their spans' http.url")
+                .doesNotContain("http://127.0.0.1/ping");
         assertThat(Repo.get(matchmakerPort, "/pair/beer?name=ipa").body())
                 .matches("\\{\"match\":\"(chocolate|bavarian|jelly|glazed)\"}");
         assertThat(workshop("status").output())
@@ -78,6 +86,14 @@ class WorkshopScriptIT {
         assertThat(ProcessHandle.of(workshop.pid("matchmaker")).flatMap(p -> p.info().commandLine()).orElseThrow())
                 .contains("-jar " + workshop.runDir.resolve("matchmaker.jar"));
         assertThat(workshop("up", "--detach").output()).contains("already running: collector redis taster matchmaker");
+        // code changed under the running matchmaker (edited, or a step switched to): up says so, not only "running"
+        Path copy = workshop.runDir.resolve("matchmaker.jar");
+        Files.setLastModifiedTime(copy, FileTime.fromMillis(0));
+        Steps.Result old = workshop("up", "--detach");
+        assertThat(old.exitCode()).isEqualTo(1);
+        assertThat(old.output()).contains("matchmaker runs code older than its sources: " + self + " down, then " + self
+                + " up (which rebuilds it)");
+        Files.setLastModifiedTime(copy, FileTime.fromMillis(System.currentTimeMillis()));
 
         // a learner stops the taster to see a failure, then brings it back: only the taster starts again
         ProcessHandle taster = ProcessHandle.of(workshop.pid("taster")).orElseThrow();
@@ -93,7 +109,6 @@ class WorkshopScriptIT {
         HttpResponse<String> pairing = Repo.get(matchmakerPort, "/pair/beer?name=ipa");
         assertThat(pairing.statusCode()).isEqualTo(200);
         String trace = pairing.headers().firstValue("traceresponse").orElseThrow();
-        Collector collector = new Collector(collectorPort);
         await().atMost(Duration.ofSeconds(20)).until(() -> collector.trace(trace)
                 .map(t -> t.services().contains("taster")).orElse(false)); // the new taster sends to the running collector
         // sources newer than a running service's jar: not rebuilt beside it, for the parts to run the same code
@@ -106,8 +121,8 @@ class WorkshopScriptIT {
             Files.setLastModifiedTime(jar, FileTime.fromMillis(0));
             Steps.Result stale = workshop("up", "--detach");
             assertThat(stale.exitCode()).isEqualTo(1);
-            assertThat(stale.output()).contains("matchmaker runs code older than its sources: ./workshop down, then"
-                    + " ./workshop up (which rebuilds it)").doesNotContain("building");
+            assertThat(stale.output()).contains("matchmaker runs code older than its sources: " + self + " down, then "
+                    + self + " up (which rebuilds it)").doesNotContain("building");
         } finally {
             Files.setLastModifiedTime(jar, built);
         }
@@ -144,6 +159,42 @@ class WorkshopScriptIT {
         assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
     }
 
+    @Test
+    void aRedisOfTheLearnersStaysTheWorkshopsAndAServiceThatStopsIsNamed() throws Exception {
+        int elsewhere = Repo.freePort(); // nothing answers there: pairings get 503, as the README says
+        workshop.env("REDIS_URL", "redis://127.0.0.1:" + elsewhere);
+        Path output = workshop.runDir.resolve("up.out");
+        Process up = workshop.builder("up").redirectOutput(output.toFile()).start();
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+                .until(() -> !up.isAlive() || streamed(Files.readString(output)));
+        assertThat(up.isAlive()).as(Files.readString(output)).isTrue();
+        assertThat(Files.readString(output)).contains("redis       using REDIS_URL=redis://127.0.0.1:" + elsewhere);
+        assertThat(workshop("status").output())
+                .containsPattern("redis +in use +redis://127.0.0.1:" + elsewhere + " \\(not started by ");
+
+        // from another shell, without REDIS_URL: before, an embedded Redis started that the matchmaker never used
+        workshop.env("REDIS_URL", null);
+        Steps.Result again = workshop("up", "--detach");
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.output()).contains("already running: collector taster matchmaker");
+        assertThat(Repo.listening(redisPort)).isFalse();
+
+        ProcessHandle taster = ProcessHandle.of(workshop.pid("taster")).orElseThrow();
+        taster.destroy();
+
+        assertThat(up.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(up.exitValue()).isEqualTo(1);
+        assertThat(Files.readString(output)).contains("taster stopped (its log: " + workshop.runDir.resolve("taster.log")
+                + "); stopping the workshop").contains("stopped matchmaker").contains("stopped collector");
+        assertThat(workshop("status").output()).containsPattern("redis +stopped");
+    }
+
+    /** The {@code http.url} of every span the collector holds. */
+    private static List<String> urls(Collector collector) {
+        return collector.traceIdsStartedSince(0).stream().flatMap(id -> collector.trace(id).stream())
+                .flatMap(t -> t.spans().stream()).map(span -> span.meta().get("http.url")).filter(u -> u != null).toList();
+    }
+
     private static boolean streamed(String output) {
         return output.contains("Ctrl-C stops everything")
                 && Pattern.compile("(?m)^collector +\\| .*Started CollectorApplication").matcher(output).find()
@@ -161,6 +212,14 @@ class WorkshopScriptIT {
             assertThat(bench.exitCode()).isEqualTo(1);
             assertThat(bench.output()).contains("bench takes a number of calls from 1 to 999999, not '" + calls + "'");
         }
+        // before, the collector, Redis and the taster started, then the matchmaker failed on Spring's binding error
+        for (String port : List.of("abc", "0", "65536", "-1")) {
+            Steps.Result notAPort = workshop.env("MATCHMAKER_PORT", port).run("up", "--detach");
+            assertThat(notAPort.exitCode()).isEqualTo(1);
+            assertThat(notAPort.output()).contains("MATCHMAKER_PORT=" + port + " is not a port: a number from 1 to 65535");
+        }
+        workshop.env("MATCHMAKER_PORT", Integer.toString(matchmakerPort)).env("REDIS_PORT", "6379x");
+        assertThat(workshop("up", "--detach").output()).contains("REDIS_PORT=6379x is not a port");
         assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
     }
 
