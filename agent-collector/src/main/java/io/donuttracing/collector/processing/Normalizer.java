@@ -21,8 +21,9 @@ import io.donuttracing.collector.model.Span;
  *   <li>a negative duration, or one that overflows start + duration, becomes 0; a start before 2000
  *       becomes now - duration;</li>
  *   <li>the {@code env} tag is normalised as a tag value, as a service is ({@code Prod} becomes {@code prod});</li>
- *   <li>{@code http.status_code} that is not an integer in [100, 600) is removed; meta keys are cut at
- *       200 characters and values at 25000.</li>
+ *   <li>{@code http.status_code} that is not an integer in [100, 600) is removed; tag keys (string and
+ *       numeric) are cut at 200 and values at 25000, with {@code ...} after the cut.</li>
+ *   <li>every cut counts bytes of UTF-8, never cuts a character in two (the agent's {@code TruncateUTF8}).</li>
  * </ul>
  * Groups of client stats get the same service, name, resource, type and status code rules (the agent's
  * {@code normalizeStatsGroup}).
@@ -96,13 +97,12 @@ public final class Normalizer {
             }
         }
         String[] m = s.meta;
-        for (int i = 0; i < m.length; i += 2) {
-            if (m[i].length() > MAX_META_KEY_LEN) {
-                m[i] = m[i].substring(0, MAX_META_KEY_LEN);
-            }
-            if (m[i + 1].length() > MAX_META_VALUE_LEN) {
-                m[i + 1] = m[i + 1].substring(0, MAX_META_VALUE_LEN);
-            }
+        for (int i = 0; i < m.length; i++) { // keys and values, as the agent's truncator: cut, and "..." says so
+            m[i] = cutMarked(m[i], i % 2 == 0 ? MAX_META_KEY_LEN : MAX_META_VALUE_LEN);
+        }
+        String[] k = s.metricKeys;
+        for (int i = 0; i < k.length; i++) {
+            k[i] = cutMarked(k[i], MAX_META_KEY_LEN);
         }
         String env = s.meta("env");
         if (env != null && !env.isEmpty()) {
@@ -175,8 +175,30 @@ public final class Normalizer {
         return isValidStatusCode(code);
     }
 
-    static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max);
+    /**
+     * The longest start of {@code s} that takes at most {@code maxBytes} in UTF-8, a character never cut in two:
+     * the agent's {@code TruncateUTF8}, whose limits count bytes ({@code é} is two, {@code 🍩} four).
+     */
+    static String truncate(String s, int maxBytes) {
+        if (s.length() <= maxBytes / 3) {
+            return s; // a char is at most 3 bytes (a surrogate pair, two chars, is 4)
+        }
+        int bytes = 0;
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            bytes += utf8Length(c);
+            if (bytes > maxBytes) {
+                return s.substring(0, i);
+            }
+            i += Character.charCount(c);
+        }
+        return s;
+    }
+
+    /** {@link #truncate}, and {@code ...} after a cut, as the agent marks cut tags. */
+    private static String cutMarked(String s, int maxBytes) {
+        String cut = truncate(s, maxBytes);
+        return cut == s ? s : cut + "...";
     }
 
     /**

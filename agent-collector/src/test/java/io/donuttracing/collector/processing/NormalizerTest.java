@@ -134,6 +134,12 @@ class NormalizerTest {
         n.normalize(s, "", NOW);
         assertThat(s.resource).hasSize(5000);
         assertThat(s.type).hasSize(100);
+        // the limits count bytes of UTF-8, as the agent's TruncateUTF8, and never cut a character in two
+        s.resource = "é".repeat(3000); // 6000 bytes
+        s.type = "a" + "🍩".repeat(30); // 121 bytes: a, then 24 doughnuts fit in 100
+        n.normalize(s, "", NOW);
+        assertThat(s.resource).isEqualTo("é".repeat(2500));
+        assertThat(s.type).isEqualTo("a" + "🍩".repeat(24));
     }
 
     @Test
@@ -158,8 +164,16 @@ class NormalizerTest {
         s.meta = new String[] {"http.status_code", "abc", "k".repeat(300), "v".repeat(30000)};
         n.normalize(s, "", NOW);
         assertThat(s.meta("http.status_code")).isNull();
-        assertThat(s.meta[0]).hasSize(200);
-        assertThat(s.meta[1]).hasSize(25000);
+        // cut as the agent's truncator cuts tags: in bytes, "..." after the cut; numeric tags' keys too
+        assertThat(s.meta[0]).isEqualTo("k".repeat(200) + "...");
+        assertThat(s.meta[1]).isEqualTo("v".repeat(25000) + "...");
+        s.meta = new String[] {"ключ".repeat(30), "v".repeat(25000)}; // 240 bytes; exactly the limit
+        s.metricKeys = new String[] {"m".repeat(201)};
+        s.metricValues = new double[] {1};
+        n.normalize(s, "", NOW);
+        assertThat(s.meta[0]).isEqualTo("ключ".repeat(25) + "...");
+        assertThat(s.meta[1]).isEqualTo("v".repeat(25000));
+        assertThat(s.metricKeys[0]).isEqualTo("m".repeat(200) + "...");
         for (String bad : new String[] {"99", "600", "20x", "-200", ""}) {
             s.meta = new String[] {"http.status_code", bad};
             n.normalize(s, "", NOW);
