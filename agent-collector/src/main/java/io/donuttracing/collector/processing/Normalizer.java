@@ -35,6 +35,8 @@ public final class Normalizer {
     public static final int MAX_RESOURCE_LEN = 5000;
     public static final int MAX_META_KEY_LEN = 200;
     public static final int MAX_META_VALUE_LEN = 25000;
+    /** Characters a tag value is read to (the agent's {@code maxTagLength}), and at most twice that in bytes. */
+    static final int MAX_TAG_LEN = 200;
     public static final String DEFAULT_NAME = "unnamed_operation";
     static final long YEAR_2000_NANOS = 946_684_800_000_000_000L;
 
@@ -79,7 +81,6 @@ public final class Normalizer {
 
     /** Normalises one span's fields in place. */
     public void normalize(Span s, String lang, long nowNanos) {
-        s.keepLastOfRepeatedKeys();
         s.service = service(s.service, lang);
         s.name = operationName(s.name);
         s.resource = resource(s.resource, s.name);
@@ -104,6 +105,7 @@ public final class Normalizer {
         for (int i = 0; i < k.length; i++) {
             k[i] = cutMarked(k[i], MAX_META_KEY_LEN);
         }
+        s.keepLastOfRepeatedKeys(); // after the cuts: two long keys may now be one
         String env = s.meta("env");
         if (env != null && !env.isEmpty()) {
             s.putMeta("env", Strings.share(normalizeTagValue(env)));
@@ -202,24 +204,28 @@ public final class Normalizer {
     }
 
     /**
-     * Datadog's normalisation of a tag value (the agent's {@code NormalizeTagValue}), used for service names:
+     * Datadog's normalisation of a tag value (the agent's {@code NormalizeTagValue}), used for services and env:
      * upper-case letters become lower case; letters, digits, {@code :}, {@code .}, {@code /} and {@code -} stay;
      * every run of other characters ({@code _} included) becomes one {@code _}, and one at the end is dropped.
-     * Unlike a whole tag ({@code key:value}), a value may start with a digit or an {@code _}. The agent also stops
-     * at 200 characters, which a service, cut at 100 before, never reaches. Returns {@code s} itself when
-     * already valid.
+     * Unlike a whole tag ({@code key:value}), a value may start with a digit or an {@code _}. Only the first 200
+     * characters are read (and at most 400 bytes of them), as the agent reads them. Returns {@code s} itself
+     * when already valid.
      */
     public static String normalizeTagValue(String s) {
-        if (isNormalTagValue(s)) {
+        if (s.length() <= MAX_TAG_LEN && isNormalTagValue(s)) {
             return s;
         }
-        StringBuilder b = new StringBuilder(s.length());
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 2 * MAX_TAG_LEN));
         boolean inRun = false; // the last character written is the '_' of a run of other characters
-        for (int i = 0; i < s.length(); ) {
+        int read = 0;
+        int bytesRead = 0;
+        for (int i = 0; i < s.length() && read < MAX_TAG_LEN && bytesRead < 2 * MAX_TAG_LEN; read++) {
             int c = s.codePointAt(i);
             i += Character.charCount(c);
+            bytesRead += utf8Length(c);
             int lower = Character.toLowerCase(c);
-            if (utf8Length(lower) == utf8Length(c)) { // as the agent, which lowers in place in the UTF-8 bytes
+            // as the agent: upper case only (not title case), and in place in the UTF-8 bytes, so of the same length
+            if (Character.isUpperCase(c) && utf8Length(lower) == utf8Length(c)) {
                 c = lower;
             }
             if (Character.isLetter(c) || Character.isDigit(c) || c == ':' || c == '.' || c == '/' || c == '-') {

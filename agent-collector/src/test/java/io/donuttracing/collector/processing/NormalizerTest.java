@@ -100,6 +100,13 @@ class NormalizerTest {
         assertThat(s.meta("env")).isEqualTo("staging_env");
         assertThat(s.meta("other")).isEqualTo("Kept As Sent");
         assertThat(Sampler.rateKey(s)).isEqualTo("service:svc,env:staging_env");
+        // the agent reads 200 characters of a tag value, and lowers upper case only (not the title-case ǅ)
+        s.meta = new String[] {"env", "E".repeat(300)};
+        n.normalize(s, "", NOW);
+        assertThat(s.meta("env")).isEqualTo("e".repeat(200));
+        s.meta = new String[] {"env", "ǅA"};
+        n.normalize(s, "", NOW);
+        assertThat(s.meta("env")).isEqualTo("ǅa");
     }
 
     @Test
@@ -174,6 +181,14 @@ class NormalizerTest {
         assertThat(s.meta[0]).isEqualTo("ключ".repeat(25) + "...");
         assertThat(s.meta[1]).isEqualTo("v".repeat(25000));
         assertThat(s.metricKeys[0]).isEqualTo("m".repeat(200) + "...");
+        // two keys that are one once cut keep one value, the last, as the agent's map would
+        s.meta = new String[] {"k".repeat(201), "first", "k".repeat(202), "second"};
+        s.metricKeys = new String[] {"m".repeat(201), "m".repeat(202)};
+        s.metricValues = new double[] {1, 2};
+        n.normalize(s, "", NOW);
+        assertThat(s.meta).containsExactly("k".repeat(200) + "...", "second");
+        assertThat(s.metricKeys).containsExactly("m".repeat(200) + "...");
+        assertThat(s.metricValues).containsExactly(2);
         for (String bad : new String[] {"99", "600", "20x", "-200", ""}) {
             s.meta = new String[] {"http.status_code", bad};
             n.normalize(s, "", NOW);
