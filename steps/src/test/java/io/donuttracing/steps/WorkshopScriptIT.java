@@ -99,6 +99,11 @@ class WorkshopScriptIT {
         ProcessHandle taster = ProcessHandle.of(workshop.pid("taster")).orElseThrow();
         taster.destroy();
         await().atMost(Duration.ofMinutes(1)).until(() -> !taster.isAlive());
+        // nor beside a running part on old code: the taster started now would meet code other than its own
+        Files.setLastModifiedTime(copy, FileTime.fromMillis(0));
+        assertThat(workshop("up", "--detach").output()).contains("matchmaker runs code older than its sources");
+        assertThat(Repo.listening(tasterPort)).isFalse();
+        Files.setLastModifiedTime(copy, FileTime.fromMillis(System.currentTimeMillis()));
         // from a shell whose variables name other ports: the parts still running are found where they run
         workshop.env("DD_APM_RECEIVER_PORT", Integer.toString(Repo.freePort()))
                 .env("REDIS_PORT", Integer.toString(Repo.freePort()));
@@ -230,14 +235,14 @@ class WorkshopScriptIT {
 
             assertThat(up.exitCode()).isEqualTo(1);
             assertThat(up.output()).contains("port " + matchmakerPort + " is already in use, so matchmaker cannot start")
-                    .contains("MATCHMAKER_PORT=<port> ./workshop up");
+                    .contains("MATCHMAKER_PORT=<port> " + self + " up");
         }
         try (ServerSocket squatter = new ServerSocket(collectorPort, 1, InetAddress.getLoopbackAddress())) {
             Steps.Result up = workshop("up", "--detach");
 
             assertThat(up.exitCode()).isEqualTo(1);
             assertThat(up.output()).contains("port " + collectorPort + " is already in use, so collector cannot start")
-                    .contains("DD_APM_RECEIVER_PORT=<port> ./workshop up");
+                    .contains("DD_APM_RECEIVER_PORT=<port> " + self + " up");
         }
         assertThat(List.of(redisPort, tasterPort)).noneMatch(Repo::listening);
         // Redis's port, held by something that is not Redis: refused before anything starts, the collector included
