@@ -149,10 +149,7 @@ class WorkshopScriptIT {
     @Test
     void upInTheForegroundStreamsPrefixedLogsAndStopsEverythingWhenInterrupted() throws Exception {
         Path output = workshop.runDir.resolve("up.out");
-        Process up = workshop.builder("up").redirectOutput(output.toFile()).start();
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
-                .until(() -> !up.isAlive() || streamed(Files.readString(output)));
-        assertThat(up.isAlive()).as(Files.readString(output)).isTrue();
+        Process up = upInTheForeground(output);
         List<Long> pids = SERVICES.stream().map(workshop::pid).toList();
 
         up.destroy();
@@ -169,10 +166,7 @@ class WorkshopScriptIT {
         int elsewhere = Repo.freePort(); // nothing answers there: pairings get 503, as the README says
         workshop.env("REDIS_URL", "redis://127.0.0.1:" + elsewhere);
         Path output = workshop.runDir.resolve("up.out");
-        Process up = workshop.builder("up").redirectOutput(output.toFile()).start();
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
-                .until(() -> !up.isAlive() || streamed(Files.readString(output)));
-        assertThat(up.isAlive()).as(Files.readString(output)).isTrue();
+        Process up = upInTheForeground(output);
         assertThat(Files.readString(output)).contains("redis       using REDIS_URL=redis://127.0.0.1:" + elsewhere);
         assertThat(workshop("status").output())
                 .containsPattern("redis +in use +redis://127.0.0.1:" + elsewhere + " \\(not started by ");
@@ -198,6 +192,15 @@ class WorkshopScriptIT {
     private static List<String> urls(Collector collector) {
         return collector.traceIdsStartedSince(0).stream().flatMap(id -> collector.trace(id).stream())
                 .flatMap(t -> t.spans().stream()).map(span -> span.meta().get("http.url")).filter(u -> u != null).toList();
+    }
+
+    /** {@code ./workshop up} in the foreground, once every service's log streams into {@code output}. */
+    private Process upInTheForeground(Path output) throws IOException {
+        Process up = workshop.builder("up").redirectOutput(output.toFile()).start();
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+                .until(() -> !up.isAlive() || streamed(Files.readString(output)));
+        assertThat(up.isAlive()).as(Files.readString(output)).isTrue();
+        return up;
     }
 
     private static boolean streamed(String output) {
