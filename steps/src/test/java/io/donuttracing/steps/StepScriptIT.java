@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -60,6 +61,21 @@ class StepScriptIT {
         assertThat(branch()).isEqualTo("main");
         assertThat(Steps.git(clone, "rev-parse", "HEAD").strip()).isEqualTo(mainCommit);
         assertThat(clone.resolve(APP + "/timing")).doesNotExist();
+    }
+
+    @Test
+    void aSwitchRewritesOnlyTheFilesThatDifferSoThatTheWorkshopSeesUnchangedCodeAsUnchanged() throws IOException {
+        assertThat(step("6").exitCode()).isZero();
+        FileTime old = FileTime.fromMillis(0);
+        for (String file : Steps.git(clone, "ls-files").lines().toList()) {
+            Files.setLastModifiedTime(clone.resolve(file), old);
+        }
+
+        assertThat(step("7").exitCode()).isZero(); // a text only: not one file rewritten
+        assertThat(rewritten(old)).isEmpty();
+
+        assertThat(step("8").exitCode()).isZero();
+        assertThat(rewritten(old)).containsExactlyInAnyOrder(APP + "/pairing/PairingService.java", APP + "/tracing/TracingConfig.java");
     }
 
     @Test
@@ -133,7 +149,7 @@ class StepScriptIT {
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.output()).contains("steps/11-find-and-fix/change.patch no longer applies to main")
-                .contains("You are back on main");
+                .contains("Nothing was changed: you are still on main");
         assertThat(branch()).isEqualTo("main");
         assertThat(Steps.git(clone, "status", "--porcelain")).isEmpty();
         assertThat(Steps.git(clone, "branch", "--list", "step-08")).isEmpty();
@@ -153,6 +169,17 @@ class StepScriptIT {
         List<String> command = new ArrayList<>(List.of(clone.resolve("steps/step").toString()));
         command.addAll(List.of(args));
         return Steps.run(clone, command.toArray(String[]::new));
+    }
+
+    /** The tracked files whose modification time is no longer {@code old}. */
+    private List<String> rewritten(FileTime old) throws IOException {
+        List<String> files = new ArrayList<>();
+        for (String file : Steps.git(clone, "ls-files").lines().toList()) {
+            if (!Files.getLastModifiedTime(clone.resolve(file)).equals(old)) {
+                files.add(file);
+            }
+        }
+        return files;
     }
 
     private String branch() {
