@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -120,6 +121,52 @@ class StepTextsTest {
         }
         assertThat(tests).as("files whose imports the steps change").hasSizeGreaterThan(10);
         return tests.stream();
+    }
+
+    /**
+     * A learner who types a step from its text alone must end with code that builds and runs: every line a step's
+     * patch adds to the app's main sources and resources is in a block of that file in its text (under
+     * {@code @ by-hand} for {@code by-hand.patch}). Comments, imports (checked above) and lines of braces alone
+     * are left out of the check.
+     */
+    @TestFactory
+    Stream<DynamicTest> everyLineAStepAddsToTheAppIsShownInItsText() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Steps.Step step : Steps.all()) {
+            List<Block> blocks = blocks(step.text());
+            for (Path patch : step.patches()) {
+                String variant = patch.getFileName().toString().equals(Steps.BY_HAND) ? "by-hand" : null;
+                addedLines(patch).forEach((file, added) -> tests.add(DynamicTest.dynamicTest(
+                        step + ": " + file + (variant == null ? "" : " @ " + variant), () -> {
+                            List<String> shown = blocks.stream()
+                                    .filter(b -> b.file().equals(file) && Objects.equals(b.variant(), variant))
+                                    .flatMap(b -> b.lines().stream()).map(String::strip).toList();
+                            assertThat(added).as("%s adds these lines to %s, which its text does not show", patch
+                                    .getFileName(), file).allSatisfy(line -> assertThat(shown).contains(line));
+                        })));
+            }
+        }
+        assertThat(tests).as("files the steps add lines to").hasSizeGreaterThan(10);
+        return tests.stream();
+    }
+
+    /** By file of the app's main sources and resources: the lines a patch adds, stripped, but for those left out. */
+    static Map<String, List<String>> addedLines(Path patch) {
+        Map<String, List<String>> added = new LinkedHashMap<>();
+        String file = null;
+        for (String line : Steps.read(patch).lines().toList()) {
+            if (line.startsWith("+++ ")) {
+                file = line.startsWith("+++ b/") && line.contains("/src/main/") ? line.substring(6) : null;
+            } else if (file != null && line.startsWith("+")) {
+                String code = line.substring(1).strip();
+                boolean leftOut = code.isEmpty() || code.startsWith("//") || code.startsWith("/*") || code.startsWith("*")
+                        || code.startsWith("import ") || code.startsWith("package ") || code.matches("[{}();]+");
+                if (!leftOut) {
+                    added.computeIfAbsent(file, f -> new ArrayList<>()).add(code);
+                }
+            }
+        }
+        return added;
     }
 
     /** The app's main Java files (not tests) that a patch adds or removes an import in. */
