@@ -79,6 +79,20 @@ class StepScriptIT {
     }
 
     @Test
+    void codeTypedOnTheStepBeforeComparesWithTheStepAsItsReadmeSays() {
+        assertThat(step("1").exitCode()).isZero();
+        // typed exactly as the text shows: the step's patch, new files included
+        Steps.git(clone, "apply", "steps/02-time-a-route/change.patch");
+        Steps.git(clone, "add", "-A");
+        Steps.git(clone, "commit", "-q", "-m", "my step 2");
+
+        assertThat(step("2").exitCode()).isZero();
+
+        assertThat(Steps.git(clone, "diff", "step-01", "step-02")).isEmpty();
+        assertThat(step("1").output()).contains("On your own branch step-01, as you left it");
+    }
+
+    @Test
     void uncommittedWorkIsRefusedOrStashedWithAMessage() throws IOException {
         assertThat(step("2").exitCode()).isZero();
         Path edited = clone.resolve(APP + "/pairing/PairingController.java");
