@@ -38,6 +38,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.server.ResponseStatusException;
 
 /**
@@ -78,7 +79,7 @@ class SpringIntegrationTest {
 
   @Configuration(proxyBeanMethods = false)
   @EnableAutoConfiguration
-  @Import(Routes.class)
+  @Import({Routes.class, AsyncRoutes.class})
   static class App {
     /** Runs on the request's thread before the first filter and after the last: what context it finds there. */
     @Bean
@@ -161,6 +162,15 @@ class SpringIntegrationTest {
     @GetMapping("/boom")
     String boom() {
       throw new IllegalStateException("the fryer caught fire");
+    }
+  }
+
+  /** Routes whose answer Spring MVC writes later, in an async dispatch. */
+  @RestController
+  static class AsyncRoutes {
+    @GetMapping("/deferred/never")
+    DeferredResult<String> never() {
+      return new DeferredResult<>(200L); // never set: Spring MVC answers 503 when it times out
     }
   }
 
@@ -253,6 +263,16 @@ class SpringIntegrationTest {
     assertThat(span).containsEntry("resource", "GET /boom").containsEntry("error", 1L);
     assertThat(meta(span)).containsEntry("http.status_code", "500")
         .containsEntry("error.type", "jakarta.servlet.ServletException");
+  }
+
+  @Test
+  void aDeferredResultThatTimesOutIsRecordedWithTheStatusSpringAnswered() throws Exception {
+    HttpResponse<String> response = get("/deferred/never");
+    assertThat(response.statusCode()).isEqualTo(503);
+    Map<String, Object> span = one(trace(traceId(response), 1), "servlet.request", null);
+    assertThat(span).containsEntry("resource", "GET /deferred/never").containsEntry("error", 1L);
+    assertThat(meta(span)).containsEntry("http.status_code", "503");
+    assertThat(((Map<?, ?>) span.get("metrics")).get("timeout")).isEqualTo(200L);
   }
 
   @Test

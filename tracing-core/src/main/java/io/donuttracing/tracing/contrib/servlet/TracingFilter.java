@@ -25,6 +25,8 @@ import java.io.IOException;
  *   <li>continues the caller's trace when the request carries propagation headers;</li>
  *   <li>type {@code web}; tags {@code http.method}, {@code http.url} (without the query string),
  *       {@code http.status_code}; error for a 5xx answer or an exception that escapes;</li>
+ *   <li>an async request ({@code startAsync}) ends when the container completes it, with the status the
+ *       client got; one that timed out is an error and has the metric {@code timeout} (ms);</li>
  *   <li>resource {@code GET /pair/beer}: the method and Spring MVC's matched route pattern
  *       ({@code /beers/{name}}, never {@code /beers/ipa}), read after the request has run; a 404 that no
  *       handler matched becomes {@code GET 404}, so unknown URLs do not each make a resource;</li>
@@ -82,42 +84,40 @@ public final class TracingFilter implements Filter {
       failure = e;
       throw e;
     } finally {
+      span.recordException(failure);
       if (request.isAsyncStarted()) {
-        Throwable escaped = failure;
         request.getAsyncContext().addListener(new AsyncListener() {
+          // After a timeout or an error the container (or Spring MVC) writes the answer, then calls
+          // onComplete: the span ends there, with the status the client gets.
           @Override
           public void onComplete(AsyncEvent event) {
-            end(span, request, (HttpServletResponse) event.getSuppliedResponse(), escaped);
+            end(span, request, ((HttpServletResponse) event.getSuppliedResponse()).getStatus());
           }
 
           @Override
           public void onTimeout(AsyncEvent event) {
-            end(span, request, (HttpServletResponse) event.getSuppliedResponse(), event.getThrowable());
+            // as dd-trace-java does: the timeout in ms, and an error whatever answer is written after it
+            span.setTag("timeout", event.getAsyncContext().getTimeout());
+            span.setError(true);
           }
 
           @Override
           public void onError(AsyncEvent event) {
-            end(span, request, (HttpServletResponse) event.getSuppliedResponse(), event.getThrowable());
+            span.recordException(event.getThrowable());
           }
 
           @Override
           public void onStartAsync(AsyncEvent event) {}
         });
       } else {
-        end(span, request, response, failure);
+        int status = response.getStatus();
+        end(span, request, failure != null && status < 400 ? 500 : status); // the container answers 500 for it
       }
       scope.close(); // restores this thread's context, even if the request's code left scopes open
     }
   }
 
-  private static void end(Span span, HttpServletRequest request, HttpServletResponse response, Throwable failure) {
-    int status = response.getStatus();
-    if (failure != null) {
-      span.recordException(failure);
-      if (status < 400) {
-        status = 500; // the container will answer 500 for an exception that escapes
-      }
-    }
+  private static void end(Span span, HttpServletRequest request, int status) {
     span.setTag("http.status_code", Integer.toString(status));
     if (status >= 500) {
       span.setError(true);

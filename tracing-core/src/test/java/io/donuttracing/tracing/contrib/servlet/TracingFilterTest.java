@@ -1,0 +1,97 @@
+package io.donuttracing.tracing.contrib.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.donuttracing.tracing.RecordingWriter;
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.Tracer;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The filter in a real embedded Tomcat on 127.0.0.1, without Spring: what only the container decides (async
+ * timeouts, re-dispatches). Spring MVC's side is in {@code contrib.SpringIntegrationTest}.
+ */
+class TracingFilterTest {
+  final RecordingWriter writer = new RecordingWriter();
+  final Tracer tracer = RecordingWriter.tracer(writer);
+  Tomcat tomcat;
+
+  @AfterEach
+  void stop() throws LifecycleException {
+    if (tomcat != null) {
+      tomcat.stop();
+      tomcat.destroy();
+    }
+  }
+
+  /** Tomcat with the filter on every dispatch, as {@code web.xml} would map it, and one servlet at {@code /}. */
+  int start(HttpServlet servlet) throws Exception {
+    tomcat = new Tomcat();
+    tomcat.setBaseDir(Files.createTempDirectory("tomcat").toString());
+    tomcat.setPort(0);
+    tomcat.getConnector().setProperty("address", "127.0.0.1");
+    Context context = tomcat.addContext("", null);
+    Tomcat.addServlet(context, "app", servlet).setAsyncSupported(true);
+    context.addServletMappingDecoded("/", "app");
+    FilterDef filter = new FilterDef();
+    filter.setFilterName("tracing");
+    filter.setFilter(new TracingFilter(tracer));
+    filter.setAsyncSupported("true");
+    context.addFilterDef(filter);
+    FilterMap mapping = new FilterMap();
+    mapping.setFilterName("tracing");
+    mapping.addURLPatternDecoded("/*");
+    mapping.setDispatcher("REQUEST");
+    mapping.setDispatcher("ASYNC");
+    mapping.setDispatcher("ERROR");
+    context.addFilterMap(mapping);
+    tomcat.start();
+    return tomcat.getConnector().getLocalPort();
+  }
+
+  static HttpResponse<String> get(int port, String path) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  Span requestSpan() {
+    await().atMost(Duration.ofSeconds(5)).until(() -> writer.spans().stream().anyMatch(s -> s.name().equals("servlet.request")));
+    return writer.span("servlet.request");
+  }
+
+  @Test
+  void anAsyncRequestThatTimesOutIsRecordedWithTheStatusTheContainerAnswered() throws Exception {
+    int port = start(new HttpServlet() {
+      @Override
+      protected void doGet(HttpServletRequest request, HttpServletResponse response) {
+        AsyncContext async = request.startAsync();
+        async.setTimeout(200); // and never completed: Tomcat answers 500 once it times out
+      }
+    });
+    HttpResponse<String> response = get(port, "/slow");
+    assertThat(response.statusCode()).isEqualTo(500);
+
+    Span span = requestSpan();
+    assertThat(span.tag("http.status_code")).isEqualTo("500");
+    assertThat(span.isError()).isTrue();
+    assertThat(span.metric("timeout")).isEqualTo(200L);
+    assertThat(span.resource()).isEqualTo("GET /slow");
+  }
+}
