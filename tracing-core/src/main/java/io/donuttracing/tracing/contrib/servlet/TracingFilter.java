@@ -26,7 +26,9 @@ import java.io.IOException;
  *   <li>type {@code web}; tags {@code http.method}, {@code http.url} (without the query string),
  *       {@code http.status_code}; error for a 5xx answer or an exception that escapes;</li>
  *   <li>an async request ({@code startAsync}) ends when the container completes it, with the status the
- *       client got; one that timed out is an error and has the metric {@code timeout} (ms);</li>
+ *       client got; one that timed out is an error and has the metric {@code timeout} (ms). In its async
+ *       and error dispatches the span is active again, so the work done there (writing the answer, a query,
+ *       a log line) is in the request's trace: map the filter for those dispatches too;</li>
  *   <li>resource {@code GET /pair/beer}: the method and Spring MVC's matched route pattern
  *       ({@code /beers/{name}}, never {@code /beers/ipa}), read after the request has run; a 404 that no
  *       handler matched becomes {@code GET 404}, so unknown URLs do not each make a resource;</li>
@@ -35,7 +37,9 @@ import java.io.IOException;
  * </ul>
  *
  * Whatever the request's code does with the context, the thread's previous context is restored when the
- * request leaves the filter. Register it first in the chain: see the README for the Spring wiring.
+ * request leaves the filter. Register it first in the chain, for the {@code REQUEST}, {@code ASYNC} and
+ * {@code ERROR} dispatches (Spring Boot: {@code FilterRegistrationBean.setDispatcherTypes}); see the README
+ * for the Spring wiring.
  */
 public final class TracingFilter implements Filter {
   /** Spring MVC's {@code HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE}, by value: no Spring dependency here. */
@@ -58,9 +62,20 @@ public final class TracingFilter implements Filter {
 
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
-    if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)
-        || req.getAttribute(SPAN_ATTRIBUTE) != null) {
-      chain.doFilter(req, res); // not HTTP, or an async/error re-dispatch of a request already traced
+    if (req.getAttribute(SPAN_ATTRIBUTE) instanceof Span traced) { // an async or error re-dispatch of a traced request
+      if (traced.isFinished()) { // the error page of a request that ended with an exception
+        chain.doFilter(req, res);
+        return;
+      }
+      // the request's span is active again for the work done here (writing the answer, a query), and left
+      // open: it ends when the container completes the request
+      try (Scope scope = tracer.activate(traced)) {
+        chain.doFilter(req, res);
+      }
+      return;
+    }
+    if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)) {
+      chain.doFilter(req, res); // not HTTP
       return;
     }
     HttpServletRequest request = (HttpServletRequest) req;

@@ -7,9 +7,11 @@ import io.donuttracing.tracing.RecordingWriter;
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -93,5 +95,28 @@ class TracingFilterTest {
     assertThat(span.isError()).isTrue();
     assertThat(span.metric("timeout")).isEqualTo(200L);
     assertThat(span.resource()).isEqualTo("GET /slow");
+  }
+
+  @Test
+  void workInTheAsyncDispatchIsUnderTheRequestSpan() throws Exception {
+    int port = start(new HttpServlet() {
+      @Override
+      protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (request.getDispatcherType() == DispatcherType.ASYNC) {
+          tracer.trace("render").close(); // work done while the answer is written
+          response.getWriter().write("jelly");
+        } else {
+          request.startAsync().dispatch(); // runs once this first dispatch has returned
+        }
+      }
+    });
+    assertThat(get(port, "/later").body()).isEqualTo("jelly");
+
+    Span request = requestSpan();
+    Span render = writer.span("render");
+    assertThat(render.traceId()).isEqualTo(request.traceId());
+    assertThat(render.parentId()).isEqualTo(request.spanId());
+    assertThat(request.tag("http.status_code")).isEqualTo("200");
+    assertThat(request.durationNanos()).isGreaterThanOrEqualTo(render.durationNanos());
   }
 }
