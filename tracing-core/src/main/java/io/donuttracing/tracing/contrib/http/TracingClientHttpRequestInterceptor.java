@@ -12,9 +12,9 @@ import org.springframework.http.client.ClientHttpResponse;
 /**
  * The client side of tracing for Spring's {@code RestClient} and {@code RestTemplate}: one
  * {@code http.request} span per call (type {@code http}, resource {@code GET /taste}, tags
- * {@code http.method}, {@code http.url}, {@code out.host}, {@code http.status_code}), with the trace's
- * headers injected so the called service continues the trace. A 4xx/5xx answer or an I/O failure marks the
- * span as an error.
+ * {@code http.method}, {@code http.url} (no user, password or query), {@code out.host}, {@code out.port},
+ * {@code http.status_code}), with the trace's headers injected so the called service continues the trace. A
+ * 4xx/5xx answer or an I/O failure marks the span as an error.
  *
  * <pre>{@code
  * RestClient client = RestClient.builder()
@@ -45,8 +45,7 @@ public final class TracingClientHttpRequestInterceptor implements ClientHttpRequ
       span.setType("http");
       span.setResource(method + " " + (uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath()));
       span.setTag("http.method", method);
-      span.setTag("http.url", new StringBuilder().append(uri.getScheme()).append("://").append(uri.getAuthority())
-          .append(uri.getRawPath() == null ? "" : uri.getRawPath()).toString());
+      span.setTag("http.url", url(uri));
       span.setTag("span.kind", "client");
       if (uri.getHost() != null) {
         span.setTag("out.host", uri.getHost());
@@ -68,5 +67,16 @@ public final class TracingClientHttpRequestInterceptor implements ClientHttpRequ
         throw e;
       }
     }
+  }
+
+  /**
+   * {@code scheme://host:port/path}, as dd-trace-java's {@code HttpClientDecorator} builds it: never the user
+   * and password a URL may carry ({@code https://alice:hunter2@api...}), nor the query or the fragment.
+   */
+  static String url(URI uri) {
+    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    // from the authority, not getHost(): a host with an underscore (taster_service) has no getHost()
+    return uri.getScheme() + "://" + authority.substring(authority.lastIndexOf('@') + 1) + path;
   }
 }

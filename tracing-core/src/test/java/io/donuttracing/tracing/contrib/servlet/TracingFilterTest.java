@@ -12,10 +12,12 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import org.apache.catalina.Context;
@@ -118,5 +120,22 @@ class TracingFilterTest {
     assertThat(render.parentId()).isEqualTo(request.spanId());
     assertThat(request.tag("http.status_code")).isEqualTo("200");
     assertThat(request.durationNanos()).isGreaterThanOrEqualTo(render.durationNanos());
+  }
+
+  @Test
+  void httpUrlHasNoUserAndPasswordEvenWhenTheRequestTargetCarriesThem() throws Exception {
+    int port = start(new HttpServlet() {
+      @Override
+      protected void doGet(HttpServletRequest request, HttpServletResponse response) {}
+    });
+    try (Socket socket = new Socket("127.0.0.1", port)) { // a target in absolute form, as a proxy is sent
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET http://alice:hunter2@127.0.0.1:" + port + "/taste?beer=ipa HTTP/1.1\r\n"
+          + "Host: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+    }
+    // the container builds the request URL from its host, port and path (and answers 400 to a Host header
+    // with a user in it before any filter runs)
+    assertThat(requestSpan().tag("http.url")).isEqualTo("http://127.0.0.1:" + port + "/taste");
   }
 }

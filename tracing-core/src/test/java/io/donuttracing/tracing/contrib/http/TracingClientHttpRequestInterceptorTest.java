@@ -1,0 +1,41 @@
+package io.donuttracing.tracing.contrib.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.donuttracing.tracing.RecordingWriter;
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.Tracer;
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.mock.http.client.MockClientHttpRequest;
+import org.springframework.mock.http.client.MockClientHttpResponse;
+
+/** The client span's tags, read from the request's URI; the call itself is answered in memory. */
+class TracingClientHttpRequestInterceptorTest {
+  final RecordingWriter writer = new RecordingWriter();
+  final Tracer tracer = RecordingWriter.tracer(writer);
+
+  Span call(String uri) throws Exception {
+    new TracingClientHttpRequestInterceptor(tracer).intercept(new MockClientHttpRequest(HttpMethod.GET, URI.create(uri)),
+        new byte[0], (request, body) -> new MockClientHttpResponse(new byte[0], HttpStatus.OK));
+    Span span = writer.span("http.request");
+    writer.chunks.clear();
+    return span;
+  }
+
+  @Test
+  void httpUrlHasNeitherTheUserAndPasswordNorTheQueryOfTheUri() throws Exception {
+    Span span = call("https://alice:hunter2@api.example.com/taste?beer=ipa#top");
+    assertThat(span.tag("http.url")).isEqualTo("https://api.example.com/taste");
+    assertThat(span.tag("out.host")).isEqualTo("api.example.com");
+    assertThat(span.resource()).isEqualTo("GET /taste");
+
+    // a host Java's URI cannot parse as one (an underscore, as in Docker Compose service names)
+    assertThat(call("http://alice:hunter2@taster_service:5001/taste").tag("http.url"))
+        .isEqualTo("http://taster_service:5001/taste");
+    assertThat(call("http://bob@[::1]:5001/taste%20test?x=1").tag("http.url")).isEqualTo("http://[::1]:5001/taste%20test");
+    assertThat(call("http://localhost:5001").tag("http.url")).isEqualTo("http://localhost:5001/");
+  }
+}
