@@ -32,8 +32,9 @@ import java.io.IOException;
  *   <li>resource {@code GET /pair/beer}: the method and Spring MVC's matched route pattern
  *       ({@code /beers/{name}}, never {@code /beers/ipa}), read after the request has run; a 404 that no
  *       handler matched becomes {@code GET 404}, so unknown URLs do not each make a resource;</li>
- *   <li>answers with a W3C {@code traceresponse} header ({@code 00-<trace id>-<span id>-01}) so a caller
- *       (or curl) can find the trace.</li>
+ *   <li>answers with a W3C {@code traceresponse} header so a caller (or curl) can find the trace:
+ *       {@code 00-<trace id>-<span id>-01} when the trace is kept, {@code -00} at the end when it is dropped
+ *       (sampled out here, or by the caller).</li>
  * </ul>
  *
  * Whatever the request's code does with the context, the thread's previous context is restored when the

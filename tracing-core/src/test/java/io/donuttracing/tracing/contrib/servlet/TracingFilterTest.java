@@ -70,13 +70,25 @@ class TracingFilterTest {
     return tomcat.getConnector().getLocalPort();
   }
 
-  static HttpResponse<String> get(int port, String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+  /** A servlet that answers 200 with no body. */
+  static HttpServlet ok() {
+    return new HttpServlet() {
+      @Override
+      protected void doGet(HttpServletRequest request, HttpServletResponse response) {}
+    };
+  }
+
+  static HttpResponse<String> get(int port, String path, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   Span requestSpan() {
-    await().atMost(Duration.ofSeconds(5)).until(() -> writer.spans().stream().anyMatch(s -> s.name().equals("servlet.request")));
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> writer.spans().stream().anyMatch(s -> s.name().equals("servlet.request")));
     return writer.span("servlet.request");
   }
 
@@ -124,18 +136,27 @@ class TracingFilterTest {
 
   @Test
   void httpUrlHasNoUserAndPasswordEvenWhenTheRequestTargetCarriesThem() throws Exception {
-    int port = start(new HttpServlet() {
-      @Override
-      protected void doGet(HttpServletRequest request, HttpServletResponse response) {}
-    });
+    int port = start(ok());
     try (Socket socket = new Socket("127.0.0.1", port)) { // a target in absolute form, as a proxy is sent
       socket.setSoTimeout(10_000);
-      socket.getOutputStream().write(("GET http://alice:hunter2@127.0.0.1:" + port + "/taste?beer=ipa HTTP/1.1\r\n"
-          + "Host: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+      String request = "GET http://alice:hunter2@127.0.0.1:" + port + "/taste?beer=ipa HTTP/1.1\r\n"
+          + "Host: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+          .startsWith("HTTP/1.1 200");
     }
     // the container builds the request URL from its host, port and path (and answers 400 to a Host header
     // with a user in it before any filter runs)
     assertThat(requestSpan().tag("http.url")).isEqualTo("http://127.0.0.1:" + port + "/taste");
+  }
+
+  @Test
+  void traceresponseEndsIn00ForADroppedTrace() throws Exception {
+    int port = start(ok());
+    HttpResponse<String> dropped = get(port, "/",
+        "x-datadog-trace-id", "42", "x-datadog-parent-id", "7", "x-datadog-sampling-priority", "0");
+    assertThat(dropped.headers().firstValue("traceresponse").orElseThrow()).matches("00-0{30}2a-[0-9a-f]{16}-00");
+    // a trace of its own, which this tracer keeps
+    assertThat(get(port, "/").headers().firstValue("traceresponse").orElseThrow()).endsWith("-01");
   }
 }
