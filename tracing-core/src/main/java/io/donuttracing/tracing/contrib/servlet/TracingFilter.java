@@ -63,7 +63,7 @@ public final class TracingFilter implements Filter {
 
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
-    if (req.getAttribute(SPAN_ATTRIBUTE) instanceof Span traced) { // an async or error re-dispatch of a traced request
+    if (req.getAttribute(SPAN_ATTRIBUTE) instanceof Span traced) { // an async or error dispatch of a traced request
       if (traced.isFinished()) { // the error page of a request that ended with an exception
         chain.doFilter(req, res);
         return;
@@ -123,7 +123,9 @@ public final class TracingFilter implements Filter {
           }
 
           @Override
-          public void onStartAsync(AsyncEvent event) {}
+          public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this); // startAsync again drops the listeners: stay for the new cycle
+          }
         });
       } else {
         int status = response.getStatus();

@@ -135,6 +135,25 @@ class TracingFilterTest {
   }
 
   @Test
+  void aRequestThatGoesAsyncAgainInItsAsyncDispatchEndsWhenItCompletes() throws Exception {
+    int port = start(new HttpServlet() {
+      @Override
+      protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute("again") != null) {
+          response.getWriter().write("jelly");
+          return;
+        }
+        if (request.getDispatcherType() == DispatcherType.ASYNC) {
+          request.setAttribute("again", true); // as Spring MVC does for a Callable that returns a DeferredResult
+        }
+        request.startAsync().dispatch();
+      }
+    });
+    assertThat(get(port, "/twice").body()).isEqualTo("jelly");
+    assertThat(requestSpan().tag("http.status_code")).isEqualTo("200");
+  }
+
+  @Test
   void httpUrlHasNoUserAndPasswordEvenWhenTheRequestTargetCarriesThem() throws Exception {
     int port = start(ok());
     try (Socket socket = new Socket("127.0.0.1", port)) { // a target in absolute form, as a proxy is sent
