@@ -26,12 +26,18 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.MethodParameter;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.http.server.ServerHttpRequest;
+import org.springframework.http.server.ServerHttpResponse;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -40,6 +46,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice;
 
 /**
  * The implicit way, end to end: a real Spring MVC app on a free port with {@code dd.trace.spring.auto-configure=true}
@@ -79,7 +86,7 @@ class SpringIntegrationTest {
 
   @Configuration(proxyBeanMethods = false)
   @EnableAutoConfiguration
-  @Import({Routes.class, AsyncRoutes.class})
+  @Import({Routes.class, AsyncRoutes.class, WorkWhileTheAnswerIsWritten.class})
   static class App {
     /** Runs on the request's thread before the first filter and after the last: what context it finds there. */
     @Bean
@@ -171,6 +178,35 @@ class SpringIntegrationTest {
     @GetMapping("/deferred/never")
     DeferredResult<String> never() {
       return new DeferredResult<>(200L); // never set: Spring MVC answers 503 when it times out
+    }
+
+    @GetMapping("/deferred/later")
+    DeferredResult<String> later() {
+      DeferredResult<String> result = new DeferredResult<>(5000L);
+      new Thread(() -> result.setResult("jelly")).start(); // Spring MVC writes it in an async dispatch
+      return result;
+    }
+  }
+
+  /** Work done while Spring MVC writes an answer of {@link AsyncRoutes}, in the async dispatch. */
+  @ControllerAdvice(assignableTypes = AsyncRoutes.class)
+  static class WorkWhileTheAnswerIsWritten implements ResponseBodyAdvice<Object> {
+    final Tracer tracer;
+
+    WorkWhileTheAnswerIsWritten(Tracer tracer) {
+      this.tracer = tracer;
+    }
+
+    @Override
+    public boolean supports(MethodParameter returnType, Class<? extends HttpMessageConverter<?>> converterType) {
+      return true;
+    }
+
+    @Override
+    public Object beforeBodyWrite(Object body, MethodParameter returnType, MediaType contentType,
+        Class<? extends HttpMessageConverter<?>> converterType, ServerHttpRequest request, ServerHttpResponse response) {
+      tracer.trace("body.write").close();
+      return body + ", logged with trace " + MDC.get("dd.trace_id");
     }
   }
 
@@ -273,6 +309,16 @@ class SpringIntegrationTest {
     assertThat(span).containsEntry("resource", "GET /deferred/never").containsEntry("error", 1L);
     assertThat(meta(span)).containsEntry("http.status_code", "503");
     assertThat(((Map<?, ?>) span.get("metrics")).get("timeout")).isEqualTo(200L);
+  }
+
+  @Test
+  void workInTheAsyncDispatchOfADeferredResultIsUnderTheRequestSpan() throws Exception {
+    HttpResponse<String> response = get("/deferred/later");
+    long traceId = traceId(response);
+    assertThat(response.body()).isEqualTo("jelly, logged with trace " + Long.toUnsignedString(traceId));
+    List<Map<String, Object>> spans = trace(traceId, 2);
+    assertThat(one(spans, "body.write", null))
+        .containsEntry("parent_id", one(spans, "servlet.request", "GET /deferred/later").get("span_id"));
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.donuttracing.tracing.contrib.http.TracingClientHttpRequestInterceptor;
 import io.donuttracing.tracing.contrib.jdbc.TracingDataSource;
 import io.donuttracing.tracing.contrib.redis.LettuceTracing;
 import io.donuttracing.tracing.contrib.servlet.TracingFilter;
+import jakarta.servlet.DispatcherType;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -67,6 +68,9 @@ public class TracingAutoConfiguration {
       FilterRegistrationBean<TracingFilter> registration = new FilterRegistrationBean<>(new TracingFilter(tracer));
       registration.setName("ddTracingFilter");
       registration.addUrlPatterns("/*");
+      // not REQUEST alone (Spring's default for a filter that is no OncePerRequestFilter): in the async and
+      // error dispatches the filter makes the request's span active again
+      registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
       registration.setOrder(Ordered.HIGHEST_PRECEDENCE); // first: the span should cover the other filters
       return registration;
     }
