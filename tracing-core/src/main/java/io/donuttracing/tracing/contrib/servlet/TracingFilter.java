@@ -38,9 +38,9 @@ import java.io.IOException;
  * </ul>
  *
  * Whatever the request's code does with the context, the thread's previous context is restored when the
- * request leaves the filter. Register it first in the chain, for the {@code REQUEST}, {@code ASYNC} and
- * {@code ERROR} dispatches (Spring Boot: {@code FilterRegistrationBean.setDispatcherTypes}); see the README
- * for the Spring wiring.
+ * request leaves the filter. Register it first in the chain; see the README for the Spring wiring. An app with
+ * async requests also maps it for the {@code ASYNC} and {@code ERROR} dispatches (Spring Boot:
+ * {@code FilterRegistrationBean.setDispatcherTypes}; the auto-configuration does); the workshop's apps have none.
  */
 public final class TracingFilter implements Filter {
   /** Spring MVC's {@code HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE}, by value: no Spring dependency here. */
