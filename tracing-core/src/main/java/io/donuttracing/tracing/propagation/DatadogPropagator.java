@@ -15,7 +15,8 @@ import java.util.Map;
  * x-datadog-tags: _dd.p.dm=-1,_dd.p.tid=66e3f5a800000000   _dd.p.* only; tid = high 64 bits, 16 hex
  * </pre>
  * A malformed id or priority drops the whole context (the request starts a new trace). A malformed
- * {@code x-datadog-tags} keeps the context, drops the tags and records {@code _dd.propagation_error}.
+ * {@code x-datadog-tags} keeps the context, drops the tags and records {@code _dd.propagation_error}: all of
+ * them, as dd-trace-java does, when a single one is malformed (a bad {@code _dd.p.tid} or {@code _dd.p.dm} too).
  */
 public final class DatadogPropagator implements Propagator {
   static final String TRACE_ID = "x-datadog-trace-id";
@@ -140,7 +141,6 @@ public final class DatadogPropagator implements Propagator {
       return 0;
     }
     long high = 0;
-    String badTid = null;
     for (int from = 0; from <= header.length(); ) {
       int comma = header.indexOf(',', from);
       int end = comma < 0 ? header.length() : comma;
@@ -155,19 +155,35 @@ public final class DatadogPropagator implements Propagator {
       String key = member.substring(0, eq);
       String value = member.substring(eq + 1);
       if (key.equals("_dd.p.tid")) {
-        if (value.length() == 16 && Hex.isLowerHex(value, 0, 16)) {
-          high = Hex.parseHex(value, 0, 16);
-        } else {
-          badTid = value;
+        if (value.length() != 16 || !Hex.isLowerHex(value, 0, 16)) {
+          propagated.clear();
+          spanTags.put("_dd.propagation_error", "malformed_tid " + value);
+          return 0;
         }
+        high = Hex.parseHex(value, 0, 16);
+      } else if (key.equals("_dd.p.dm") && !isDecisionMaker(value)) {
+        propagated.clear();
+        spanTags.put("_dd.propagation_error", "decoding_error");
+        return 0;
       } else if (key.startsWith("_dd.p.")) {
         propagated.put(key, value);
       }
     }
-    if (badTid != null) {
-      spanTags.put("_dd.propagation_error", "malformed_tid " + badTid);
-    }
     return high;
+  }
+
+  /** Whether {@code _dd.p.dm} is well formed: an optional 10-hex-digit service hash, {@code -}, the mechanism's digits. */
+  static boolean isDecisionMaker(String dm) {
+    int dash = dm.indexOf('-');
+    if ((dash != 0 && dash != 10) || dash == dm.length() - 1 || !Hex.isLowerHex(dm, 0, dash)) {
+      return false;
+    }
+    for (int i = dash + 1; i < dm.length(); i++) {
+      if (dm.charAt(i) < '0' || dm.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean validKey(String s, int end) {

@@ -21,6 +21,9 @@ import java.util.Map;
  * the list keeps to W3C's 32, and 512 characters at most, cut as W3C says ({@link #passedOn}); our member keeps
  * to Datadog's 256 characters, leaving out the tags that do not fit. A caller's {@code dd=} member longer than
  * that keeps its priority, origin and parent, but not its tags ({@code _dd.propagation_error:extract_max_size}).
+ * A {@code dd=} member with a malformed element (an empty key or value, a character outside printable ASCII, a
+ * bad {@code t.dm} or {@code t.tid}) is dropped whole, as dd-trace-java's {@code W3CPTagsCodec} drops it, and
+ * records {@code _dd.propagation_error}: the sampled flag alone then decides the priority.
  */
 public final class W3CTraceContextPropagator implements Propagator {
   static final String TRACEPARENT = "traceparent";
@@ -116,6 +119,20 @@ public final class W3CTraceContextPropagator implements Propagator {
     return sb.toString();
   }
 
+  /**
+   * Whether {@code s[from, to)} may be a key (or a value) of an element of our member: printable ASCII without
+   * {@code =} (W3C's rule for member values), and for a key also without a space.
+   */
+  private static boolean isElementText(String s, int from, int to, boolean value) {
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < ' ' || c > '~' || c == '=' || (!value && c == ' ')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static boolean isClean(String s, boolean value) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -161,6 +178,7 @@ public final class W3CTraceContextPropagator implements Propagator {
       String state = getter.get(carrier, TRACESTATE);
       if (state != null) {
         int members = 0;
+        boolean seenDd = false;
         for (int from = 0; from <= state.length(); ) {
           int comma = state.indexOf(',', from);
           int end = comma < 0 ? state.length() : comma;
@@ -175,37 +193,65 @@ public final class W3CTraceContextPropagator implements Propagator {
             }
             continue;
           }
-          boolean tooLong = member.length() > MAX_DD_MEMBER_LENGTH;
-          if (tooLong) {
-            spanTags = new HashMap<>(Map.of("_dd.propagation_error", "extract_max_size"));
+          if (seenDd) { // W3C allows one member per vendor: the first one counts
+            continue;
           }
-          for (int f = 3; f < member.length(); ) {
+          seenDd = true;
+          boolean tooLong = member.length() > MAX_DD_MEMBER_LENGTH;
+          String error = tooLong ? "extract_max_size" : null;
+          String lastParent = null;
+          propagated = new HashMap<>(4);
+          for (int f = 3; f <= member.length(); ) {
             int semi = member.indexOf(';', f);
             int fieldEnd = semi < 0 ? member.length() : semi;
-            if (fieldEnd - f > 2 && member.charAt(f + 1) == ':') {
-              char k = member.charAt(f);
-              if (k == 's') {
-                int p = Hex.parseSmallInt(member.substring(f + 2, fieldEnd));
-                ddPriority = p == Integer.MIN_VALUE ? SamplingPriority.UNSET : p;
-              } else if (k == 'o') {
-                origin = DatadogPropagator.origin(member.substring(f + 2, fieldEnd).replace('~', '='));
-              } else if (k == 'p') {
-                if (fieldEnd - f - 2 == 16 && Hex.isLowerHex(member, f + 2, 16)) {
-                  spanTags = spanTags == null ? new HashMap<>(2) : spanTags;
-                  spanTags.put("_dd.parent_id", member.substring(f + 2, fieldEnd));
+            int colon = member.indexOf(':', f);
+            if (colon <= f || colon >= fieldEnd - 1 || !isElementText(member, f, colon, false)
+                || !isElementText(member, colon + 1, fieldEnd, true)) {
+              error = "decoding_error"; // an empty key or value, or a character W3C or Datadog does not allow
+              break;
+            }
+            String value = member.substring(colon + 1, fieldEnd);
+            char k = member.charAt(f);
+            if (colon == f + 1 && k == 's') {
+              int p = Hex.parseSmallInt(value);
+              ddPriority = p == Integer.MIN_VALUE ? SamplingPriority.UNSET : p;
+            } else if (colon == f + 1 && k == 'o') {
+              origin = DatadogPropagator.origin(value.replace('~', '='));
+            } else if (colon == f + 1 && k == 'p') {
+              lastParent = value.length() == 16 && Hex.isLowerHex(value, 0, 16) ? value : null;
+            } else if (colon > f + 2 && member.startsWith("t.", f)) {
+              String key = "_dd.p." + member.substring(f + 2, colon);
+              value = value.replace('~', '=');
+              if (key.equals("_dd.p.tid")) { // the high half is traceparent's; a malformed one is an error all the same
+                if (value.length() != 16 || !Hex.isLowerHex(value, 0, 16)) {
+                  error = "malformed_tid " + value;
+                  break;
                 }
-              }
-            } else if (member.startsWith("t.", f) && !tooLong) {
-              int colon = member.indexOf(':', f);
-              if (colon > f + 2 && colon < fieldEnd && !member.startsWith("t.tid:", f)) {
-                if (propagated == null) {
-                  propagated = new HashMap<>(4);
-                }
-                propagated.put("_dd.p." + member.substring(f + 2, colon),
-                    member.substring(colon + 1, fieldEnd).replace('~', '='));
+              } else if (key.equals("_dd.p.dm") && !DatadogPropagator.isDecisionMaker(value)) {
+                error = "decoding_error";
+                break;
+              } else if (!tooLong) {
+                propagated.put(key, value);
               }
             }
             f = fieldEnd + 1;
+          }
+          if (error != null && !error.equals("extract_max_size")) {
+            // As dd-trace-java's W3CPTagsCodec: a malformed member says nothing at all, lest a bad value go on
+            // to the next hop, whose Datadog codec would refuse the whole x-datadog-tags, _dd.p.tid with it.
+            ddPriority = SamplingPriority.UNSET;
+            origin = null;
+            lastParent = null;
+            propagated = null;
+          }
+          if (error != null || lastParent != null) {
+            spanTags = new HashMap<>(4);
+            if (error != null) {
+              spanTags.put("_dd.propagation_error", error);
+            }
+            if (lastParent != null) {
+              spanTags.put("_dd.parent_id", lastParent);
+            }
           }
         }
       }

@@ -2,7 +2,10 @@ package io.donuttracing.tracing.propagation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.donuttracing.tracing.RecordingWriter;
+import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.SpanContext;
+import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.sampling.SamplingPriority;
 import java.util.HashMap;
 import java.util.Map;
@@ -72,27 +75,37 @@ class PropagationTest {
 
   static Stream<Arguments> datadogBadTags() {
     return Stream.of(
-        Arguments.of("_dd.p.dm=-4,_dd.p.tid=640CFD8D00000000", "malformed_tid 640CFD8D00000000", "0", true),
-        Arguments.of("_dd.p.tid=1234,_dd.p.dm=-4", "malformed_tid 1234", "0", true),
-        Arguments.of("_dd.p.dm=-4,garbage", "decoding_error", "0", false),
-        Arguments.of("=x", "decoding_error", "0", false),
-        Arguments.of("_dd.p.x=" + "a".repeat(600), "extract_max_size", "0", false));
+        Arguments.of("_dd.p.dm=-4,_dd.p.tid=640CFD8D00000000", "malformed_tid 640CFD8D00000000"),
+        Arguments.of("_dd.p.tid=1234,_dd.p.dm=-4", "malformed_tid 1234"),
+        Arguments.of("_dd.p.dm=-4,garbage", "decoding_error"),
+        Arguments.of("=x", "decoding_error"),
+        Arguments.of("_dd.p.usr=a,_dd.p.dm=", "decoding_error"),
+        Arguments.of("_dd.p.usr=a,_dd.p.dm=4", "decoding_error"), // dm is [10 hex]-<digits>
+        Arguments.of("_dd.p.usr=a,_dd.p.dm=abc-4", "decoding_error"),
+        Arguments.of("_dd.p.usr=a,_dd.p.dm=-x", "decoding_error"),
+        Arguments.of("_dd.p.usr=caf\u00e9,_dd.p.dm=-4", "decoding_error"),
+        Arguments.of("_dd.p.x=" + "a".repeat(600), "extract_max_size"));
   }
 
+  /** As dd-trace-java's DatadogPTagsCodec: one bad tag (a malformed {@code _dd.p.tid} too) drops them all. */
   @ParameterizedTest(name = "x-datadog-tags: {0}")
   @MethodSource("datadogBadTags")
-  void datadogMalformedTagsKeepTheContextAndRecordTheError(String tags, String error, String high, boolean keepsOthers) {
+  void datadogMalformedTagsKeepTheContextDropEveryTagAndRecordTheError(String tags, String error) {
     SpanContext c = extract(new DatadogPropagator(), headers("x-datadog-trace-id", "5", "x-datadog-parent-id", "6",
         "x-datadog-tags", tags));
     assertThat(c).isNotNull();
     assertThat(c.traceIdLow()).isEqualTo(5);
-    assertThat(c.traceIdHigh()).isEqualTo(Long.parseLong(high));
+    assertThat(c.traceIdHigh()).isZero();
     assertThat(c.spanTags()).containsEntry("_dd.propagation_error", error);
-    if (keepsOthers) { // only the bad tid is dropped
-      assertThat(c.propagatedTags()).containsExactly(Map.entry("_dd.p.dm", "-4"));
-    } else { // the whole header is
-      assertThat(c.propagatedTags()).isEmpty();
-    }
+    assertThat(c.propagatedTags()).isEmpty();
+  }
+
+  @Test
+  void datadogDecisionMakerWithAServiceHashIsValid() {
+    SpanContext c = extract(new DatadogPropagator(), headers("x-datadog-trace-id", "5", "x-datadog-parent-id", "6",
+        "x-datadog-tags", "_dd.p.dm=0123456789-12"));
+    assertThat(c.propagatedTags()).containsExactly(Map.entry("_dd.p.dm", "0123456789-12"));
+    assertThat(c.spanTags()).isEmpty();
   }
 
   @Test
@@ -153,6 +166,58 @@ class PropagationTest {
     assertThat(c.propagatedTags()).containsEntry("_dd.p.dm", "-4").containsEntry("_dd.p.usr.id", "baz==");
     assertThat(c.spanTags()).containsEntry("_dd.parent_id", "00f067aa0ba902b7");
     assertThat(c.w3cVendorState()).isEqualTo("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+  }
+
+  static Stream<Arguments> w3cMalformedDatadogMember() {
+    return Stream.of(
+        Arguments.of("dd=s:2;t.dm:"), // an empty value
+        Arguments.of("dd=s:2;o:rum;t.usr:caf\u00e9;t.dm:-4"), // not ASCII (Tomcat hands bytes over as ISO-8859-1)
+        Arguments.of("dd=s:2;t.dm:-4;t.usr:a\u0001b"),
+        Arguments.of("dd=s:2;t.dm:abc"), // not [10 hex]-<digits>
+        Arguments.of("dd=s:2;t.dm:-4;t.tid:0AF7651916CD43DD"),
+        Arguments.of("dd=s:2;t.usr id:x;t.dm:-4"), // a space in a key
+        Arguments.of("dd=s:2;t.dm:-4;"), // an empty element
+        Arguments.of("dd=s:2;t.dm:-4;x"));
+  }
+
+  /**
+   * As dd-trace-java's W3CPTagsCodec: a {@code dd=} member with one malformed element says nothing at all (its
+   * priority, origin, parent and every tag are dropped; the sampled flag decides), and other vendors' members are
+   * still passed on. Before, the bad value went on in {@code x-datadog-tags}, which the next service refused whole,
+   * losing {@code _dd.p.tid}: the trace's 128-bit id changed at that hop.
+   */
+  @ParameterizedTest(name = "tracestate: {0}")
+  @MethodSource("w3cMalformedDatadogMember")
+  void w3cMalformedDatadogMemberIsDroppedWholeAndTheTraceIdSurvivesTheNextHop(String ddMember) {
+    RecordingWriter middleSpans = new RecordingWriter();
+    Tracer middle = RecordingWriter.tracer(middleSpans);
+    SpanContext caller = middle.extract(headers("traceparent", TP, "tracestate", ddMember + ",rojo=00f067aa0ba902b7"));
+    assertThat(caller.traceIdHigh()).isEqualTo(0x0af7651916cd43ddL);
+    assertThat(caller.samplingPriority()).isEqualTo(SamplingPriority.AUTO_KEEP);
+    assertThat(caller.origin()).isNull();
+    assertThat(caller.propagatedTags()).containsExactly(Map.entry("_dd.p.dm", "-0"));
+    assertThat(caller.spanTags()).containsOnlyKeys("_dd.propagation_error");
+    assertThat(caller.w3cVendorState()).isEqualTo("rojo=00f067aa0ba902b7");
+
+    Map<String, String> out = new HashMap<>();
+    try (Span span = middle.trace("servlet.request", null, caller)) {
+      middle.inject(span, out);
+    }
+    assertThat(out.get("x-datadog-tags")).isEqualTo("_dd.p.dm=-0,_dd.p.tid=0af7651916cd43dd");
+    assertThat(middleSpans.span("servlet.request").tags()).containsEntry("_dd.p.dm", "-0");
+
+    SpanContext downstream = RecordingWriter.tracer(new RecordingWriter()).extract(out);
+    assertThat(downstream.traceIdHigh()).isEqualTo(0x0af7651916cd43ddL);
+    assertThat(downstream.spanTags()).doesNotContainKey("_dd.propagation_error");
+  }
+
+  @Test
+  void w3cValidTagValuesAreKept() {
+    SpanContext c = extract(new W3CTraceContextPropagator(), headers("traceparent", TP,
+        "tracestate", "dd=s:2;t.dm:0123456789-4;t.usr:a b~c;t.tid:0af7651916cd43dd;t.:ignored;x.future:kept"));
+    assertThat(c.samplingPriority()).isEqualTo(SamplingPriority.USER_KEEP);
+    assertThat(c.propagatedTags()).containsOnly(Map.entry("_dd.p.dm", "0123456789-4"), Map.entry("_dd.p.usr", "a b=c"));
+    assertThat(c.spanTags()).isEmpty();
   }
 
   static Stream<Arguments> w3cPriority() {
