@@ -84,14 +84,14 @@ public final class Tracer implements AutoCloseable {
    * false: spans still work in-process, and debug logging still shows them).
    */
   public static Tracer create(TracerConfig config) {
-    Sampler sampler = new Sampler(config.sampleRate());
+    Sampler sampler = new Sampler(config.sampleRate(), config.rateLimit());
     TraceWriter writer = config.enabled() ? new AgentWriter(config, sampler::updateAgentRates) : TraceWriter.noop();
     return new Tracer(config, writer, sampler);
   }
 
   /** A tracer that hands finished traces to {@code writer}: for tests, or to send them elsewhere. */
   public static Tracer create(TracerConfig config, TraceWriter writer) {
-    return new Tracer(config, writer, new Sampler(config.sampleRate()));
+    return new Tracer(config, writer, new Sampler(config.sampleRate(), config.rateLimit()));
   }
 
   /**
@@ -239,11 +239,18 @@ public final class Tracer implements AutoCloseable {
     LocalTrace trace = new LocalTrace(this, Ids.newTraceIdHigh(epochNanos), traceIdLow, decision.priority, null,
         propagated, null, epochNanos, ticks);
     Span span = new Span(trace, traceIdLow, 0, name, svc, ticks);
-    span.putTag(decision.rateMetric, decision.rate);
+    tagDecision(span, decision);
     trace.setLocalRoot(span);
     trace.started();
     maybeReap(ticks);
     return span;
+  }
+
+  private static void tagDecision(Span span, Sampler.Decision decision) {
+    span.putTag(decision.rateMetric, decision.rate);
+    if (decision.rateLimit > 0) {
+      span.putTag("_dd.limit_psr", decision.rateLimit);
+    }
   }
 
   private Span newChildOfRemote(SpanContext remote, String name, String service) {
@@ -264,7 +271,7 @@ public final class Tracer implements AutoCloseable {
         Map.copyOf(propagated), remote.w3cVendorState(), epochNanosNow(), ticks);
     Span span = new Span(trace, Ids.newSpanId(), remote.spanId(), name, svc, ticks);
     if (decision != null) {
-      span.putTag(decision.rateMetric, decision.rate);
+      tagDecision(span, decision);
     }
     for (Map.Entry<String, String> e : remote.spanTags().entrySet()) {
       span.putTag(e.getKey(), e.getValue());

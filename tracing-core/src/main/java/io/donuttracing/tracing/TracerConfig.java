@@ -1,5 +1,6 @@
 package io.donuttracing.tracing;
 
+import io.donuttracing.tracing.sampling.Sampler;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.function.Function;
  *   <tr><td>{@code dd.trace.agent.url} / {@code DD_TRACE_AGENT_URL}</td><td>{@code http://<host>:<port>}; wins over both</td></tr>
  *   <tr><td>{@code dd.trace.agent.protocol.version}</td><td>{@code 0.4} (msgpack); {@code 0.3} sends JSON</td></tr>
  *   <tr><td>{@code dd.trace.sample.rate} / {@code DD_TRACE_SAMPLE_RATE}</td><td>none: follow the agent's rates</td></tr>
+ *   <tr><td>{@code dd.trace.rate.limit} / {@code DD_TRACE_RATE_LIMIT}</td><td>100 traces a second at most kept by that rate</td></tr>
  *   <tr><td>{@code dd.trace.propagation.style} / {@code DD_TRACE_PROPAGATION_STYLE}</td><td>{@code datadog,tracecontext}</td></tr>
  *   <tr><td>{@code dd.trace.propagation.style.extract} / {@code ..._EXTRACT}</td><td>the above</td></tr>
  *   <tr><td>{@code dd.trace.propagation.style.inject} / {@code ..._INJECT}</td><td>the above</td></tr>
@@ -56,6 +58,7 @@ public final class TracerConfig {
   private final String agentUrl;
   private final String protocolVersion;
   private final Double sampleRate;
+  private final int rateLimit;
   private final String propagationStyleExtract;
   private final String propagationStyleInject;
   private final boolean debug;
@@ -75,6 +78,7 @@ public final class TracerConfig {
     this.agentUrl = agentUrl(b.agentUrl);
     this.protocolVersion = "0.3".equals(b.protocolVersion) ? "0.3" : "0.4";
     this.sampleRate = b.sampleRate;
+    this.rateLimit = Math.max(1, b.rateLimit); // as dd-trace-java's limiter: at least one a second
     this.propagationStyleExtract = b.propagationStyleExtract;
     this.propagationStyleInject = b.propagationStyleInject;
     this.debug = b.debug;
@@ -108,6 +112,7 @@ public final class TracerConfig {
     b.agentUrl = agentUrl;
     b.protocolVersion = protocolVersion;
     b.sampleRate = sampleRate;
+    b.rateLimit = rateLimit;
     b.propagationStyleExtract = propagationStyleExtract;
     b.propagationStyleInject = propagationStyleInject;
     b.debug = debug;
@@ -161,6 +166,7 @@ public final class TracerConfig {
         // an unreadable rate is no rate: follow the agent
       }
     }
+    b.rateLimit(integer(settings.apply("dd.trace.rate.limit"), Sampler.DEFAULT_RATE_LIMIT));
     String style = settings.apply("dd.trace.propagation.style");
     String extract = settings.apply("dd.trace.propagation.style.extract");
     String inject = settings.apply("dd.trace.propagation.style.inject");
@@ -271,6 +277,11 @@ public final class TracerConfig {
     return sampleRate;
   }
 
+  /** Traces a second that the {@link #sampleRate()} rule may keep; those over it are rejected. */
+  public int rateLimit() {
+    return rateLimit;
+  }
+
   public String propagationStyleExtract() {
     return propagationStyleExtract;
   }
@@ -318,7 +329,7 @@ public final class TracerConfig {
   @Override
   public String toString() {
     return "TracerConfig{enabled=" + enabled + ", service=" + service + ", env=" + env + ", version=" + version
-        + ", agentUrl=" + agentUrl + ", protocol=v" + protocolVersion + ", sampleRate=" + sampleRate
+        + ", agentUrl=" + agentUrl + ", protocol=v" + protocolVersion + ", sampleRate=" + sampleRate + ", rateLimit=" + rateLimit
         + ", propagation extract=" + propagationStyleExtract + " inject=" + propagationStyleInject
         + ", debug=" + debug + ", logsInjection=" + logsInjection
         + ", statsComputation=" + statsComputation + "}";
@@ -333,6 +344,7 @@ public final class TracerConfig {
     private String agentUrl;
     private String protocolVersion = "0.4";
     private Double sampleRate;
+    private int rateLimit = Sampler.DEFAULT_RATE_LIMIT;
     private String propagationStyleExtract = DEFAULT_PROPAGATION_STYLE;
     private String propagationStyleInject = DEFAULT_PROPAGATION_STYLE;
     private boolean debug;
@@ -378,6 +390,11 @@ public final class TracerConfig {
 
     public Builder sampleRate(Double sampleRate) {
       this.sampleRate = sampleRate;
+      return this;
+    }
+
+    public Builder rateLimit(int tracesPerSecond) {
+      this.rateLimit = tracesPerSecond;
       return this;
     }
 

@@ -3,6 +3,7 @@ package io.donuttracing.tracing.sampling;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Decides, once per trace and at its start, whether the trace is kept: the sampling priority.
@@ -10,7 +11,9 @@ import java.util.Map;
  * <p>Two sources of rates, as in Datadog's tracers:
  * <ul>
  *   <li>a rule, {@code DD_TRACE_SAMPLE_RATE}: when set, every trace gets {@link SamplingPriority#USER_KEEP}
- *       or {@link SamplingPriority#USER_REJECT} at that rate (decision maker {@code -3});</li>
+ *       or {@link SamplingPriority#USER_REJECT} at that rate (decision maker {@code -3}); the traces it keeps are
+ *       limited to {@code DD_TRACE_RATE_LIMIT} a second (100 by default), those over it get
+ *       {@link SamplingPriority#USER_REJECT}, as in dd-trace-java's {@code RuleBasedTraceSampler};</li>
  *   <li>otherwise the agent's {@code rate_by_service}, read from each answer of the trace intake
  *       ({@code {"service:matchmaker,env:dev":0.5, "service:,env:":1.0}}): {@link SamplingPriority#AUTO_KEEP}
  *       or {@link SamplingPriority#AUTO_REJECT} (decision maker {@code -1}, or {@code -0} before the agent
@@ -26,8 +29,18 @@ public final class Sampler {
 
   private static final String DEFAULT_KEY = "service:,env:";
 
+  /** Datadog's default for {@code DD_TRACE_RATE_LIMIT}: traces a second the rule may keep. */
+  public static final int DEFAULT_RATE_LIMIT = 100;
+
   /** The rule's rate, or null to follow the agent's rates. */
   private final Rate rule;
+  /** A rule-kept trace over the limit gets this decision instead. */
+  private final Decision overLimit;
+  private final int rateLimit;
+  private final LongSupplier nanoClock;
+  /** The second (of {@link #nanoClock}) being counted, and the rule-kept traces let through in it. */
+  private long second = Long.MIN_VALUE;
+  private int keptThisSecond;
   private volatile Map<String, Double> agentRates = Map.of();
   /**
    * The agent's rate for the last service and env asked about: nearly every trace has the same service and
@@ -45,8 +58,8 @@ public final class Sampler {
     static final Rate DEFAULT = new Rate(1.0, 0, Decision.DEFAULT_KEEP, Decision.DEFAULT_KEEP);
 
     static Rate of(double rate, int keepPriority, int rejectPriority, String mechanism, String metric) {
-      return new Rate(rate, Sampler.cutoff(rate), new Decision(keepPriority, mechanism, metric, rate),
-          new Decision(rejectPriority, mechanism, metric, rate));
+      return new Rate(rate, Sampler.cutoff(rate), new Decision(keepPriority, mechanism, metric, rate, 0),
+          new Decision(rejectPriority, mechanism, metric, rate, 0));
     }
 
     Decision decide(long traceIdLow) {
@@ -54,10 +67,32 @@ public final class Sampler {
     }
   }
 
-  /** @param ruleRate {@code DD_TRACE_SAMPLE_RATE}, or null (or NaN) to follow the agent's rates */
+  /** A sampler with Datadog's default rate limit, {@value #DEFAULT_RATE_LIMIT} rule-kept traces a second. */
   public Sampler(Double ruleRate) {
-    this.rule = ruleRate == null || ruleRate.isNaN() ? null : Rate.of(Math.max(0.0, Math.min(1.0, ruleRate)),
-        SamplingPriority.USER_KEEP, SamplingPriority.USER_REJECT, "-3", "_dd.rule_psr");
+    this(ruleRate, DEFAULT_RATE_LIMIT);
+  }
+
+  /**
+   * @param ruleRate {@code DD_TRACE_SAMPLE_RATE}, or null (or NaN) to follow the agent's rates
+   * @param rateLimit {@code DD_TRACE_RATE_LIMIT}: at most this many traces a second kept by the rule (at least 1)
+   */
+  public Sampler(Double ruleRate, int rateLimit) {
+    this(ruleRate, rateLimit, System::nanoTime);
+  }
+
+  Sampler(Double ruleRate, int rateLimit, LongSupplier nanoClock) {
+    this.rateLimit = Math.max(1, rateLimit);
+    this.nanoClock = nanoClock;
+    if (ruleRate == null || ruleRate.isNaN()) {
+      this.rule = null;
+      this.overLimit = null;
+    } else {
+      double rate = Math.max(0.0, Math.min(1.0, ruleRate));
+      Decision keep = new Decision(SamplingPriority.USER_KEEP, "-3", "_dd.rule_psr", rate, this.rateLimit);
+      Decision reject = new Decision(SamplingPriority.USER_REJECT, "-3", "_dd.rule_psr", rate, 0);
+      this.rule = new Rate(rate, cutoff(rate), keep, reject);
+      this.overLimit = new Decision(SamplingPriority.USER_REJECT, "-3", "_dd.rule_psr", rate, this.rateLimit);
+    }
   }
 
   /**
@@ -85,7 +120,8 @@ public final class Sampler {
   /** The decision for a new trace whose root span has this service and env. */
   public Decision decide(long traceIdLow, String service, String env) {
     if (rule != null) {
-      return rule.decide(traceIdLow);
+      Decision d = rule.decide(traceIdLow);
+      return d == rule.keep && !underRateLimit() ? overLimit : d;
     }
     String svc = nullToEmpty(service);
     String e = nullToEmpty(env);
@@ -112,6 +148,20 @@ public final class Sampler {
             "-1", "_dd.agent_psr");
   }
 
+  /**
+   * Whether one more rule-kept trace fits in this second: a count per whole second, as dd-trace-java's
+   * {@code SimpleRateLimiter} keeps it (not smoothed within the second). Only traces the rule keeps come here,
+   * so the lock is taken at most once per new trace.
+   */
+  private synchronized boolean underRateLimit() {
+    long now = Math.floorDiv(nanoClock.getAsLong(), 1_000_000_000L);
+    if (now != second) {
+      second = now;
+      keptThisSecond = 0;
+    }
+    return keptThisSecond++ < rateLimit;
+  }
+
   /** Replaces the agent's rates; called by the writer with each {@code rate_by_service} it reads. */
   public void updateAgentRates(Map<String, Double> rateByService) {
     Map<String, Double> rates = new HashMap<>();
@@ -129,22 +179,25 @@ public final class Sampler {
   }
 
   /**
-   * A sampling decision: the priority, the decision maker ({@code _dd.p.dm}, propagated when kept), and
-   * the rate with the metric that records it on the root span.
+   * A sampling decision: the priority, the decision maker ({@code _dd.p.dm}, propagated when kept), the
+   * rate with the metric that records it on the root span, and the rate limit the decision went through,
+   * recorded as {@code _dd.limit_psr} (0: none).
    */
   public static final class Decision {
-    static final Decision DEFAULT_KEEP = new Decision(SamplingPriority.AUTO_KEEP, "-0", "_dd.agent_psr", 1.0);
+    static final Decision DEFAULT_KEEP = new Decision(SamplingPriority.AUTO_KEEP, "-0", "_dd.agent_psr", 1.0, 0);
 
     public final int priority;
     public final String mechanism;
     public final String rateMetric;
     public final double rate;
+    public final int rateLimit;
 
-    Decision(int priority, String mechanism, String rateMetric, double rate) {
+    Decision(int priority, String mechanism, String rateMetric, double rate, int rateLimit) {
       this.priority = priority;
       this.mechanism = mechanism;
       this.rateMetric = rateMetric;
       this.rate = rate;
+      this.rateLimit = rateLimit;
     }
   }
 }

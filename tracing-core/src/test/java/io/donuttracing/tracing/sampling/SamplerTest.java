@@ -2,7 +2,12 @@ package io.donuttracing.tracing.sampling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.donuttracing.tracing.RecordingWriter;
+import io.donuttracing.tracing.Span;
+import io.donuttracing.tracing.Tracer;
+import io.donuttracing.tracing.TracerConfig;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -99,5 +104,71 @@ class SamplerTest {
     assertThat(sampler.decide(1, "web", null).mechanism).isEqualTo("-3");
     assertThat(sampler.decide(1, "web", null).rateMetric).isEqualTo("_dd.rule_psr");
     assertThat(new Sampler(0.0).decide(1, "web", null).priority).isEqualTo(SamplingPriority.USER_REJECT);
+  }
+
+  /**
+   * As dd-trace-java's RuleBasedTraceSampler: the traces the rule keeps are limited to DD_TRACE_RATE_LIMIT a second
+   * (100 by default); those over it get USER_REJECT. Both carry {@code _dd.limit_psr}, the limit. Before, a rule of
+   * 1.0 marked every trace USER_KEEP, however many a second.
+   */
+  @Test
+  void aSampleRateRuleKeepsAtMostTheRateLimitOfTracesASecond() {
+    AtomicLong nanos = new AtomicLong(5_000_000_000L);
+    Sampler sampler = new Sampler(1.0, 100, nanos::get);
+    int kept = 0;
+    for (long id = 1; id <= 10_000; id++) { // 10,000 new traces within the same second
+      Sampler.Decision d = sampler.decide(id * 7919, "svc", null);
+      kept += d.priority == SamplingPriority.USER_KEEP ? 1 : 0;
+      assertThat(d.priority).isIn(SamplingPriority.USER_KEEP, SamplingPriority.USER_REJECT);
+      assertThat(d.mechanism).isEqualTo("-3");
+      assertThat(d.rateMetric).isEqualTo("_dd.rule_psr");
+      assertThat(d.rate).isEqualTo(1.0);
+      assertThat(d.rateLimit).isEqualTo(100);
+    }
+    assertThat(kept).isEqualTo(100);
+
+    nanos.addAndGet(999_000_000L); // still the same second
+    assertThat(sampler.decide(1, "svc", null).priority).isEqualTo(SamplingPriority.USER_REJECT);
+    nanos.addAndGet(1_000_000L); // the next one
+    assertThat(sampler.decide(1, "svc", null).priority).isEqualTo(SamplingPriority.USER_KEEP);
+  }
+
+  @Test
+  void theRateLimitCountsOnlyWhatTheRuleKeepsAndNeverTheAgentsDecisions() {
+    AtomicLong nanos = new AtomicLong();
+    Sampler rule = new Sampler(0.5, 1, nanos::get);
+    Sampler.Decision dropped = rule.decide(9, "svc", null); // 9 is out at 0.5
+    assertThat(dropped.priority).isEqualTo(SamplingPriority.USER_REJECT);
+    assertThat(dropped.rateLimit).as("the limiter was not asked: no _dd.limit_psr").isZero();
+    assertThat(rule.decide(1, "svc", null).priority).as("the one token is still there").isEqualTo(SamplingPriority.USER_KEEP);
+
+    Sampler agent = new Sampler(null, 1, nanos::get);
+    for (int i = 0; i < 5; i++) {
+      Sampler.Decision d = agent.decide(1, "svc", null);
+      assertThat(d.priority).isEqualTo(SamplingPriority.AUTO_KEEP);
+      assertThat(d.rateLimit).isZero();
+    }
+    assertThat(Sampler.DEFAULT_RATE_LIMIT).isEqualTo(100);
+  }
+
+  @Test
+  void theTracerReadsDdTraceRateLimitAndTagsTheRootWithLimitPsr() {
+    assertThat(TracerConfig.defaults().rateLimit()).isEqualTo(100);
+    assertThat(TracerConfig.from(Map.of("dd.trace.rate.limit", "7")::get).rateLimit()).isEqualTo(7);
+    assertThat(TracerConfig.from(Map.of("dd.trace.rate.limit", "lots")::get).rateLimit()).isEqualTo(100);
+    assertThat(TracerConfig.from(Map.of("dd.trace.rate.limit", "0")::get).rateLimit()).as("at least 1").isEqualTo(1);
+
+    RecordingWriter writer = new RecordingWriter();
+    Tracer tracer = Tracer.create(TracerConfig.builder().service("svc").logsInjection(false).sampleRate(1.0)
+        .rateLimit(1).build(), writer);
+    for (int i = 0; i < 3; i++) {
+      tracer.trace("t").close();
+    }
+    // three traces span at most two seconds: one of them at least is over the limit of 1 a second
+    assertThat(writer.spans()).extracting(Span::samplingPriority).contains(SamplingPriority.USER_REJECT);
+    for (Span root : writer.spans()) {
+      assertThat(root.metric("_dd.limit_psr").doubleValue()).isEqualTo(1.0);
+      assertThat(root.metric("_dd.rule_psr").doubleValue()).isEqualTo(1.0);
+    }
   }
 }
