@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -39,7 +38,10 @@ import java.util.regex.Pattern;
  * Sends finished traces to the Datadog agent (or to anything that speaks its intake, like our collector).
  * After OpenTelemetry's {@code BatchSpanProcessor}: the application thread only offers the trace to a
  * bounded queue; one daemon thread takes traces from it, batches them, and sends a batch when it holds
- * {@value #MAX_BATCH_SPANS} spans or when the flush interval (1 s) has passed. At low traffic a finished
+ * {@value #MAX_BATCH_SPANS} spans or when the flush interval (1 s) has passed. A batch's body is also kept to
+ * {@link #MAX_BATCH_BYTES} (each trace is encoded as it joins the batch; one that would take the body past it
+ * starts the next request), so that a second of stack traces goes in several requests the agent takes rather
+ * than in one over its 25 MiB, which it would refuse whole. At low traffic a finished
  * trace is sent at once, up to {@value #PROMPT_SENDS} times per interval: a learner who makes one request and
  * looks at the collector finds the trace there, while under load traces still leave in batches (once a
  * trace of the interval has been dropped, see below, traffic is high and the kept ones wait for the tick).
@@ -73,6 +75,8 @@ import java.util.regex.Pattern;
 public final class AgentWriter implements TraceWriter {
   /** A batch is sent as soon as it holds this many spans. */
   public static final int MAX_BATCH_SPANS = 5000;
+  /** The most a request's body holds (but for a single trace larger than that, sent alone): dd-trace-java's 5 MiB. */
+  public static final int MAX_BATCH_BYTES = 5 << 20;
   /** Sends per flush interval that go out as soon as a trace is queued; after them, traces wait for the tick. */
   public static final int PROMPT_SENDS = 10;
   /** How long {@link #close()} waits for the last batch to be sent (dd-trace-java waits 1 s). */
@@ -128,6 +132,8 @@ public final class AgentWriter implements TraceWriter {
   private final LongAdder unreportedP0Spans = new LongAdder();
   private boolean sentSinceTick;
   private boolean loggedABug;
+  /** The spans of the traces the encoder holds, not yet sent (the sender thread's). */
+  private int batchSpans;
 
   /**
    * @param config the agent's URL, the protocol, queue size, flush interval and timeout, env/version/service
@@ -229,8 +235,6 @@ public final class AgentWriter implements TraceWriter {
       // connection and loads the HTTP client's classes, so that the first trace goes out at once.
       readInfo(null);
     }
-    List<List<Span>> batch = new ArrayList<>();
-    int batchSpans = 0;
     long deadline = System.nanoTime() + flushInterval.toNanos();
     while (!closed) {
       try {
@@ -250,27 +254,18 @@ public final class AgentWriter implements TraceWriter {
         long requested = flushRequested.get();
         // what is queued now, and no more: under a stream of new traces, the tick and a flush still come
         for (int n = queue.size(); n > 0; n--) {
-          List<Span> chunk = queue.poll();
-          batch.add(chunk);
-          batchSpans += chunk.size();
-          if (batchSpans >= MAX_BATCH_SPANS) {
-            send(batch, batchSpans);
-            batch = new ArrayList<>();
-            batchSpans = 0;
-          }
+          add(queue.poll());
         }
         boolean flushNow = requested > flushCompleted.get();
         boolean tick = System.nanoTime() - deadline >= 0;
-        boolean prompt = promptSendsLeft > 0 && !batch.isEmpty();
+        boolean prompt = promptSendsLeft > 0 && encoder.traces() > 0;
         if (flushNow || tick || prompt) {
           // Dropped traces are reported with the next traces sent, which tell the agent whose they were. When a
           // whole interval sent none, the report goes alone: its answer carries fresh rates, which is how a
           // tracer whose rate fell under load learns that the load is over.
           boolean reportAlone = unreportedP0Traces.sum() > 0 && (flushNow || (tick && !sentSinceTick));
-          if (!batch.isEmpty() || reportAlone) {
-            send(batch, batchSpans);
-            batch = new ArrayList<>();
-            batchSpans = 0;
+          if (encoder.traces() > 0 || reportAlone) {
+            send();
           }
           if (flushNow || tick) {
             sendStats(flushNow);
@@ -290,8 +285,8 @@ public final class AgentWriter implements TraceWriter {
       } catch (RuntimeException e) {
         // A bug must not kill the only sender thread: what it held is lost, and counted.
         bug(e);
-        failed(batch, batchSpans, e.toString());
-        batch = new ArrayList<>();
+        failed(encoder.traces(), batchSpans, e.toString());
+        encoder.body();
         batchSpans = 0;
       }
     }
@@ -300,6 +295,29 @@ public final class AgentWriter implements TraceWriter {
       spansDroppedFull.addAndGet(c.size());
     }
     sendStats(true); // what close() flushed was counted, not sent
+  }
+
+  /**
+   * Encodes a trace into the batch. A trace that would take the body past {@link #MAX_BATCH_BYTES} sends the
+   * batch first and starts the next one; a batch that reaches {@link #MAX_BATCH_SPANS} is sent at once.
+   */
+  private void add(List<Span> chunk) {
+    try {
+      if (!encoder.append(chunk, MAX_BATCH_BYTES)) {
+        send();
+        encoder.append(chunk, MAX_BATCH_BYTES); // an empty body takes it
+      }
+    } catch (RuntimeException e) { // a bug, on this trace only: the encoder kept the batch whole
+      bug(e);
+      tracesDroppedFailed.incrementAndGet();
+      spansDroppedFailed.addAndGet(chunk.size());
+      warn("a trace could not be encoded: " + e);
+      return;
+    }
+    batchSpans += chunk.size();
+    if (batchSpans >= MAX_BATCH_SPANS) {
+      send();
+    }
   }
 
   /**
@@ -346,12 +364,16 @@ public final class AgentWriter implements TraceWriter {
         .header("Datadog-Meta-Tracer-Version", Tracer.VERSION);
   }
 
-  private void send(List<List<Span>> batch, int spans) {
+  /** Sends the batch the encoder holds, in one request, and starts the next batch. */
+  private void send() {
+    int traces = encoder.traces();
+    int spans = batchSpans;
+    batchSpans = 0;
     try {
       sentSinceTick = true;
-      byte[] body = encoder.encode(batch);
+      byte[] body = encoder.body();
       HttpRequest.Builder request = request(uri, encoder.contentType())
-          .header("X-Datadog-Trace-Count", Integer.toString(batch.size()))
+          .header("X-Datadog-Trace-Count", Integer.toString(traces))
           // without it, an agent too busy to take the batch drops it and answers 200 all the same
           .header("Datadog-Send-Real-Http-Status", "true");
       long reportedTraces = unreportedP0Traces.sum();
@@ -367,7 +389,7 @@ public final class AgentWriter implements TraceWriter {
         unreportedP0Spans.add(-reportedSpans);
         readInfoIfChanged(response.headers().firstValue("Datadog-Agent-State").orElse(null));
         requestsSent.incrementAndGet();
-        tracesSent.addAndGet(batch.size());
+        tracesSent.addAndGet(traces);
         spansSent.addAndGet(spans);
         if (failing) {
           failing = false;
@@ -378,16 +400,16 @@ public final class AgentWriter implements TraceWriter {
           rateListener.accept(rates);
         }
       } else {
-        failed(batch, spans, "the agent answered " + response.statusCode() + " " + abbreviate(answer));
+        failed(traces, spans, "the agent answered " + response.statusCode() + " " + abbreviate(answer));
       }
     } catch (IOException e) {
-      failed(batch, spans, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+      failed(traces, spans, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     } catch (InterruptedException e) {
-      failed(batch, spans, "interrupted while sending");
+      failed(traces, spans, "interrupted while sending");
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) { // a bug, in the encoder or the HTTP client
       bug(e);
-      failed(batch, spans, e.toString());
+      failed(traces, spans, e.toString());
     }
   }
 
@@ -548,9 +570,9 @@ public final class AgentWriter implements TraceWriter {
     };
   }
 
-  private void failed(List<List<Span>> batch, int spans, String why) {
+  private void failed(int traces, int spans, String why) {
     requestsFailed.incrementAndGet();
-    tracesDroppedFailed.addAndGet(batch.size());
+    tracesDroppedFailed.addAndGet(traces);
     spansDroppedFailed.addAndGet(spans);
     failing = true;
     warn("sending to " + uri + " failed: " + why);

@@ -1,12 +1,16 @@
 package io.donuttracing.tracing.writer;
 
 import io.donuttracing.tracing.Span;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** The v0.3 intake format: the same structure as {@link MsgpackEncoder}, as JSON. Readable with curl and eyes. */
 final class JsonEncoder implements TraceEncoder {
   private final AddedTags added;
+  /** The body being built: {@code [} and the traces added, separated by commas. */
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private int traces;
 
   /** @param env {@code env} tag for every span, or null; @param version for spans of {@code service}, or null */
   JsonEncoder(String env, String version, String service) {
@@ -24,25 +28,40 @@ final class JsonEncoder implements TraceEncoder {
   }
 
   @Override
-  public byte[] encode(List<List<Span>> traces) {
-    StringBuilder sb = new StringBuilder(256 * traces.size());
-    sb.append('[');
-    for (int t = 0; t < traces.size(); t++) {
-      if (t > 0) {
+  public boolean append(List<Span> trace, int maxBytes) {
+    StringBuilder sb = new StringBuilder(256 * trace.size());
+    sb.append(traces == 0 ? '[' : ',').append('[');
+    for (int s = 0; s < trace.size(); s++) {
+      if (s > 0) {
         sb.append(',');
       }
-      sb.append('[');
-      List<Span> trace = traces.get(t);
-      for (int s = 0; s < trace.size(); s++) {
-        if (s > 0) {
-          sb.append(',');
-        }
-        span(sb, trace.get(s));
-      }
-      sb.append(']');
+      span(sb, trace.get(s));
     }
     sb.append(']');
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+    if (traces > 0 && out.size() + bytes.length + 1 > maxBytes) { // 1: the closing ']'
+      return false;
+    }
+    out.writeBytes(bytes);
+    traces++;
+    return true;
+  }
+
+  @Override
+  public int traces() {
+    return traces;
+  }
+
+  @Override
+  public byte[] body() {
+    if (traces == 0) {
+      out.write('[');
+    }
+    out.write(']');
+    byte[] body = out.toByteArray();
+    out.reset();
+    traces = 0;
+    return body;
   }
 
   private void span(StringBuilder sb, Span span) {

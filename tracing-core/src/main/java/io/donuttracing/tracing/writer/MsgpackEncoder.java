@@ -5,9 +5,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 
@@ -44,9 +46,14 @@ public final class MsgpackEncoder implements TraceEncoder {
   private final AddedTags added;
   /** A buffer grown past this by a rare huge batch is not kept for the next ones. */
   static final int MAX_KEPT_BUFFER_BYTES = 1024 * 1024;
+  /** msgpack's array32 header: the most a body's header can take. */
+  private static final int MAX_ARRAY_HEADER_BYTES = 5;
 
-  private ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+  /** The traces of the body being built, without the array header that counts them. */
+  private Buffer out = new Buffer();
   private MessagePacker packer = MessagePack.newDefaultPacker(out);
+  private final MessageBufferPacker header = MessagePack.newDefaultBufferPacker();
+  private int traces;
   private final Map<String, byte[]> utf8Cache = new HashMap<>();
   private final byte[] uint64 = new byte[9];
 
@@ -66,26 +73,66 @@ public final class MsgpackEncoder implements TraceEncoder {
   }
 
   @Override
-  public byte[] encode(List<List<Span>> traces) {
+  public boolean append(List<Span> trace, int maxBytes) {
+    int mark = out.size();
     try {
-      out.reset();
-      packer.clear(); // drops what a failed encoding may have left
-      packer.packArrayHeader(traces.size());
-      for (List<Span> trace : traces) {
-        packer.packArrayHeader(trace.size());
-        for (Span span : trace) {
-          packSpan(span);
-        }
+      packer.packArrayHeader(trace.size());
+      for (Span span : trace) {
+        packSpan(span);
       }
-      packer.flush();
-      byte[] body = out.toByteArray();
-      if (body.length > MAX_KEPT_BUFFER_BYTES) { // say 5,000 spans with stack traces: let that memory go
-        out = new ByteArrayOutputStream(64 * 1024);
+      packer.flush(); // into out, to be measured
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // cannot happen: the packer writes to memory
+    } catch (RuntimeException e) { // a bug: the body keeps the traces before this one, whole
+      packer.clear();
+      out.cutTo(mark);
+      throw e;
+    }
+    if (traces > 0 && MAX_ARRAY_HEADER_BYTES + out.size() > maxBytes) {
+      out.cutTo(mark);
+      return false;
+    }
+    traces++;
+    return true;
+  }
+
+  @Override
+  public int traces() {
+    return traces;
+  }
+
+  @Override
+  public byte[] body() {
+    try {
+      header.clear();
+      header.packArrayHeader(traces);
+      byte[] body = out.withHeader(header.toByteArray());
+      traces = 0;
+      if (out.size() > MAX_KEPT_BUFFER_BYTES) { // a batch of stack traces: let that memory go
+        out = new Buffer();
         packer = MessagePack.newDefaultPacker(out);
       }
+      out.reset();
       return body;
     } catch (IOException e) {
       throw new UncheckedIOException(e); // cannot happen: the packer writes to memory
+    }
+  }
+
+  /** A byte stream that can forget what was written after a mark, and be read behind a header in one copy. */
+  private static final class Buffer extends ByteArrayOutputStream {
+    Buffer() {
+      super(64 * 1024);
+    }
+
+    void cutTo(int size) {
+      count = size;
+    }
+
+    byte[] withHeader(byte[] header) {
+      byte[] all = Arrays.copyOf(header, header.length + count);
+      System.arraycopy(buf, 0, all, header.length, count);
+      return all;
     }
   }
 

@@ -65,4 +65,43 @@ class MsgpackEncoderTest {
       assertThat(decoded.get(i).get(0)).containsEntry("resource", resources[i]);
     }
   }
+
+  /** A body stops short of the cap: the trace that would pass it is left for the next body, and goes there. */
+  @Test
+  void aTraceThatWouldTakeTheBodyPastTheCapIsLeftForTheNextBodyInBothEncoders() throws Exception {
+    String big = "\u00e9".repeat(1000); // 2,000 bytes in UTF-8: the cap counts bytes, not characters
+    for (TraceEncoder e : List.of(encoder, new JsonEncoder("test", null, "svc"))) {
+      List<List<Span>> traces = traces(big + 1, big + 2, big + 3, big + 4, big + 5);
+      int cap = e.encode(traces.subList(0, 2)).length + 100; // two fit, not three
+      assertThat(e.append(traces.get(0), cap)).isTrue();
+      assertThat(e.append(traces.get(1), cap)).isTrue();
+      assertThat(e.append(traces.get(2), cap)).as("the third would pass the cap").isFalse();
+      assertThat(e.traces()).isEqualTo(2);
+      byte[] first = e.body();
+      assertThat(first.length).isLessThanOrEqualTo(cap);
+      assertThat(e.append(traces.get(2), 10)).as("an empty body takes any trace: alone, it goes all the same").isTrue();
+      assertThat(e.append(traces.get(3), 10)).isFalse();
+      byte[] second = e.body();
+      if (e == encoder) {
+        assertThat(FakeAgent.decode(first)).extracting(t -> t.get(0).get("resource")).containsExactly(big + 1, big + 2);
+        assertThat(FakeAgent.decode(second)).extracting(t -> t.get(0).get("resource")).containsExactly(big + 3);
+      } else {
+        assertThat(new String(first, java.nio.charset.StandardCharsets.UTF_8)).startsWith("[[{").endsWith("}]]")
+            .contains(big + 1, big + 2).doesNotContain(big + 3);
+        assertThat(new String(second, java.nio.charset.StandardCharsets.UTF_8)).contains(big + 3);
+      }
+    }
+  }
+
+  @Test
+  void aBodyOfManyTracesHasTheRightArrayHeader() throws Exception {
+    String[] resources = new String[70_000]; // past msgpack's array16: array32
+    for (int i = 0; i < resources.length; i++) {
+      resources[i] = "r" + (i % 100);
+    }
+    List<List<Span>> many = traces(resources);
+    assertThat(FakeAgent.decode(encoder.encode(many.subList(0, 15)))).hasSize(15); // fixarray
+    assertThat(FakeAgent.decode(encoder.encode(many.subList(0, 16)))).hasSize(16); // array16
+    assertThat(FakeAgent.decode(encoder.encode(many))).hasSize(70_000);
+  }
 }
