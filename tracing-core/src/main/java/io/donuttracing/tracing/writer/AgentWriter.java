@@ -173,8 +173,12 @@ public final class AgentWriter implements TraceWriter {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
       warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces): the agent is slow or down");
-    } else if (queue.size() >= wakeAt || promptSendsLeft > 0) {
-      LockSupport.unpark(sender); // half full, or traffic is low: send now rather than at the next tick
+    } else if (promptSendsLeft > 0) {
+      LockSupport.unpark(sender); // traffic is low: send this trace now rather than at the next tick
+    } else if (queue.size() >= wakeAt) {
+      // Half full: take the queued traces into the batch now, lest the queue overflow before the tick. The batch
+      // itself still leaves at the tick, or as soon as it holds MAX_BATCH_SPANS spans or MAX_BATCH_BYTES.
+      LockSupport.unpark(sender);
     }
   }
 
@@ -238,11 +242,11 @@ public final class AgentWriter implements TraceWriter {
     long deadline = System.nanoTime() + flushInterval.toNanos();
     while (!closed) {
       try {
-        // Sleep until the next tick unless the queue is half full, flush() asks, or a trace waits while
-        // prompt sends are left (write() wakes this thread for such a trace, but a wake-up that comes while
-        // the HTTP client has this thread parked is lost, hence the look at the queue). Waiting on the queue
-        // itself would wake this thread for every trace, and the application would pay a context switch per
-        // request.
+        // Sleep until the next tick unless the queue is half full (to be emptied into the batch, not sent),
+        // flush() asks, or a trace waits while prompt sends are left (write() wakes this thread for such a trace,
+        // but a wake-up that comes while the HTTP client has this thread parked is lost, hence the look at the
+        // queue). Waiting on the queue itself would wake this thread for every trace, and the application would
+        // pay a context switch per request.
         long wait = deadline - System.nanoTime();
         boolean promptSendDue = promptSendsLeft > 0 && !queue.isEmpty();
         if (wait > 0 && queue.size() < wakeAt && flushRequested.get() == flushCompleted.get() && !promptSendDue) {

@@ -191,6 +191,36 @@ class AgentWriterTest {
     assertThat(agent.traceCount()).isEqualTo(AgentWriter.PROMPT_SENDS + 1);
   }
 
+  /**
+   * A queue half full wakes the sender to take its traces into the batch, so that a burst bigger than the queue is
+   * not dropped before the tick; the batch itself still waits for the tick (or for 5,000 spans or 5 MiB), as
+   * dd-trace-java's does, rather than go out as one small request per half queue.
+   */
+  @Test
+  void aHalfFullQueueIsTakenIntoTheBatchAtOnceButTheBatchWaitsForTheTick() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(100)
+        .flushInterval(Duration.ofSeconds(60)));
+    for (int i = 1; i <= AgentWriter.PROMPT_SENDS; i++) { // use up the interval's prompt sends
+      tracer.trace("prompt").close();
+      int sent = i;
+      await().atMost(Duration.ofSeconds(5)).until(() -> agent.traceCount() == sent);
+    }
+    for (int burst = 0; burst < 3; burst++) { // 240 traces through a queue of 100
+      for (int i = 0; i < 80; i++) {
+        tracer.trace("burst").close();
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> tracer.writer().counters().queued() == 0); // not 60 s later
+    }
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+        .until(() -> agent.requests.size() == AgentWriter.PROMPT_SENDS);
+    assertThat(tracer.writer().counters().tracesDroppedQueueFull()).isZero();
+
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(agent.requests).hasSize(AgentWriter.PROMPT_SENDS + 1);
+    assertThat(agent.traceCount()).isEqualTo(AgentWriter.PROMPT_SENDS + 240);
+  }
+
   @Test
   void readsRateByServiceIntoTheSampler() {
     FakeAgent agent = agent();
