@@ -1,6 +1,10 @@
 package io.donuttracing.tracing.propagation;
 
-/** Strict, allocation-free parsing of the id formats the headers use. Callers validate first; nothing here throws on bad input. */
+/**
+ * Strict parsing of the id formats the headers use, without allocating: only {@link #firstValue} may, when it
+ * must cut a new string from a header that holds a list ({@code "a, b"}) or spaces. Callers validate first;
+ * nothing here throws on bad input.
+ */
 final class Hex {
   private Hex() {}
 
@@ -100,7 +104,10 @@ final class Hex {
     return negative ? -v : v;
   }
 
-  /** The part of a header value before the first comma, trimmed ({@code "a, b"} gives {@code "a"}). */
+  /**
+   * The part of a header value before the first comma, trimmed ({@code "a, b"} gives {@code "a"}): the value
+   * itself, not a copy, when it holds neither.
+   */
   static String firstValue(String value) {
     if (value == null) {
       return null;
