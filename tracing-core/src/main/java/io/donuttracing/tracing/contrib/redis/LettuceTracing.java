@@ -4,8 +4,10 @@ import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.SpanContext;
 import io.donuttracing.tracing.Tracer;
 import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandWrapper;
 import io.lettuce.core.protocol.CompleteableCommand;
 import io.lettuce.core.protocol.RedisCommand;
+import io.lettuce.core.protocol.TracedCommand;
 import io.lettuce.core.tracing.TraceContext;
 import io.lettuce.core.tracing.TraceContextProvider;
 import io.lettuce.core.tracing.TracerProvider;
@@ -18,7 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * Traces every command of a Lettuce Redis client through Lettuce's own tracing hook
+ * Traces the commands an application sends through a Lettuce Redis client, with Lettuce's own tracing hook
  * ({@link Tracing} in its {@code ClientResources}), so no call site changes:
  *
  * <pre>{@code
@@ -26,10 +28,12 @@ import java.util.Locale;
  * RedisClient client = RedisClient.create(resources, "redis://localhost:6379");
  * }</pre>
  *
- * Each command becomes a {@code redis.command} span: service {@code redis}, type {@code redis}, resource
- * the command ({@code GET}, {@code LRANGE}), tags {@code redis.raw_command} (the command and its arguments,
- * each cut at 100 characters and the whole at 1,000 as Datadog's Python tracer cuts them, with {@code AUTH}
- * arguments hidden), {@code out.host}, {@code out.port}.
+ * Each command the application sends becomes a {@code redis.command} span: service {@code redis}, type
+ * {@code redis}, resource the command ({@code GET}, {@code LRANGE}), tags {@code redis.raw_command} (the
+ * command and its arguments, each cut at 100 characters and the whole at 1,000 as Datadog's Python tracer
+ * cuts them, with the arguments that can carry a password hidden), {@code out.host}, {@code out.port}. The
+ * commands Lettuce sends by itself to set up a connection ({@code HELLO}, {@code CLIENT SETINFO}...) are
+ * not traced, as Datadog's Java tracer does not trace them.
  *
  * <p>How it fits Lettuce: the calling thread's active span is captured when the command is dispatched
  * ({@link #initialTraceContextProvider()}); the span itself is started and finished on Lettuce's I/O
@@ -124,6 +128,12 @@ public final class LettuceTracing implements Tracing {
 
     @Override
     public CommandSpan start(RedisCommand<?, ?, ?> command) {
+      if (CommandWrapper.unwrap(command, TracedCommand.class) == null) {
+        // Lettuce wraps each command the application dispatches in a TracedCommand; the rest is its own
+        // connection set-up (HELLO 3 AUTH user password, CLIENT SETINFO, SELECT), sent with no span active:
+        // each would be a trace of its own. Datadog's Java tracer does not trace them either.
+        return this;
+      }
       String name = command.getType().toString().toUpperCase(Locale.ROOT);
       span = tracer.startSpan("redis.command", service, parent);
       span.setType("redis");
@@ -198,6 +208,9 @@ public final class LettuceTracing implements Tracing {
   /**
    * {@code SET key value}: the command and its arguments, each argument cut at 100 characters and the whole
    * at 1,000, each cut marked {@code ...} (Datadog's Python tracer's rule; the agent hides the values).
+   * Arguments that can carry a password are never shown, not even to the agent: {@code AUTH ?},
+   * {@code HELLO ?}, {@code MIGRATE ?}, and for {@code ACL}, {@code CONFIG} and {@code SENTINEL} the
+   * subcommand alone ({@code ACL SETUSER ?}), as the Datadog agent's Redis obfuscator hides them.
    *
    * <p>The arguments are read back from their encoding in the Redis protocol, {@code $<length>\r\n<bytes>\r\n}
    * each, written into a buffer of 64 KB at most: a large value is never turned into a string whole. One that
@@ -207,8 +220,13 @@ public final class LettuceTracing implements Tracing {
     if (args == null || args.count() == 0) {
       return name;
     }
-    if (name.equals("AUTH")) {
-      return "AUTH ?";
+    int argumentsShown = switch (name) {
+      case "AUTH", "HELLO", "MIGRATE" -> 0; // AUTH [user] pw, HELLO 3 AUTH user pw, MIGRATE ... AUTH pw
+      case "ACL", "CONFIG", "SENTINEL" -> 1; // ACL SETUSER u >pw, CONFIG SET masterauth pw, SENTINEL SET m auth-pass pw
+      default -> Integer.MAX_VALUE;
+    };
+    if (argumentsShown == 0) {
+      return name + " ?";
     }
     ByteBuf encoded = Unpooled.buffer(256, MAX_ENCODED);
     try {
@@ -218,7 +236,10 @@ public final class LettuceTracing implements Tracing {
     }
     try {
       StringBuilder text = new StringBuilder(name);
-      while (encoded.readableBytes() > 0 && text.length() < MAX_RAW_COMMAND && encoded.readByte() == '$') {
+      for (int i = 0; encoded.readableBytes() > 0 && text.length() < MAX_RAW_COMMAND && encoded.readByte() == '$'; i++) {
+        if (i == argumentsShown) {
+          return text.append(" ?").toString();
+        }
         int length = readLength(encoded);
         int shown = Math.min(Math.min(length, encoded.readableBytes()), MAX_ARGUMENT);
         String argument = encoded.toString(encoded.readerIndex(), shown, StandardCharsets.UTF_8);

@@ -36,8 +36,20 @@ class RawCommandTest {
   }
 
   @Test
-  void authArgumentsAreHidden() {
+  void argumentsThatCanCarryAPasswordAreHidden() {
     assertThat(LettuceTracing.rawCommand("AUTH", strings().add("user").add("secret-password"))).isEqualTo("AUTH ?");
+    assertThat(LettuceTracing.rawCommand("HELLO", strings().add(3).add("AUTH").add("default").add("secret-password")))
+        .isEqualTo("HELLO ?");
+    assertThat(LettuceTracing.rawCommand("MIGRATE",
+        strings().add("10.0.0.2").add(6379).add("").add(0).add(100).add("AUTH2").add("u").add("secret-password")
+            .add("KEYS").addKey("k"))).isEqualTo("MIGRATE ?");
+    assertThat(LettuceTracing.rawCommand("ACL", strings().add("SETUSER").add("baker").add("on").add(">secret-password")))
+        .isEqualTo("ACL SETUSER ?");
+    assertThat(LettuceTracing.rawCommand("CONFIG", strings().add("SET").add("requirepass").add("secret-password")))
+        .isEqualTo("CONFIG SET ?");
+    assertThat(LettuceTracing.rawCommand("SENTINEL", strings().add("SET").add("donuts").add("auth-pass").add("secret-password")))
+        .isEqualTo("SENTINEL SET ?");
+    assertThat(LettuceTracing.rawCommand("ACL", strings().add("WHOAMI"))).isEqualTo("ACL WHOAMI");
   }
 
   @Test
