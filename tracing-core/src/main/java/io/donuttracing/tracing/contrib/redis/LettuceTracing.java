@@ -12,10 +12,13 @@ import io.lettuce.core.tracing.TraceContext;
 import io.lettuce.core.tracing.TraceContextProvider;
 import io.lettuce.core.tracing.TracerProvider;
 import io.lettuce.core.tracing.Tracing;
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -228,7 +231,7 @@ public final class LettuceTracing implements Tracing {
     if (argumentsShown == 0) {
       return name + " ?";
     }
-    ByteBuf encoded = Unpooled.buffer(256, MAX_ENCODED);
+    ByteBuf encoded = new Copy(256, MAX_ENCODED);
     try {
       args.encode(encoded);
     } catch (IndexOutOfBoundsException fullBuffer) {
@@ -249,6 +252,45 @@ public final class LettuceTracing implements Tracing {
       return text.length() > MAX_RAW_COMMAND ? text.substring(0, MAX_RAW_COMMAND) + CUT : text.toString();
     } finally {
       encoded.release();
+    }
+  }
+
+  /**
+   * The buffer the arguments are encoded into for the tag. A codec may hand Lettuce the caller's own
+   * {@link ByteBuffer} to send, or write the caller's own {@link ByteBuf}; copying either moves its position,
+   * and Lettuce, which encodes the command after us, would send an empty value. This buffer, and the scratch
+   * buffers Lettuce asks its allocator for, copy without moving the source.
+   */
+  private static final class Copy extends UnpooledHeapByteBuf {
+    static final ByteBufAllocator ALLOCATOR = new AbstractByteBufAllocator() {
+      @Override
+      protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+        return new Copy(initialCapacity, maxCapacity);
+      }
+
+      @Override
+      protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+        return newHeapBuffer(initialCapacity, maxCapacity);
+      }
+
+      @Override
+      public boolean isDirectBufferPooled() {
+        return false;
+      }
+    };
+
+    Copy(int initialCapacity, int maxCapacity) {
+      super(ALLOCATOR, initialCapacity, maxCapacity);
+    }
+
+    @Override
+    public ByteBuf setBytes(int index, ByteBuffer src) {
+      return super.setBytes(index, src.duplicate());
+    }
+
+    @Override
+    public ByteBuf writeBytes(ByteBuf src, int length) {
+      return writeBytes(src, src.readerIndex(), length); // what AbstractByteBuf does, less moving src's reader index
     }
   }
 
