@@ -11,18 +11,28 @@ import io.donuttracing.tracing.contrib.redis.LettuceTracing;
 import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.MigrateArgs;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.codec.ToByteBufEncoder;
+import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.tracing.TraceContext;
+import io.lettuce.core.tracing.TraceContextProvider;
+import io.lettuce.core.tracing.TracerProvider;
+import io.lettuce.core.tracing.Tracing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
@@ -84,6 +94,136 @@ class LettuceTracingTest {
     assertThat(writer.spans()).extracting(s -> s.tag("redis.raw_command")).containsExactly(
         "SET codec_byte_buffer glazed", "GET codec_byte_buffer", "SET codec_byte_buf jelly", "GET codec_byte_buf",
         "SET codec_byte_buf_2 bacon", "GET codec_byte_buf_2");
+  }
+
+  /**
+   * What LettuceTracing's spans rely on, checked on Lettuce itself: before writing a command it calls name,
+   * remoteEndpoint and start, around encoding it annotate, and never finish, error or tag, not even for a
+   * command that Redis refuses or that closing the connection cuts short. A span must finish itself.
+   */
+  @Test
+  void lettuceStartsSpansButNeverFinishesThem() {
+    List<String> calls = new CopyOnWriteArrayList<>();
+    ClientResources resources = ClientResources.builder().tracing(new RecordingTracing(calls)).build();
+    RedisClient client = RedisClient.create(resources, TestRedis.url());
+    StatefulRedisConnection<String, String> connection = client.connect();
+    try {
+      connection.sync().set("contract_key", "glazed");
+      assertThatThrownBy(() -> connection.sync().lpush("contract_key", "jelly")).hasMessageContaining("WRONGTYPE");
+      RedisFuture<?> cutShort = connection.async().blpop(0, "contract_empty_list");
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> calls.contains("start BLPOP"));
+      connection.close();
+      assertThatThrownBy(cutShort::get).isInstanceOf(ExecutionException.class);
+    } finally {
+      client.shutdown();
+      resources.shutdown();
+    }
+    assertThat(calls).containsSubsequence("nextSpan(context)", "name SET", "remoteEndpoint", "start SET",
+        "annotate redis.encode.start", "annotate redis.encode.end", "start LPUSH", "start BLPOP");
+    assertThat(calls).noneMatch(call -> call.matches("nextSpan\\(\\)|finish|error.*|tag.*"));
+  }
+
+  @Test
+  void aCommandThatClosingTheConnectionCutsShortEndsItsSpanAsAnError() {
+    ClientResources resources = ClientResources.builder().tracing(new LettuceTracing(tracer)).build();
+    RedisClient client = RedisClient.create(resources, TestRedis.url());
+    StatefulRedisConnection<String, String> connection = client.connect();
+    try (StatefulRedisConnection<String, String> other = client.connect()) {
+      RedisFuture<?> cutShort = connection.async().blpop(0, "cut_short_empty_list");
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> other.sync().clientList().contains("cmd=blpop"));
+      connection.close();
+      assertThatThrownBy(cutShort::get).isInstanceOf(ExecutionException.class);
+    } finally {
+      client.shutdown();
+      resources.shutdown();
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> writer.spans().stream().anyMatch(s -> s.resource().equals("BLPOP")));
+    Span blpop = writer.spans().stream().filter(s -> s.resource().equals("BLPOP")).findFirst().orElseThrow();
+    assertThat(blpop.isError()).isTrue();
+    assertThat(blpop.tag("error.msg")).contains("closed");
+  }
+
+  /** A Lettuce Tracing that only writes down what Lettuce calls. */
+  record RecordingTracing(List<String> calls) implements Tracing {
+    @Override
+    public TracerProvider getTracerProvider() {
+      return () -> new io.lettuce.core.tracing.Tracer() {
+        @Override
+        public Span nextSpan() {
+          calls.add("nextSpan()");
+          return new RecordingSpan();
+        }
+
+        @Override
+        public Span nextSpan(TraceContext context) {
+          calls.add("nextSpan(context)");
+          return new RecordingSpan();
+        }
+      };
+    }
+
+    @Override
+    public TraceContextProvider initialTraceContextProvider() {
+      return () -> TraceContext.EMPTY;
+    }
+
+    @Override
+    public boolean isEnabled() {
+      return true;
+    }
+
+    @Override
+    public boolean includeCommandArgsInSpanTags() {
+      return true; // Lettuce's own Brave tracing then tags redis.args: see whether Lettuce ever calls tag()
+    }
+
+    @Override
+    public Endpoint createEndpoint(SocketAddress address) {
+      return new Endpoint() {};
+    }
+
+    final class RecordingSpan extends io.lettuce.core.tracing.Tracer.Span {
+      @Override
+      public RecordingSpan start(RedisCommand<?, ?, ?> command) {
+        calls.add("start " + command.getType());
+        return this;
+      }
+
+      @Override
+      public RecordingSpan name(String name) {
+        calls.add("name " + name);
+        return this;
+      }
+
+      @Override
+      public RecordingSpan annotate(String value) {
+        calls.add("annotate " + value);
+        return this;
+      }
+
+      @Override
+      public RecordingSpan tag(String key, String value) {
+        calls.add("tag " + key);
+        return this;
+      }
+
+      @Override
+      public RecordingSpan error(Throwable throwable) {
+        calls.add("error " + throwable);
+        return this;
+      }
+
+      @Override
+      public RecordingSpan remoteEndpoint(Endpoint endpoint) {
+        calls.add("remoteEndpoint");
+        return this;
+      }
+
+      @Override
+      public void finish() {
+        calls.add("finish");
+      }
+    }
   }
 
   /** Values as ByteBuffers, handed to Lettuce as they are: Lettuce reads each once, so untraced it works. */

@@ -39,8 +39,9 @@ import java.util.Locale;
  * not traced, as Datadog's Java tracer does not trace them.
  *
  * <p>How it fits Lettuce: the calling thread's active span is captured when the command is dispatched
- * ({@link #initialTraceContextProvider()}); the span itself is started and finished on Lettuce's I/O
- * thread, so it is never made active there.
+ * ({@link #initialTraceContextProvider()}); the span itself is started on Lettuce's I/O thread and finished
+ * where the command completes (that thread, or the one that times it out or cancels it), so it is never made
+ * active.
  */
 public final class LettuceTracing implements Tracing {
   private static final int MAX_ARGUMENT = 100;
@@ -109,7 +110,7 @@ public final class LettuceTracing implements Tracing {
   private final class CommandTracer extends io.lettuce.core.tracing.Tracer {
     @Override
     public io.lettuce.core.tracing.Tracer.Span nextSpan() {
-      return new CommandSpan(null);
+      return new CommandSpan(null); // Lettuce does not call it
     }
 
     @Override
@@ -118,10 +119,13 @@ public final class LettuceTracing implements Tracing {
     }
   }
 
-  /** Lettuce calls name/remoteEndpoint/start before writing the command, then finish when it completes. */
+  /**
+   * Lettuce (6.8) calls name, remoteEndpoint, then start, on its I/O thread before writing the command, and
+   * annotate around encoding it. It never calls finish, error or tag, not even for a command that fails or is
+   * cut short: start() has the span finished when the command completes, however it completes.
+   */
   private final class CommandSpan extends io.lettuce.core.tracing.Tracer.Span {
     private final SpanContext parent;
-    private Span span;
     private String host;
     private int port;
 
@@ -138,7 +142,7 @@ public final class LettuceTracing implements Tracing {
         return this;
       }
       String name = command.getType().toString().toUpperCase(Locale.ROOT);
-      span = tracer.startSpan("redis.command", service, parent);
+      Span span = tracer.startSpan("redis.command", service, parent);
       span.setType("redis");
       span.setResource(name);
       span.setTag("span.kind", "client");
@@ -147,17 +151,16 @@ public final class LettuceTracing implements Tracing {
         span.setTag("out.host", host);
         span.setTag("out.port", port);
       }
-      Span started = span;
-      if (command instanceof CompleteableCommand) {
-        // Lettuce leaves finishing to the span: finish it when the command completes, on the I/O thread.
-        ((CompleteableCommand<?>) command).onComplete((result, failure) -> {
+      if (command instanceof CompleteableCommand<?> completeable) { // Lettuce traces no other kind
+        // with its result, an error reply, or an exception (the connection closed, a timeout, a cancel)
+        completeable.onComplete((result, failure) -> {
           if (failure != null) {
-            started.recordException(failure);
+            span.recordException(failure);
           } else if (command.getOutput() != null && command.getOutput().getError() != null) {
-            started.setError(true);
-            started.setTag("error.msg", command.getOutput().getError());
+            span.setError(true);
+            span.setTag("error.msg", command.getOutput().getError());
           }
-          started.finish();
+          span.finish();
         });
       }
       return this;
@@ -170,41 +173,32 @@ public final class LettuceTracing implements Tracing {
 
     @Override
     public CommandSpan annotate(String value) {
-      return this;
+      return this; // redis.encode.start and redis.encode.end: not recorded
     }
 
     @Override
     public CommandSpan tag(String key, String value) {
-      return this; // Lettuce's own tags (redis.args) would duplicate redis.raw_command
+      return this; // Lettuce does not call it
     }
 
     @Override
     public CommandSpan error(Throwable throwable) {
-      if (span != null) {
-        span.recordException(throwable);
-      }
-      return this;
+      return this; // Lettuce does not call it
     }
 
     @Override
     public CommandSpan remoteEndpoint(Endpoint endpoint) {
       if (endpoint instanceof RedisEndpoint && ((RedisEndpoint) endpoint).address instanceof InetSocketAddress) {
         InetSocketAddress address = (InetSocketAddress) ((RedisEndpoint) endpoint).address;
-        host = address.getHostString();
+        host = address.getHostString(); // tagged in start(), which Lettuce calls next
         port = address.getPort();
-        if (span != null) {
-          span.setTag("out.host", host);
-          span.setTag("out.port", port);
-        }
       }
       return this;
     }
 
     @Override
     public void finish() {
-      if (span != null) {
-        span.finish(); // Lettuce calls this only for commands it could not complete normally
-      }
+      // Lettuce does not call it
     }
   }
 
