@@ -33,8 +33,8 @@ import java.util.Locale;
  *
  * Each command the application sends becomes a {@code redis.command} span: service {@code redis}, type
  * {@code redis}, resource the command ({@code GET}, {@code LRANGE}), tags {@code redis.raw_command} (the
- * command and its arguments, each cut at 100 characters and the whole at 1,000 as Datadog's Python tracer
- * cuts them, with the arguments that can carry a password hidden), {@code out.host}, {@code out.port}. The
+ * command and its arguments, each cut at 100 bytes of UTF-8 and the whole at 1,000 chars, never inside a
+ * character, with the arguments that can carry a password hidden), {@code out.host}, {@code out.port}. The
  * commands Lettuce sends by itself to set up a connection ({@code HELLO}, {@code CLIENT SETINFO}...) are
  * not traced, as Datadog's Java tracer does not trace them.
  *
@@ -44,8 +44,8 @@ import java.util.Locale;
  * active.
  */
 public final class LettuceTracing implements Tracing {
-  private static final int MAX_ARGUMENT = 100;
-  private static final int MAX_RAW_COMMAND = 1000;
+  private static final int MAX_ARGUMENT = 100; // bytes of an argument's UTF-8
+  private static final int MAX_RAW_COMMAND = 1000; // chars of the whole
   /** How much of the arguments' encoding is read; a larger argument shows as {@code ...} alone. */
   private static final int MAX_ENCODED = 64 * 1024;
   private static final String CUT = "...";
@@ -203,8 +203,10 @@ public final class LettuceTracing implements Tracing {
   }
 
   /**
-   * {@code SET key value}: the command and its arguments, each argument cut at 100 characters and the whole
-   * at 1,000, each cut marked {@code ...} (Datadog's Python tracer's rule; the agent hides the values).
+   * {@code SET key value}: the command and its arguments, each argument cut at 100 bytes of its UTF-8 and the
+   * whole at 1,000 Java chars, each cut marked {@code ...}, and moved back so that it never falls inside a
+   * character (Datadog's Python tracer cuts at 100 and 1,000 characters: the same for ASCII; the agent hides
+   * the values).
    * Arguments that can carry a password are never shown, not even to the agent: {@code AUTH ?},
    * {@code HELLO ?}, {@code MIGRATE ?}, and for {@code ACL}, {@code CONFIG} and {@code SENTINEL} the
    * subcommand alone ({@code ACL SETUSER ?}), as the Datadog agent's Redis obfuscator hides them.
@@ -239,11 +241,21 @@ public final class LettuceTracing implements Tracing {
         }
         int length = readLength(encoded);
         int shown = Math.min(Math.min(length, encoded.readableBytes()), MAX_ARGUMENT);
+        // never cut a character in two: a byte 10xxxxxx continues a UTF-8 character, so go back to its start
+        while (shown > 0 && shown < length && shown < encoded.readableBytes()
+            && (encoded.getByte(encoded.readerIndex() + shown) & 0xC0) == 0x80) {
+          shown--;
+        }
         String argument = encoded.toString(encoded.readerIndex(), shown, StandardCharsets.UTF_8);
         text.append(' ').append(argument).append(shown < length ? CUT : "");
         encoded.skipBytes(Math.min(length + 2, encoded.readableBytes())); // the bytes and their \r\n
       }
-      return text.length() > MAX_RAW_COMMAND ? text.substring(0, MAX_RAW_COMMAND) + CUT : text.toString();
+      if (text.length() <= MAX_RAW_COMMAND) {
+        return text.toString();
+      }
+      // nor here: a character past U+FFFF is two chars in Java, a surrogate pair
+      int end = Character.isHighSurrogate(text.charAt(MAX_RAW_COMMAND - 1)) ? MAX_RAW_COMMAND - 1 : MAX_RAW_COMMAND;
+      return text.substring(0, end) + CUT;
     } finally {
       encoded.release();
     }

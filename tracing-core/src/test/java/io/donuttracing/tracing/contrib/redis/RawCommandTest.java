@@ -53,7 +53,7 @@ class RawCommandTest {
   }
 
   @Test
-  void eachArgumentIsCutAt100CharactersAndTheWholeAt1000() {
+  void eachArgumentIsCutAt100BytesAndTheWholeAt1000Chars() {
     String cut = LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("x".repeat(150)).add("NX"));
     assertThat(cut).isEqualTo("SET k " + "x".repeat(100) + "... NX");
 
@@ -63,6 +63,23 @@ class RawCommandTest {
     }
     String whole = LettuceTracing.rawCommand("MSET", many);
     assertThat(whole).startsWith("MSET key_0 " + "v".repeat(20) + " key_1 ").endsWith("...").hasSize(1003);
+  }
+
+  @Test
+  void noCutSplitsACharacter() {
+    // 99 bytes, then a 2-byte é across the 100-byte cut: the cut goes before it, not through it (no U+FFFD)
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("x".repeat(99) + "é" + "x")))
+        .isEqualTo("SET k " + "x".repeat(99) + "...");
+    // 3-byte characters: 33 of them are 99 bytes, the 34th would be cut in two
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("€".repeat(40))))
+        .isEqualTo("SET k " + "€".repeat(33) + "...");
+    // the whole: a donut emoji is two chars in Java (a surrogate pair), here the 1,000th and 1,001st
+    CommandArgs<String, String> args = strings();
+    for (int i = 0; i < 9; i++) {
+      args.add("x".repeat(100)); // 9 x 101 chars after "MSET": 913
+    }
+    args.add("y".repeat(85) + "\uD83C\uDF69").add("z");
+    assertThat(LettuceTracing.rawCommand("MSET", args)).hasSize(999 + 3).endsWith("y...");
   }
 
   @Test
