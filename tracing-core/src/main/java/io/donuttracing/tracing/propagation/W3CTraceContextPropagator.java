@@ -200,7 +200,6 @@ public final class W3CTraceContextPropagator implements Propagator {
           boolean tooLong = member.length() > MAX_DD_MEMBER_LENGTH;
           String error = tooLong ? "extract_max_size" : null;
           String lastParent = null;
-          propagated = new HashMap<>(4);
           for (int f = 3; f <= member.length(); ) {
             int semi = member.indexOf(';', f);
             int fieldEnd = semi < 0 ? member.length() : semi;
@@ -231,6 +230,7 @@ public final class W3CTraceContextPropagator implements Propagator {
                 error = "decoding_error";
                 break;
               } else if (!tooLong) {
+                propagated = propagated == null ? new HashMap<>(4) : propagated;
                 propagated.put(key, value);
               }
             }
