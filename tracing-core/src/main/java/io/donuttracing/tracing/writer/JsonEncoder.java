@@ -9,7 +9,7 @@ import java.util.List;
 final class JsonEncoder implements TraceEncoder {
   private final AddedTags added;
   /** The body being built: {@code [} and the traces added, separated by commas. */
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private ByteArrayOutputStream out = new ByteArrayOutputStream();
   private int traces;
 
   /** @param env {@code env} tag for every span, or null; @param version for spans of {@code service}, or null */
@@ -59,6 +59,8 @@ final class JsonEncoder implements TraceEncoder {
     }
     out.write(']');
     byte[] body = out.toByteArray();
+    // a batch of stack traces: let that memory go, as MsgpackEncoder does
+    out = body.length > MsgpackEncoder.MAX_KEPT_BUFFER_BYTES ? new ByteArrayOutputStream() : out;
     out.reset();
     traces = 0;
     return body;
