@@ -100,24 +100,21 @@ class StepTextsTest {
     @TestFactory
     Stream<DynamicTest> everyStepTextShowsTheImportsOfTheJavaFilesItChanges() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Steps.Step step : Steps.all()) {
-            List<Block> blocks = blocks(step.text());
-            for (Path patch : step.patches()) {
-                String variant = patch.getFileName().toString().equals(Steps.BY_HAND) ? "by-hand" : null;
-                for (String file : filesWhoseImportsChange(patch)) {
-                    tests.add(DynamicTest.dynamicTest(step + ": " + file + (variant == null ? "" : " @ " + variant), () -> {
-                        Block shown = blocks.stream()
-                                .filter(b -> b.file().equals(file) && Objects.equals(b.variant(), variant))
+        for (Patch patch : patches()) {
+            patch.changedLines().forEach((file, changed) -> {
+                if (file.endsWith(".java") && changed.stream().anyMatch(l -> l.startsWith("+import ") || l.startsWith("-import "))) {
+                    tests.add(DynamicTest.dynamicTest(patch.name(file), () -> {
+                        Block shown = patch.blocksOf(file).stream()
                                 .filter(b -> b.lines().stream().anyMatch(l -> l.startsWith("package ")))
                                 .findFirst().orElse(null);
                         assertThat(shown).as("%s changes the imports of %s: its text needs a block (### Imports) with the "
-                                + "file's package line and imports", step, file).isNotNull();
+                                + "file's package line and imports", patch.step(), file).isNotNull();
                         List<String> imports = Steps.read(codeOf(shown).resolve(file)).lines()
                                 .filter(l -> l.startsWith("import ")).toList();
                         assertThat(shown.lines()).as("%s: the imports", shown).containsAll(imports);
                     }));
                 }
-            }
+            });
         }
         assertThat(tests).as("files whose imports the steps change").hasSizeGreaterThan(10);
         return tests.stream();
@@ -132,56 +129,70 @@ class StepTextsTest {
     @TestFactory
     Stream<DynamicTest> everyLineAStepAddsToTheAppIsShownInItsText() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Steps.Step step : Steps.all()) {
-            List<Block> blocks = blocks(step.text());
-            for (Path patch : step.patches()) {
-                String variant = patch.getFileName().toString().equals(Steps.BY_HAND) ? "by-hand" : null;
-                addedLines(patch).forEach((file, added) -> tests.add(DynamicTest.dynamicTest(
-                        step + ": " + file + (variant == null ? "" : " @ " + variant), () -> {
-                            List<String> shown = blocks.stream()
-                                    .filter(b -> b.file().equals(file) && Objects.equals(b.variant(), variant))
-                                    .flatMap(b -> b.lines().stream()).map(String::strip).toList();
-                            assertThat(added).as("%s adds these lines to %s, which its text does not show", patch
-                                    .getFileName(), file).allSatisfy(line -> assertThat(shown).contains(line));
-                        })));
-            }
+        for (Patch patch : patches()) {
+            patch.changedLines().forEach((file, changed) -> {
+                List<String> added = changed.stream().filter(l -> l.startsWith("+")).map(l -> l.substring(1).strip())
+                        .filter(code -> !(code.isEmpty() || code.startsWith("//") || code.startsWith("/*")
+                                || code.startsWith("*") || code.startsWith("import ") || code.startsWith("package ")
+                                || code.matches("[{}();]+")))
+                        .toList();
+                if (!added.isEmpty()) {
+                    tests.add(DynamicTest.dynamicTest(patch.name(file), () -> {
+                        List<String> shown = patch.blocksOf(file).stream().flatMap(b -> b.lines().stream())
+                                .map(String::strip).toList();
+                        assertThat(added).as("%s adds these lines to %s, which its text does not show", patch.file()
+                                .getFileName(), file).allSatisfy(line -> assertThat(shown).contains(line));
+                    }));
+                }
+            });
         }
         assertThat(tests).as("files the steps add lines to").hasSizeGreaterThan(10);
         return tests.stream();
     }
 
-    /** By file of the app's main sources and resources: the lines a patch adds, stripped, but for those left out. */
-    static Map<String, List<String>> addedLines(Path patch) {
-        Map<String, List<String>> added = new LinkedHashMap<>();
-        String file = null;
-        for (String line : Steps.read(patch).lines().toList()) {
-            if (line.startsWith("+++ ")) {
-                file = line.startsWith("+++ b/") && line.contains("/src/main/") ? line.substring(6) : null;
-            } else if (file != null && line.startsWith("+")) {
-                String code = line.substring(1).strip();
-                boolean leftOut = code.isEmpty() || code.startsWith("//") || code.startsWith("/*") || code.startsWith("*")
-                        || code.startsWith("import ") || code.startsWith("package ") || code.matches("[{}();]+");
-                if (!leftOut) {
-                    added.computeIfAbsent(file, f -> new ArrayList<>()).add(code);
+    /** One patch of a step, with the marked blocks of the step's text ({@code variant} by-hand for by-hand.patch). */
+    record Patch(Steps.Step step, Path file, String variant, List<Block> blocks) {
+
+        /** The text's blocks of one file of the app, for this patch's code. */
+        List<Block> blocksOf(String appFile) {
+            return blocks.stream().filter(b -> b.file().equals(appFile) && Objects.equals(b.variant(), variant)).toList();
+        }
+
+        String name(String appFile) {
+            return step + ": " + appFile + (variant == null ? "" : " @ " + variant);
+        }
+
+        /**
+         * By file of the app's main sources and resources that the patch changes (and does not delete): its added
+         * and removed lines, with their {@code +} or {@code -}.
+         */
+        Map<String, List<String>> changedLines() {
+            Map<String, List<String>> changed = new LinkedHashMap<>();
+            String appFile = null;
+            for (String line : Steps.read(file).lines().toList()) {
+                if (line.startsWith("diff --git ")) {
+                    appFile = null; // its --- line is not a removed line
+                } else if (line.startsWith("+++ ")) {
+                    // +++ /dev/null: a deleted file
+                    appFile = line.startsWith("+++ b/") && line.contains("/src/main/") ? line.substring(6) : null;
+                } else if (appFile != null && (line.startsWith("+") || line.startsWith("-"))) {
+                    changed.computeIfAbsent(appFile, f -> new ArrayList<>()).add(line);
                 }
             }
+            return changed;
         }
-        return added;
     }
 
-    /** The app's main Java files (not tests) that a patch adds or removes an import in. */
-    static List<String> filesWhoseImportsChange(Path patch) {
-        List<String> files = new ArrayList<>();
-        String file = null;
-        for (String line : Steps.read(patch).lines().toList()) {
-            if (line.startsWith("+++ ")) {
-                file = line.startsWith("+++ b/") ? line.substring(6) : null; // +++ /dev/null: a deleted file
-            } else if (file != null && file.endsWith(".java") && file.contains("/src/main/") && !files.contains(file)
-                    && (line.startsWith("+import ") || line.startsWith("-import "))) {
-                files.add(file);
+    /** Every patch of every step, in order. */
+    private static List<Patch> patches() {
+        List<Patch> patches = new ArrayList<>();
+        for (Steps.Step step : Steps.all()) {
+            List<Block> blocks = blocks(step.text());
+            for (Path patch : step.patches()) {
+                patches.add(new Patch(step, patch, patch.getFileName().toString().equals(Steps.BY_HAND) ? "by-hand" : null, blocks));
             }
         }
-        return files;
+        return patches;
     }
 
     private static int stepOf(Path text) {
