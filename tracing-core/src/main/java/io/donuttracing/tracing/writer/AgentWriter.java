@@ -290,7 +290,7 @@ public final class AgentWriter implements TraceWriter {
         // A bug must not kill the only sender thread: what it held is lost, and counted.
         bug(e);
         failed(encoder.traces(), batchSpans, e.toString());
-        encoder.body();
+        encoder.body(); // the batch's body, thrown away: the next batch starts empty
         batchSpans = 0;
       }
     }
