@@ -170,15 +170,11 @@ public final class W3CTraceContextPropagator implements Propagator {
       }
       boolean sampled = (Hex.parseHex(tp, 53, 2) & 1) == 1;
 
-      Map<String, String> propagated = null;
-      Map<String, String> spanTags = null;
       List<String> others = new ArrayList<>();
-      int ddPriority = SamplingPriority.UNSET;
-      String origin = null;
+      DdMember dd = null;
       String state = getter.get(carrier, TRACESTATE);
       if (state != null) {
         int members = 0;
-        boolean seenDd = false;
         for (int from = 0; from <= state.length(); ) {
           int comma = state.indexOf(',', from);
           int end = comma < 0 ? state.length() : comma;
@@ -191,70 +187,16 @@ public final class W3CTraceContextPropagator implements Propagator {
             if (others.size() < MAX_MEMBERS - 1) { // 31 at most: ours is written in front of them
               others.add(member);
             }
-            continue;
-          }
-          if (seenDd) { // W3C allows one member per vendor: the first one counts
-            continue;
-          }
-          seenDd = true;
-          boolean tooLong = member.length() > MAX_DD_MEMBER_LENGTH;
-          String error = tooLong ? "extract_max_size" : null;
-          String lastParent = null;
-          for (int f = 3; f <= member.length(); ) {
-            int semi = member.indexOf(';', f);
-            int fieldEnd = semi < 0 ? member.length() : semi;
-            int colon = member.indexOf(':', f);
-            if (colon <= f || colon >= fieldEnd - 1 || !isElementText(member, f, colon, false)
-                || !isElementText(member, colon + 1, fieldEnd, true)) {
-              error = "decoding_error"; // an empty key or value, or a character W3C or Datadog does not allow
-              break;
-            }
-            String value = member.substring(colon + 1, fieldEnd);
-            char k = member.charAt(f);
-            if (colon == f + 1 && k == 's') {
-              int p = Hex.parseSmallInt(value);
-              ddPriority = p == Integer.MIN_VALUE ? SamplingPriority.UNSET : p;
-            } else if (colon == f + 1 && k == 'o') {
-              origin = DatadogPropagator.origin(value.replace('~', '='));
-            } else if (colon == f + 1 && k == 'p') {
-              lastParent = value.length() == 16 && Hex.isLowerHex(value, 0, 16) ? value : null;
-            } else if (colon > f + 2 && member.startsWith("t.", f)) {
-              String key = "_dd.p." + member.substring(f + 2, colon);
-              value = value.replace('~', '=');
-              if (key.equals("_dd.p.tid")) { // the high half is traceparent's; a malformed one is an error all the same
-                if (value.length() != 16 || !Hex.isLowerHex(value, 0, 16)) {
-                  error = "malformed_tid " + value;
-                  break;
-                }
-              } else if (key.equals("_dd.p.dm") && !DatadogPropagator.isDecisionMaker(value)) {
-                error = "decoding_error";
-                break;
-              } else if (!tooLong) {
-                propagated = propagated == null ? new HashMap<>(4) : propagated;
-                propagated.put(key, value);
-              }
-            }
-            f = fieldEnd + 1;
-          }
-          if (error != null && !error.equals("extract_max_size")) {
-            // As dd-trace-java's W3CPTagsCodec: a malformed member says nothing at all, lest a bad value go on
-            // to the next hop, whose Datadog codec would refuse the whole x-datadog-tags, _dd.p.tid with it.
-            ddPriority = SamplingPriority.UNSET;
-            origin = null;
-            lastParent = null;
-            propagated = null;
-          }
-          if (error != null || lastParent != null) {
-            spanTags = new HashMap<>(4);
-            if (error != null) {
-              spanTags.put("_dd.propagation_error", error);
-            }
-            if (lastParent != null) {
-              spanTags.put("_dd.parent_id", lastParent);
-            }
+          } else if (dd == null) { // W3C allows one member per vendor: the first one counts
+            dd = readDdMember(member);
           }
         }
       }
+      dd = dd == null ? DdMember.NONE : dd;
+      int ddPriority = dd.priority();
+      String origin = dd.origin();
+      Map<String, String> propagated = dd.propagated();
+      Map<String, String> spanTags = dd.spanTags();
       int priority;
       if (sampled) {
         priority = ddPriority != SamplingPriority.UNSET && ddPriority > 0 ? ddPriority : SamplingPriority.AUTO_KEEP;
@@ -272,6 +214,69 @@ public final class W3CTraceContextPropagator implements Propagator {
     } catch (RuntimeException e) {
       return null;
     }
+  }
+
+  /** What our {@code dd=} member says: priority, origin, {@code _dd.p.*} tags, and tags for the span. */
+  private record DdMember(int priority, String origin, Map<String, String> propagated, Map<String, String> spanTags) {
+    static final DdMember NONE = new DdMember(SamplingPriority.UNSET, null, null, null);
+
+    /**
+     * As dd-trace-java's W3CPTagsCodec: a malformed member says nothing at all but why, lest a bad value go on to
+     * the next hop, whose Datadog codec would refuse the whole x-datadog-tags, _dd.p.tid with it.
+     */
+    static DdMember malformed(String error) {
+      return new DdMember(SamplingPriority.UNSET, null, null, Map.of("_dd.propagation_error", error));
+    }
+  }
+
+  /** {@code dd=s:2;o:rum;p:<16 hex>;t.dm:-4}: each element {@code key:value}, separated by {@code ;}. */
+  private static DdMember readDdMember(String member) {
+    boolean tooLong = member.length() > MAX_DD_MEMBER_LENGTH; // its tags are left out, the rest is read
+    int priority = SamplingPriority.UNSET;
+    String origin = null;
+    String parent = null;
+    Map<String, String> propagated = null;
+    for (int f = 3; f <= member.length(); ) {
+      int semi = member.indexOf(';', f);
+      int fieldEnd = semi < 0 ? member.length() : semi;
+      int colon = member.indexOf(':', f);
+      if (colon <= f || colon >= fieldEnd - 1 || !isElementText(member, f, colon, false)
+          || !isElementText(member, colon + 1, fieldEnd, true)) {
+        return DdMember.malformed("decoding_error"); // an empty key or value, or a character W3C or Datadog forbids
+      }
+      String value = member.substring(colon + 1, fieldEnd);
+      char k = member.charAt(f);
+      if (colon == f + 1 && k == 's') {
+        int p = Hex.parseSmallInt(value);
+        priority = p == Integer.MIN_VALUE ? SamplingPriority.UNSET : p;
+      } else if (colon == f + 1 && k == 'o') {
+        origin = DatadogPropagator.origin(value.replace('~', '='));
+      } else if (colon == f + 1 && k == 'p') {
+        parent = value.length() == 16 && Hex.isLowerHex(value, 0, 16) ? value : null;
+      } else if (colon > f + 2 && member.startsWith("t.", f)) {
+        String key = "_dd.p." + member.substring(f + 2, colon);
+        value = value.replace('~', '=');
+        if (key.equals("_dd.p.tid")) { // the high half is traceparent's; a malformed one is an error all the same
+          if (value.length() != 16 || !Hex.isLowerHex(value, 0, 16)) {
+            return DdMember.malformed("malformed_tid " + value);
+          }
+        } else if (key.equals("_dd.p.dm") && !DatadogPropagator.isDecisionMaker(value)) {
+          return DdMember.malformed("decoding_error");
+        } else if (!tooLong) {
+          propagated = propagated == null ? new HashMap<>(4) : propagated;
+          propagated.put(key, value);
+        }
+      }
+      f = fieldEnd + 1;
+    }
+    Map<String, String> spanTags = new HashMap<>(4);
+    if (tooLong) {
+      spanTags.put("_dd.propagation_error", "extract_max_size");
+    }
+    if (parent != null) {
+      spanTags.put("_dd.parent_id", parent);
+    }
+    return new DdMember(priority, origin, propagated, spanTags);
   }
 
   /**
