@@ -10,7 +10,8 @@ import java.util.Locale;
  * <p>{@link #quantize} makes a resource of the upper-cased command names ({@code get my_key} becomes
  * {@code GET}; a pipeline of several lines becomes {@code GET SET}). {@link #obfuscate} keeps keys but
  * hides values in a raw command: {@code SET key value} becomes {@code SET key ?}, {@code AUTH u p}
- * becomes {@code AUTH ?}, {@code HMSET k f v f v} becomes {@code HMSET k f ? f ?}.
+ * becomes {@code AUTH ?}, {@code HMSET k f v f v} becomes {@code HMSET k f ? f ?}, {@code ACL SETUSER alice
+ * on >pw} becomes {@code ACL SETUSER ?}.
  */
 public final class RedisObfuscator {
     private static final int MAX_COMMANDS = 3;
@@ -65,9 +66,18 @@ public final class RedisObfuscator {
 
     private static List<String> obfuscateArgs(String cmd, List<String> args) {
         switch (cmd) {
+            // Credentials: AUTH [user] password; MIGRATE ... [AUTH password] [AUTH2 user password];
+            // HELLO [protover [AUTH user password]]. Every argument hides behind one "?".
             case "AUTH", "MIGRATE", "HELLO" -> {
                 if (!args.isEmpty()) {
                     return List.of("?");
+                }
+            }
+            // ACL SETUSER user on >password ..., ACL GETUSER user, ACL DELUSER user ...: the subcommand
+            // stays, everything after it becomes one "?" (ACL LIST and ACL WHOAMI have nothing to hide).
+            case "ACL" -> {
+                if (args.size() > 1) {
+                    return List.of(args.get(0), "?");
                 }
             }
             case "APPEND", "GETSET", "LPUSHX", "GEORADIUSBYMEMBER", "RPUSHX", "SET", "SETNX", "SISMEMBER", "ZRANK",

@@ -51,6 +51,27 @@ class ObfuscatorTest {
         assertThat(redis.obfuscate("SETEX k 10 secret")).isEqualTo("SETEX k 10 ?");
     }
 
+    /**
+     * Commands that carry credentials, as datadog-agent {@code pkg/obfuscate/redis.go} hides them since
+     * PR 46391 ({@code HELLO}, {@code MIGRATE}: every argument, as {@code AUTH}) and PR 46548 ({@code ACL}:
+     * the subcommand stays, every argument after it becomes one {@code ?}).
+     */
+    @Test
+    void redisCredentialsAsTheAgentHidesThem() {
+        assertThat(redis.obfuscate("AUTH my-secret-password")).isEqualTo("AUTH ?");
+        assertThat(redis.obfuscate("AUTH")).isEqualTo("AUTH");
+        assertThat(redis.obfuscate("MIGRATE host 6379 \"\" 0 5000 AUTH2 user pass KEYS k1 k2")).isEqualTo("MIGRATE ?");
+        assertThat(redis.obfuscate("HELLO 3 AUTH user pass SETNAME c")).isEqualTo("HELLO ?");
+        assertThat(redis.obfuscate("ACL SETUSER alice on >password ~* &* +@all")).isEqualTo("ACL SETUSER ?");
+        assertThat(redis.obfuscate("acl setuser bob on >s3cret")).isEqualTo("acl setuser ?");
+        assertThat(redis.obfuscate("ACL GETUSER alice")).isEqualTo("ACL GETUSER ?");
+        assertThat(redis.obfuscate("ACL DELUSER alice bob charlie")).isEqualTo("ACL DELUSER ?");
+        assertThat(redis.obfuscate("ACL LIST")).isEqualTo("ACL LIST");
+        assertThat(redis.obfuscate("ACL WHOAMI")).isEqualTo("ACL WHOAMI");
+        assertThat(redis.obfuscate("ACL")).isEqualTo("ACL");
+        assertThat(redis.obfuscate("GET k\nACL SETUSER alice >pw")).isEqualTo("GET k\nACL SETUSER ?");
+    }
+
     @Test
     void spansAreObfuscatedByTypeAndEachCanBeSwitchedOff() {
         Span q = new Span();
