@@ -93,7 +93,7 @@ public final class JsonDecoder {
                 case "parent_id" -> s.parentId = integer(p, t, field);
                 case "start" -> s.start = integer(p, t, field);
                 case "duration" -> s.duration = integer(p, t, field);
-                case "error" -> s.error = (int) integer(p, t, field);
+                case "error" -> s.error = int32(p, t, field);
                 case "meta" -> s.meta = meta(p, t, a);
                 case "metrics" -> metrics(p, t, s, a);
                 default -> p.skipChildren();
@@ -130,6 +130,17 @@ public final class JsonDecoder {
             return b.longValue();
         }
         return p.getLongValue();
+    }
+
+    /** A span's {@code error}: an int32 to the agent, which refuses a value outside it instead of cutting it. */
+    private static int int32(JsonParser p, JsonToken t, String field) {
+        if (t == JsonToken.VALUE_NULL) {
+            return 0;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
+            throw bad(p, field + " must be a 32-bit integer, got " + p.getText());
+        }
+        return p.getIntValue();
     }
 
     private static String[] meta(JsonParser p, JsonToken t, Allowance a) {

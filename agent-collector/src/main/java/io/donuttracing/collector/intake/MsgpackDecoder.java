@@ -176,7 +176,7 @@ public final class MsgpackDecoder {
                 case "parent_id" -> span.parentId = uint64(key);
                 case "start" -> span.start = uint64(key);
                 case "duration" -> span.duration = uint64(key);
-                case "error" -> span.error = (int) uint64(key);
+                case "error" -> span.error = int32(key);
                 case "meta" -> span.meta = meta(null);
                 case "metrics" -> metrics(span, null);
                 default -> u.skipValue();
@@ -204,7 +204,7 @@ public final class MsgpackDecoder {
         span.parentId = uint64("parent_id");
         span.start = uint64("start");
         span.duration = uint64("duration");
-        span.error = (int) uint64("error");
+        span.error = int32("error");
         span.meta = meta(dict);
         metrics(span, dict);
         span.type = ref(dict);
@@ -463,6 +463,19 @@ public final class MsgpackDecoder {
             }
             default -> throw bad(field + " must be an integer, got " + typeName(f));
         }
+    }
+
+    /**
+     * A span's {@code error}: an int32 to the agent, whose decoder refuses a value outside it (a uint32 too, past
+     * 2^31-1), instead of cutting it to one that may be 0, no error.
+     */
+    private int int32(String field) throws IOException {
+        boolean uint64 = u.getNextFormat() == MessageFormat.UINT64;
+        long v = uint64(field);
+        if ((uint64 && v < 0) || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw bad(field + " must be a 32-bit integer, got " + (uint64 ? Long.toUnsignedString(v) : v));
+        }
+        return (int) v;
     }
 
     /**

@@ -227,6 +227,68 @@ class IntakeHttpTest extends CollectorTestBase {
         assertThat(JSON.readTree(r.body()).get("detail").asString()).contains("dictionary");
     }
 
+    /**
+     * A span's {@code error} is an int32 to the agent, whose decoders refuse a value outside it (msgp's
+     * {@code ReadInt32Bytes}; "found uint32, overflows int32"; Go's JSON). Cut to an int, 2^32 would be stored as
+     * 0: an error span shown, counted and sampled as a success.
+     */
+    @Test
+    void anErrorOutsideInt32Is400AndNothingIsKept() throws Exception {
+        for (long error : new long[] {1L << 32, 1L << 31, -(1L << 31) - 1, Long.MIN_VALUE}) {
+            for (String format : List.of("v0.4 msgpack", "v0.5", "json")) {
+                long id = newId();
+                HttpResponse<String> r = switch (format) {
+                    case "v0.4 msgpack" -> put("/v0.4/traces", "application/msgpack", v04WithError(id, error));
+                    case "v0.5" -> put("/v0.5/traces", "application/msgpack", v05WithError(id, error));
+                    default -> put("/v0.4/traces", "application/json",
+                            ("[[{\"trace_id\":" + id + ",\"span_id\":1,\"error\":" + error + "}]]").getBytes(StandardCharsets.UTF_8));
+                };
+                assertThat(r.statusCode()).as(format + " error=" + error + ": " + r.body()).isEqualTo(400);
+                assertThat(JSON.readTree(r.body()).get("detail").asString()).as(format).contains("error", "32-bit");
+                assertThat(get("/api/traces/" + id).statusCode()).as(format + " error=" + error).isEqualTo(404);
+            }
+        }
+        // 2^64-1, which a cast to a long would read as -1
+        long id = newId();
+        byte[] json = ("[[{\"trace_id\":" + id + ",\"span_id\":1,\"error\":18446744073709551615}]]").getBytes(StandardCharsets.UTF_8);
+        assertThat(put("/v0.4/traces", "application/json", json).statusCode()).isEqualTo(400);
+        try (org.msgpack.core.MessageBufferPacker p = org.msgpack.core.MessagePack.newDefaultBufferPacker()) {
+            p.packArrayHeader(1).packArrayHeader(1).packMapHeader(3);
+            p.packString("trace_id").packLong(id).packString("span_id").packLong(1);
+            p.packString("error").packBigInteger(java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE));
+            assertThat(put("/v0.4/traces", "application/msgpack", p.toByteArray()).statusCode()).isEqualTo(400);
+        }
+        assertThat(get("/api/traces/" + id).statusCode()).isEqualTo(404);
+        // the ends of the range are taken as they are
+        for (long error : new long[] {Integer.MAX_VALUE, Integer.MIN_VALUE, -1}) {
+            id = newId();
+            assertThat(put("/v0.4/traces", "application/msgpack", v04WithError(id, error)).statusCode()).isEqualTo(200);
+            assertThat(getJson("/api/traces/" + id).at("/spans/0/error").asLong()).isEqualTo(error);
+        }
+    }
+
+    /** {@code [[{trace_id, span_id: 1, error}]]}, the error in the smallest msgpack form that holds it. */
+    private static byte[] v04WithError(long traceId, long error) throws java.io.IOException {
+        try (org.msgpack.core.MessageBufferPacker p = org.msgpack.core.MessagePack.newDefaultBufferPacker()) {
+            p.packArrayHeader(1).packArrayHeader(1).packMapHeader(3);
+            p.packString("trace_id").packLong(traceId).packString("span_id").packLong(1);
+            p.packString("error").packLong(error);
+            return p.toByteArray();
+        }
+    }
+
+    /** {@code [["", "svc"], [[[1, 1, 1, trace_id, 1, 0, start, 0, error, {}, {}, 0]]]]}. */
+    private static byte[] v05WithError(long traceId, long error) throws java.io.IOException {
+        try (org.msgpack.core.MessageBufferPacker p = org.msgpack.core.MessagePack.newDefaultBufferPacker()) {
+            p.packArrayHeader(2).packArrayHeader(2).packString("").packString("svc");
+            p.packArrayHeader(1).packArrayHeader(1).packArrayHeader(12);
+            p.packInt(1).packInt(1).packInt(1).packLong(traceId).packLong(1).packLong(0);
+            p.packLong(System.currentTimeMillis() * 1_000_000L).packLong(0).packLong(error);
+            p.packMapHeader(0).packMapHeader(0).packInt(0);
+            return p.toByteArray();
+        }
+    }
+
     @Test
     void errorsTheControllersDoNotAnswerAreJsonToo() throws Exception {
         HttpResponse<String> wrongMethod = HTTP.send(HttpRequest.newBuilder(uri("/v0.4/traces")).GET().build(),
