@@ -98,6 +98,18 @@ public final class RedisObfuscator {
                     argN(args, 2);
                 }
             }
+            case "BITFIELD" -> {
+                // BITFIELD key [GET type offset] [SET type offset value] ...: the value of the first SET's write
+                for (int i = 1, set = 0; i < args.size(); i++) {
+                    if (args.get(i).equalsIgnoreCase("SET")) {
+                        set = i;
+                    }
+                    if (set > 0 && i - set == 3) {
+                        args.set(i, "?");
+                        break;
+                    }
+                }
+            }
             case "ZADD" -> {
                 // ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]: hide the members
                 int i = 1;

@@ -72,6 +72,19 @@ class ObfuscatorTest {
         assertThat(redis.obfuscate("GET k\nACL SETUSER alice >pw")).isEqualTo("GET k\nACL SETUSER ?");
     }
 
+    /** BITFIELD's SET subcommand writes a value: hidden, as datadog-agent's redis.go (and its redis_test.go) does. */
+    @Test
+    void redisBitfieldSetValueAsTheAgentHidesIt() {
+        assertThat(redis.obfuscate("BITFIELD key GET type offset SET type offset value INCRBY type"))
+                .isEqualTo("BITFIELD key GET type offset SET type offset ? INCRBY type");
+        assertThat(redis.obfuscate("BITFIELD key SET type offset value INCRBY type"))
+                .isEqualTo("BITFIELD key SET type offset ? INCRBY type");
+        assertThat(redis.obfuscate("bitfield k set i8 0 secret")).isEqualTo("bitfield k set i8 0 ?");
+        assertThat(redis.obfuscate("BITFIELD key GET type offset INCRBY type"))
+                .isEqualTo("BITFIELD key GET type offset INCRBY type");
+        assertThat(redis.obfuscate("BITFIELD key SET type offset")).isEqualTo("BITFIELD key SET type offset");
+    }
+
     @Test
     void spansAreObfuscatedByTypeAndEachCanBeSwitchedOff() {
         Span q = new Span();
