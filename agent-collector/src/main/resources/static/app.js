@@ -407,9 +407,13 @@
     const error = el('select', { id: 'filter-error', name: 'error' },
       el('option', { value: '' }, 'any'), el('option', { value: 'true' }, 'with errors'), el('option', { value: 'false' }, 'without errors'));
     error.value = query.get('error') || '';
+    // the API takes 1 to 1000; a limit from the address that the list does not offer is offered too
+    const shown = query.get('limit') || '50';
+    const limits = ['20', '50', '100', '500', '1000'];
+    if (!limits.includes(shown)) limits.push(shown);
     const limit = el('select', { id: 'filter-limit', name: 'limit' },
-      ...['20', '50', '100', '500'].map(v => el('option', { value: v }, v)));
-    limit.value = query.get('limit') || '50';
+      ...limits.sort((a, b) => a - b).map(v => el('option', { value: v }, v)));
+    limit.value = shown;
     const form = el('form', { class: 'filters' },
       el('label', null, 'Service', service), el('label', null, 'Resource', resource),
       el('label', null, 'Min duration (ms)', minDur), el('label', null, 'Errors', error),

@@ -203,6 +203,31 @@ class WebPageTest extends CollectorTestBase {
         assertNoAlert();
     }
 
+    /**
+     * The API takes a limit from 1 to 1000 and the page's address keeps it: the "Show" list shows it too, and
+     * filtering again keeps it (it showed nothing for 1000, and Filter then went back to 50).
+     */
+    @Test
+    void aLimitTheShowListDoesNotOfferIsShownAndKept() throws Exception {
+        long now = System.currentTimeMillis() * 1_000_000L;
+        List<List<S>> traces = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            traces.add(List.of(new S(newId(), 1, 0).service("show-limit").resource("GET /" + i).start(now).duration(1_000_000)));
+        }
+        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(traces)).statusCode()).isEqualTo(200);
+        for (String limit : List.of("1000", "200")) {
+            open("#/traces?service=show-limit&limit=" + limit);
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr"))).hasSize(60));
+            assertThat(driver.findElement(By.cssSelector("#filter-limit option:checked")).getText()).isEqualTo(limit);
+            driver.findElement(By.cssSelector(".filters button[type=submit]")).click();
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(js("return location.hash").toString()).contains("limit=" + limit));
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr"))).hasSize(60));
+        }
+    }
+
     @Test
     void aLongResourceWithoutSpacesKeepsEveryPageWithinTheWindow() throws Exception {
         long traceId = newId();
