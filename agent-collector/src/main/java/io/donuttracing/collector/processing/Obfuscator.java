@@ -11,7 +11,8 @@ import io.donuttracing.collector.model.Span;
  *   <li>{@code type} {@code redis}: the resource becomes the command names, and {@code redis.raw_command}
  *       keeps its keys but hides its values.</li>
  * </ul>
- * Each is switched by configuration ({@code collector.obfuscation.sql}, {@code collector.obfuscation.redis}).
+ * Each is switched by configuration ({@code collector.obfuscation.sql}, {@code collector.obfuscation.redis}); as in
+ * the agent, the Redis switch ({@code DD_APM_OBFUSCATION_REDIS_ENABLED}) leaves the resource to the command names.
  * Client stats get the same resources ({@link #resource}), as the agent's {@code obfuscateStatsGroup} does.
  */
 public final class Obfuscator {
@@ -57,7 +58,7 @@ public final class Obfuscator {
             }
             return q.isEmpty() ? "?" : q;
         }
-        if (isRedis(type)) {
+        if (type.equals("redis")) { // whatever the switch, as the agent does: it only switches the raw command's
             String r = redisObfuscator.quantize(resource);
             return r.isEmpty() ? resource : Strings.share(r);
         }
@@ -68,6 +69,7 @@ public final class Obfuscator {
         return sql && (type.equals("sql") || type.equals("cassandra"));
     }
 
+    /** Whether {@code redis.raw_command} is obfuscated. */
     private boolean isRedis(String type) {
         return redis && type.equals("redis");
     }

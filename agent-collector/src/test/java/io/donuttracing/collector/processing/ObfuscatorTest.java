@@ -112,7 +112,10 @@ class ObfuscatorTest {
         roff.resource = "get k";
         roff.meta = new String[] {"redis.raw_command", "SET k v"};
         new Obfuscator(true, false).obfuscate(roff);
-        assertThat(roff.resource).isEqualTo("get k");
+        // as in the agent, whose DD_APM_OBFUSCATION_REDIS_ENABLED only switches the raw command's obfuscation: "if
+        // a span is redis/valkey type, it should be quantized regardless of obfuscation setting" (obfuscate.go)
+        assertThat(roff.resource).isEqualTo("GET");
         assertThat(roff.meta("redis.raw_command")).isEqualTo("SET k v");
+        assertThat(new Obfuscator(true, false).resource("redis", "set k secret")).as("client stats too").isEqualTo("SET");
     }
 }
