@@ -8,40 +8,59 @@ import java.util.Locale;
  * Redis commands as datadog-agent {@code pkg/obfuscate/redis.go} treats them.
  *
  * <p>{@link #quantize} makes a resource of the upper-cased command names ({@code get my_key} becomes
- * {@code GET}; a pipeline of several lines becomes {@code GET SET}). {@link #obfuscate} keeps keys but
- * hides values in a raw command: {@code SET key value} becomes {@code SET key ?}, {@code AUTH u p}
+ * {@code GET}; a pipeline of several lines becomes {@code GET SET}, of three or more {@code GET SET DEL ...}).
+ * {@link #obfuscate} keeps keys but hides values in a raw command: {@code SET key value} becomes {@code SET key ?}, {@code AUTH u p}
  * becomes {@code AUTH ?}, {@code HMSET k f v f v} becomes {@code HMSET k f ? f ?}, {@code ACL SETUSER alice
  * on >pw} becomes {@code ACL SETUSER ?}.
  */
 public final class RedisObfuscator {
     private static final int MAX_COMMANDS = 3;
+    /** What tracers end a command they cut with. */
+    private static final String TRUNCATION_MARK = "...";
 
+    /**
+     * The command names of a query, upper-cased, as the agent's {@code QuantizeRedisString}: three at most, then
+     * {@code ...} (also after exactly three). A tracer cuts a long command and ends it with {@code ...}: a word so
+     * cut names no command, is left out, and the resource ends with {@code ...} unless a whole command follows.
+     */
     public String quantize(String query) {
-        List<String> cmds = new ArrayList<>();
+        StringBuilder resource = new StringBuilder();
+        int commands = 0;
         boolean truncated = false;
         for (String line : query.split("\n")) {
+            if (commands == MAX_COMMANDS) {
+                break;
+            }
             List<String> words = split(line);
             if (words.isEmpty()) {
                 continue;
             }
-            if (cmds.size() == MAX_COMMANDS) {
+            if (words.get(0).endsWith(TRUNCATION_MARK)) {
                 truncated = true;
-                break;
+                continue;
             }
             String cmd = words.get(0).toUpperCase(Locale.ROOT);
             switch (cmd) {
                 case "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "DEBUG", "SCRIPT" -> {
                     if (words.size() > 1) {
+                        if (words.get(1).endsWith(TRUNCATION_MARK)) {
+                            truncated = true;
+                            continue;
+                        }
                         cmd = cmd + " " + words.get(1).toUpperCase(Locale.ROOT);
                     }
                 }
                 default -> {
                 }
             }
-            cmds.add(cmd);
+            resource.append(resource.length() > 0 ? " " : "").append(cmd);
+            commands++;
+            truncated = false;
         }
-        String r = String.join(" ", cmds);
-        return truncated ? r + " ..." : r;
+        if (commands == MAX_COMMANDS || truncated) {
+            resource.append(resource.length() > 0 ? " ..." : "...");
+        }
+        return resource.toString();
     }
 
     public String obfuscate(String raw) {

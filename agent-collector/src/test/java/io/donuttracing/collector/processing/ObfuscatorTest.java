@@ -42,13 +42,38 @@ class ObfuscatorTest {
 
     @Test
     void redisMore() {
-        assertThat(redis.quantize("GET a\nSET b c\nDEL d")).isEqualTo("GET SET DEL");
         assertThat(redis.quantize("CLIENT list")).isEqualTo("CLIENT LIST");
         assertThat(redis.obfuscate("GET optimal_sugar_level_for_hops_7")).isEqualTo("GET optimal_sugar_level_for_hops_7");
         assertThat(redis.obfuscate("LPUSH donuts_by_sugar_level_5 jelly glazed")).isEqualTo("LPUSH donuts_by_sugar_level_5 ?");
         assertThat(redis.obfuscate("MSET a 1 b 2")).isEqualTo("MSET a ? b ?");
         assertThat(redis.obfuscate("SET k \"a quoted value\"")).isEqualTo("SET k ?");
         assertThat(redis.obfuscate("SETEX k 10 secret")).isEqualTo("SETEX k 10 ?");
+    }
+
+    /**
+     * The resource of a Redis span, as datadog-agent's {@code QuantizeRedisString} makes it (its redis_test.go's
+     * cases): three commands at most, then {@code ...}; a word a tracer cut ({@code GET k...}, {@code DE...}) is
+     * not a command, and says the text was cut.
+     */
+    @Test
+    void redisResourcesAsTheAgentQuantizesThem() {
+        assertThat(redis.quantize("CLIENT")).isEqualTo("CLIENT");
+        assertThat(redis.quantize("CONFIG SET parameter value")).isEqualTo("CONFIG SET");
+        assertThat(redis.quantize("\n\n  \nSET foo bar  \n  \n\n  ")).isEqualTo("SET");
+        assertThat(redis.quantize("SET toto tata \n \n  EXPIRE toto 15  ")).isEqualTo("SET EXPIRE");
+        assertThat(redis.quantize("MULTI\nSET k1 v1\nSET k2 v2\nSET k3 v3\nSET k4 v4\nDEL to_del\nEXEC"))
+                .isEqualTo("MULTI SET SET ...");
+        assertThat(redis.quantize("GET a\nSET b c\nDEL d")).isEqualTo("GET SET DEL ...");
+        assertThat(redis.quantize("GET...")).isEqualTo("...");
+        assertThat(redis.quantize("GET k...")).isEqualTo("GET");
+        assertThat(redis.quantize("GET k1\nGET k2\nG...")).isEqualTo("GET GET ...");
+        assertThat(redis.quantize("GET k1\nGET k2\nDEL k3\nGET k...")).isEqualTo("GET GET DEL ...");
+        assertThat(redis.quantize("GET k...\nDEL k2\nMS...")).isEqualTo("GET DEL ...");
+        assertThat(redis.quantize("GET k...\nDE...\nMS...")).isEqualTo("GET ...");
+        assertThat(redis.quantize("GET k1\nDE...\nGET k2")).isEqualTo("GET GET");
+        assertThat(redis.quantize("GET k1\nDE...\nGET k2\nHDEL k3 a\nGET k4\nDEL k5")).isEqualTo("GET GET HDEL ...");
+        assertThat(redis.quantize("CLIENT ...")).isEqualTo("...");
+        assertThat(redis.quantize("UNKNOWN 123")).isEqualTo("UNKNOWN");
     }
 
     /**
