@@ -3,10 +3,12 @@ package io.donuttracing.collector.intake;
 import io.donuttracing.collector.model.Span;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.json.JsonFactory;
 
 /**
@@ -57,10 +59,23 @@ public final class JsonDecoder {
             return out;
         } catch (BadPayloadException e) {
             throw e;
-        } catch (JacksonException | IllegalArgumentException e) {
+        } catch (JacksonException e) {
+            throw new BadPayloadException("json: " + parserMessage(e));
+        } catch (IllegalArgumentException e) {
             String m = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
             throw new BadPayloadException("json: " + m);
         }
+    }
+
+    /** Jackson's "(start marker at [Source: REDACTED ...; byte offset: #UNKNOWN])": says nothing to a client. */
+    private static final Pattern START_MARKER = Pattern.compile(" ?\\(start marker at \\[[^]]*]\\)");
+
+    /** What the parser could not read, and at which byte, as the decoder's own errors say it. */
+    private static String parserMessage(JacksonException e) {
+        String m = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getOriginalMessage());
+        m = START_MARKER.matcher(m).replaceAll("");
+        TokenStreamLocation at = e.getLocation();
+        return at != null && at.getByteOffset() >= 0 ? m + " (at byte " + at.getByteOffset() + ")" : m;
     }
 
     private static String firstLine(String s) {

@@ -289,6 +289,24 @@ class IntakeHttpTest extends CollectorTestBase {
         }
     }
 
+    /**
+     * JSON the parser cannot read (a body cut short, a stray comma) is 400 saying what and where, as the decoder's own
+     * errors do, without the parser's internals: a cut body read "(start marker at [Source: REDACTED
+     * (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); byte offset: #UNKNOWN])".
+     */
+    @Test
+    void malformedJsonIs400SayingWhatAndWhere() throws Exception {
+        for (String body : List.of("[[{\"trace_id\":1", "[[{\"meta\":{\"a\":\"b\"", "[[{\"trace_id\":1,,}]]", "[[{\"trace_id\":1}]]x")) {
+            HttpResponse<String> r = put("/v0.4/traces", "application/json", body.getBytes(StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).as(body).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).get("detail").asString()).as(body).startsWith("json: ")
+                    .contains("(at byte ").doesNotContain("REDACTED", "UNKNOWN", "Source:", "StreamReadFeature");
+        }
+        HttpResponse<String> cut = put("/v0.4/traces", "application/json", "[[{\"trace_id\":1".getBytes(StandardCharsets.UTF_8));
+        assertThat(JSON.readTree(cut.body()).get("detail").asString())
+                .isEqualTo("json: Unexpected end-of-input: expected close marker for Object (at byte 15)");
+    }
+
     @Test
     void errorsTheControllersDoNotAnswerAreJsonToo() throws Exception {
         HttpResponse<String> wrongMethod = HTTP.send(HttpRequest.newBuilder(uri("/v0.4/traces")).GET().build(),
