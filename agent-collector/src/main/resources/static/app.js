@@ -278,7 +278,10 @@
     nodes.push(el('div', { class: 'panel' }, chart((ts && ts.points) || [], (ts && ts.bucket) || 1e10)));
     nodes.push(el('h2', null, 'Resources'));
     if (resources.length === 0) {
-      nodes.push(el('div', { class: 'panel' }, empty('No statistics for this service in the last 30 minutes.')));
+      const kept = (res && res.retention) || 0; // the collector's stats retention, in ns
+      const last = kept % 6e10 === 0 ? plural(kept / 6e10, 'minute') : fmtDur(kept);
+      nodes.push(el('div', { class: 'panel' }, empty(kept ? 'No statistics for this service in the last ' + last + '.'
+        : 'No statistics for this service.')));
     } else {
       const rows = resources.map(r => el('tr', {
         class: 'clickable resource-row' + (r.resource === resource ? ' selected' : ''),

@@ -65,7 +65,7 @@ public class QueryController {
         return Map.of("services", new ArrayList<>(byName.values()));
     }
 
-    /** Per resource of the service: hits, errors, p50, p95, p99, max and avg in ns. */
+    /** Per resource of the service: hits, errors, p50, p95, p99, max and avg in ns; and how long stats are kept. */
     @GetMapping("/api/services/{service}/resources")
     public Map<String, Object> resources(@PathVariable String service) {
         List<Map<String, Object>> list = new ArrayList<>();
@@ -80,6 +80,7 @@ public class QueryController {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("service", service);
         out.put("resources", list);
+        out.put("retention", stats.retentionNanos());
         return out;
     }
 

@@ -151,6 +151,11 @@ public final class Stats {
     private long spansCounted;
     private long bytes;
 
+    /** How long a bucket is kept (unless the memory budget lets the oldest go before). */
+    public long retentionNanos() {
+        return retentionNanos;
+    }
+
     /** Without a memory budget: only the retention and the groups per bucket bound it. */
     public Stats(long retentionNanos) {
         this(retentionNanos, Long.MAX_VALUE);

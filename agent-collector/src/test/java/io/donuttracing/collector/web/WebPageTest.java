@@ -439,12 +439,19 @@ class WebPageTest extends CollectorTestBase {
                 .noneMatch(m -> m.contains("favicon") || m.contains("404"));
     }
 
-    /** A second collector (another setting, so another Spring context), with nothing in it. */
+    /** A second collector (other settings, so another Spring context), with nothing in it. */
     @Nested
-    @TestPropertySource(properties = "collector.span-budget=54321")
+    @TestPropertySource(properties = {"collector.span-budget=54321", "collector.stats-retention=5m"})
     class AnEmptyCollector {
         @LocalServerPort
         int emptyPort;
+
+        /** The page names the stats retention this collector has, not the default's 30 minutes. */
+        @Test
+        void saysHowLongItKeepsStatistics() {
+            driver.get("http://127.0.0.1:" + emptyPort + "/#/service/nobody-here");
+            awaitShown("#app", "No statistics for this service in the last 5 minutes.");
+        }
 
         @Test
         void saysWhereToSendTracesWithItsOwnAddress() {
