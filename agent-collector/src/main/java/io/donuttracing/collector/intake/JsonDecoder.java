@@ -103,11 +103,11 @@ public final class JsonDecoder {
                 case "name" -> s.name = a.string(string(p, t, field));
                 case "resource" -> s.resource = a.string(string(p, t, field));
                 case "type" -> s.type = a.string(string(p, t, field));
-                case "trace_id" -> s.traceId = integer(p, t, field);
-                case "span_id" -> s.spanId = integer(p, t, field);
-                case "parent_id" -> s.parentId = integer(p, t, field);
-                case "start" -> s.start = integer(p, t, field);
-                case "duration" -> s.duration = integer(p, t, field);
+                case "trace_id" -> s.traceId = uint64(p, t, field);
+                case "span_id" -> s.spanId = uint64(p, t, field);
+                case "parent_id" -> s.parentId = uint64(p, t, field);
+                case "start" -> s.start = int64(p, t, field);
+                case "duration" -> s.duration = int64(p, t, field);
                 case "error" -> s.error = int32(p, t, field);
                 case "meta" -> s.meta = meta(p, t, a);
                 case "metrics" -> metrics(p, t, s, a);
@@ -130,7 +130,8 @@ public final class JsonDecoder {
         return Strings.share(p.getString());
     }
 
-    private static long integer(JsonParser p, JsonToken t, String field) {
+    /** An id: a uint64 to the agent, whose JSON decoder refuses a negative number instead of wrapping it. */
+    private static long uint64(JsonParser p, JsonToken t, String field) {
         if (t == JsonToken.VALUE_NULL) {
             return 0;
         }
@@ -139,10 +140,25 @@ public final class JsonDecoder {
         }
         if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
             java.math.BigInteger b = p.getBigIntegerValue();
-            if (b.bitLength() > 64) {
-                throw bad(p, field + " does not fit in 64 bits");
+            if (b.signum() < 0 || b.bitLength() > 64) {
+                throw bad(p, field + " must be an unsigned 64-bit integer, got " + b);
             }
-            return b.longValue();
+            return b.longValue(); // 2^63 to 2^64-1, kept in a long's bits as the other ids are
+        }
+        long v = p.getLongValue();
+        if (v < 0) {
+            throw bad(p, field + " must be an unsigned 64-bit integer, got " + v);
+        }
+        return v;
+    }
+
+    /** A start or a duration: an int64 to the agent. */
+    private static long int64(JsonParser p, JsonToken t, String field) {
+        if (t == JsonToken.VALUE_NULL) {
+            return 0;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw bad(p, field + " must be a 64-bit integer, got " + p.getText());
         }
         return p.getLongValue();
     }

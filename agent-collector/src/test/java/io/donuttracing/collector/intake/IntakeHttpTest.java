@@ -267,6 +267,31 @@ class IntakeHttpTest extends CollectorTestBase {
         }
     }
 
+    /**
+     * In JSON, the ids are uint64 and start and duration int64 to the agent, whose decoder (Go's encoding/json) refuses
+     * a number outside them: -1 as a trace id is not 2^64-1, and 2^63 as a start is not a time before 1970.
+     */
+    @Test
+    void aJsonNumberOutsideItsFieldsRangeIs400AndNothingIsKept() throws Exception {
+        String[][] fieldAndValue = {{"trace_id", "-1"}, {"trace_id", "-18446744073709551615"}, {"span_id", "-5"},
+                {"parent_id", "-1"}, {"start", "9223372036854775808"}, {"duration", "-9223372036854775809"}};
+        for (String[] fv : fieldAndValue) {
+            long id = newId();
+            String traceId = fv[0].equals("trace_id") ? "" : "\"trace_id\":" + id + ",";
+            String spanId = fv[0].equals("span_id") ? "" : "\"span_id\":1,";
+            String body = "[[{" + traceId + spanId + "\"" + fv[0] + "\":" + fv[1] + "}]]";
+            HttpResponse<String> r = put("/v0.4/traces", "application/json", body.getBytes(StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).as(body + ": " + r.body()).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).get("detail").asString()).as(body).contains(fv[0]);
+            assertThat(get("/api/traces/" + id).statusCode()).as(body).isEqualTo(404);
+        }
+        // the end of the ids' range is taken as it is
+        long id = newId();
+        String body = "[[{\"trace_id\":" + id + ",\"span_id\":18446744073709551615}]]";
+        assertThat(put("/v0.4/traces", "application/json", body.getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
+        assertThat(getJson("/api/traces/" + id).at("/spans/0/span_id").asString()).isEqualTo("18446744073709551615");
+    }
+
     /** {@code [[{trace_id, span_id: 1, error}]]}, the error in the smallest msgpack form that holds it. */
     private static byte[] v04WithError(long traceId, long error) throws java.io.IOException {
         try (org.msgpack.core.MessageBufferPacker p = org.msgpack.core.MessagePack.newDefaultBufferPacker()) {
