@@ -227,6 +227,28 @@ class WorkshopScriptIT {
     }
 
     @Test
+    void aJavaOlderThan17IsNamedBeforeAnythingBuildsOrStarts() throws IOException {
+        // a laptop whose default Java is 11: before, the build or the collector failed on "class file version 61.0"
+        Path bin = Files.createDirectories(workshop.runDir.resolve("old-java"));
+        Path java = bin.resolve("java");
+        Files.writeString(java, """
+                #!/bin/sh
+                echo 'Picked up JAVA_TOOL_OPTIONS: -Dfile.encoding=UTF-8' >&2
+                echo 'openjdk version "11.0.22" 2024-01-16' >&2
+                [ "$1" = -version ] || exit 1
+                """);
+        assertThat(java.toFile().setExecutable(true)).isTrue();
+        workshop.env("PATH", bin + ":" + System.getenv("PATH")).env("JAVA_HOME", null);
+
+        Steps.Result up = workshop("up", "--detach");
+
+        assertThat(up.exitCode()).isEqualTo(1);
+        assertThat(up.output()).contains(java + " is Java 11 (openjdk version \"11.0.22\" 2024-01-16); the workshop needs"
+                + " Java 17 or later: put a JDK 17 or later first on your PATH").doesNotContain("building");
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+    }
+
+    @Test
     void aTakenPortIsNamedWithTheVariableThatMovesIt() throws IOException {
         try (ServerSocket squatter = new ServerSocket(matchmakerPort, 1, InetAddress.getLoopbackAddress())) {
             Steps.Result up = workshop("up", "--detach");
