@@ -157,6 +157,27 @@ class WorkshopScriptIT {
     }
 
     @Test
+    void upInterruptedWhileTheServicesStartStopsWhatItStarted() throws Exception {
+        // Ctrl-C while the services start: before, the JVMs went on running unseen (and Redis, which SIGINT ends, did not)
+        Path output = workshop.runDir.resolve("up.out");
+        Process up = workshop.builder("up", "--detach").redirectOutput(output.toFile()).start();
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !up.isAlive() || Files.readString(output).contains("redis       started"));
+        assertThat(up.isAlive()).as(Files.readString(output)).isTrue();
+        List<Long> pids = List.of(workshop.pid("collector"), workshop.pid("redis"));
+
+        up.destroy();
+
+        assertThat(up.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(up.exitValue()).isEqualTo(130);
+        assertThat(Files.readString(output)).contains("interrupted: stopping what this up started")
+                .contains("stopped collector").doesNotContain("The workshop is up");
+        assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+        assertThat(workshop("status").output()).containsPattern("taster +stopped").containsPattern("matchmaker +stopped");
+    }
+
+    @Test
     void aRedisOfTheLearnersStaysTheWorkshopsAndAServiceThatStopsIsNamed() throws Exception {
         int elsewhere = Repo.freePort(); // nothing answers there: pairings get 503, as the README says
         workshop.env("REDIS_URL", "redis://127.0.0.1:" + elsewhere);
