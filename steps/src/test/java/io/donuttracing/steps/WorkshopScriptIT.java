@@ -295,6 +295,27 @@ class WorkshopScriptIT {
                     .doesNotContain("collector   http");
             assertThat(List.of(collectorPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
         }
+        // a Redis of the learner's that wants a password: before, up used it and every pairing answered 503 NOAUTH
+        try (ServerSocket redis = new ServerSocket(redisPort, 50, InetAddress.getLoopbackAddress())) {
+            Thread answering = new Thread(() -> {
+                while (!redis.isClosed()) {
+                    try (var client = redis.accept()) {
+                        client.getOutputStream().write("-NOAUTH Authentication required.\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException closed) {
+                        // the test is over
+                    }
+                }
+            });
+            answering.setDaemon(true);
+            answering.start();
+            Steps.Result up = workshop("up", "--detach");
+
+            assertThat(up.exitCode()).isEqualTo(1);
+            assertThat(up.output()).contains("port " + redisPort + " has a Redis that asks for a password")
+                    .contains("REDIS_URL=redis://:<password>@127.0.0.1:" + redisPort).doesNotContain("collector   http");
+            assertThat(List.of(collectorPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+            assertThat(answering.isAlive()).isTrue();
+        }
     }
 
     @Test
