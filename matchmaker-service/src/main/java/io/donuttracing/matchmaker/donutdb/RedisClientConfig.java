@@ -1,10 +1,15 @@
 package io.donuttracing.matchmaker.donutdb;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.resource.Delay;
 
 @Configuration(proxyBeanMethods = false)
 class RedisClientConfig {
@@ -15,5 +20,15 @@ class RedisClientConfig {
         return builder -> builder.clientOptions(ClientOptions.builder()
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .build());
+    }
+
+    /**
+     * Try to reconnect at least once a second: Lettuce's default doubles the wait up to 30 s, so a Redis started
+     * again after a minute served nothing (503s) for up to half a minute more.
+     */
+    @Bean
+    ClientResourcesBuilderCustomizer reconnectWithinASecond() {
+        return builder -> builder.reconnectDelay(
+                Delay.exponential(Duration.ofMillis(1), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS));
     }
 }
