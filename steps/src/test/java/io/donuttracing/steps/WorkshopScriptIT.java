@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -22,6 +21,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import redis.embedded.RedisServer;
 
 /** Runs {@code ./workshop} as a learner does, on free ports and in its own run directory. */
 class WorkshopScriptIT {
@@ -180,12 +181,14 @@ class WorkshopScriptIT {
     @Test
     void aRedisOfTheLearnersStaysTheWorkshopsAndAServiceThatStopsIsNamed() throws Exception {
         int elsewhere = Repo.freePort(); // nothing answers there: pairings get 503, as the README says
-        workshop.env("REDIS_URL", "redis://127.0.0.1:" + elsewhere);
+        workshop.env("REDIS_URL", "redis://learner:s3cret@127.0.0.1:" + elsewhere);
         Path output = workshop.runDir.resolve("up.out");
         Process up = upInTheForeground(output);
-        assertThat(Files.readString(output)).contains("redis       using REDIS_URL=redis://127.0.0.1:" + elsewhere);
-        assertThat(workshop("status").output())
-                .containsPattern("redis +in use +redis://127.0.0.1:" + elsewhere + " \\(not started by ");
+        // the password is not shown, as a screen the room sees would show it
+        assertThat(Files.readString(output)).contains("redis       using REDIS_URL=redis://learner:***@127.0.0.1:" + elsewhere)
+                .doesNotContain("s3cret");
+        assertThat(workshop("status").output()).doesNotContain("s3cret")
+                .containsPattern("redis +in use +redis://learner:\\*\\*\\*@127.0.0.1:" + elsewhere + " \\(not started by ");
 
         // from another shell, without REDIS_URL: before, an embedded Redis started that the matchmaker never used
         workshop.env("REDIS_URL", null);
@@ -296,25 +299,19 @@ class WorkshopScriptIT {
             assertThat(List.of(collectorPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
         }
         // a Redis of the learner's that wants a password: before, up used it and every pairing answered 503 NOAUTH
-        try (ServerSocket redis = new ServerSocket(redisPort, 50, InetAddress.getLoopbackAddress())) {
-            Thread answering = new Thread(() -> {
-                while (!redis.isClosed()) {
-                    try (var client = redis.accept()) {
-                        client.getOutputStream().write("-NOAUTH Authentication required.\r\n".getBytes(StandardCharsets.US_ASCII));
-                    } catch (IOException closed) {
-                        // the test is over
-                    }
-                }
-            });
-            answering.setDaemon(true);
-            answering.start();
+        RedisServer redis = RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1")
+                .setting("requirepass secret").setting("save \"\"").setting("appendonly no").build();
+        redis.start();
+        try {
             Steps.Result up = workshop("up", "--detach");
 
             assertThat(up.exitCode()).isEqualTo(1);
             assertThat(up.output()).contains("port " + redisPort + " has a Redis that asks for a password")
                     .contains("REDIS_URL=redis://:<password>@127.0.0.1:" + redisPort).doesNotContain("collector   http");
             assertThat(List.of(collectorPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
-            assertThat(answering.isAlive()).isTrue();
+            assertThat(redis.isActive()).isTrue();
+        } finally {
+            redis.stop();
         }
     }
 
