@@ -87,20 +87,21 @@ public final class CompositePropagator implements Propagator {
    * kept from those, as Datadog's tracers keep them.
    */
   private <C> SpanContext withOtherVendorsState(SpanContext context, int winner, C carrier, Getter<C> getter) {
-    try {
-      if (context.w3cVendorState() != null || getter.get(carrier, W3CTraceContextPropagator.TRACESTATE) == null) {
-        return context;
-      }
-    } catch (RuntimeException e) {
-      return context; // a carrier that throws: the context as found
+    if (context.w3cVendorState() != null) {
+      return context;
     }
     for (int i = winner + 1; i < extractors.length; i++) {
-      if (extractors[i] instanceof W3CTraceContextPropagator) {
-        SpanContext w3c = extractors[i].extract(carrier, getter);
-        if (w3c != null && w3c.w3cVendorState() != null && w3c.traceIdLow() == context.traceIdLow()) {
+      if (extractors[i] instanceof W3CTraceContextPropagator w3c) {
+        String vendorState;
+        try {
+          vendorState = w3c.otherVendorsState(carrier, getter, context.traceIdLow());
+        } catch (RuntimeException e) {
+          return context; // a carrier that throws: the context as found
+        }
+        if (vendorState != null) {
           return new SpanContext(context.traceIdHigh(), context.traceIdLow(), context.spanId(),
               context.samplingPriority(), context.origin(), context.propagatedTags(), context.spanTags(),
-              w3c.w3cVendorState());
+              vendorState);
         }
       }
     }

@@ -146,53 +146,18 @@ public final class W3CTraceContextPropagator implements Propagator {
   @Override
   public <C> SpanContext extract(C carrier, Getter<C> getter) {
     try {
-      String header = getter.get(carrier, TRACEPARENT);
-      if (header == null) {
-        return null;
-      }
-      String tp = header.trim();
-      if (tp.length() < 55 || !Hex.isLowerHex(tp, 0, 2) || tp.startsWith("ff")) {
-        return null;
-      }
-      boolean version00 = tp.startsWith("00");
-      if ((version00 && tp.length() != 55) || (!version00 && tp.length() > 55 && tp.charAt(55) != '-')) {
-        return null;
-      }
-      if (tp.charAt(2) != '-' || tp.charAt(35) != '-' || tp.charAt(52) != '-'
-          || !Hex.isLowerHex(tp, 3, 32) || !Hex.isLowerHex(tp, 36, 16) || !Hex.isLowerHex(tp, 53, 2)) {
+      String tp = validTraceparent(getter.get(carrier, TRACEPARENT));
+      if (tp == null) {
         return null;
       }
       long high = Hex.parseHex(tp, 3, 16);
       long low = Hex.parseHex(tp, 19, 16);
       long parent = Hex.parseHex(tp, 36, 16);
-      if ((high == 0 && low == 0) || parent == 0) {
-        return null;
-      }
       boolean sampled = (Hex.parseHex(tp, 53, 2) & 1) == 1;
 
       List<String> others = new ArrayList<>();
-      DdMember dd = null;
-      String state = getter.get(carrier, TRACESTATE);
-      if (state != null) {
-        int members = 0;
-        for (int from = 0; from <= state.length(); ) {
-          int comma = state.indexOf(',', from);
-          int end = comma < 0 ? state.length() : comma;
-          String member = state.substring(from, end).trim();
-          from = end + 1;
-          if (member.isEmpty() || ++members > MAX_MEMBERS) {
-            continue;
-          }
-          if (!member.startsWith("dd=")) {
-            if (others.size() < MAX_MEMBERS - 1) { // 31 at most: ours is written in front of them
-              others.add(member);
-            }
-          } else if (dd == null) { // W3C allows one member per vendor: the first one counts
-            dd = readDdMember(member);
-          }
-        }
-      }
-      dd = dd == null ? DdMember.NONE : dd;
+      String ddMember = splitTracestate(getter.get(carrier, TRACESTATE), others);
+      DdMember dd = ddMember == null ? DdMember.NONE : readDdMember(ddMember);
       int ddPriority = dd.priority();
       String origin = dd.origin();
       Map<String, String> propagated = dd.propagated();
@@ -214,6 +179,70 @@ public final class W3CTraceContextPropagator implements Propagator {
     } catch (RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * Other vendors' {@code tracestate} members to pass on ({@link CompositePropagator} keeps them when another style
+   * won), if the W3C headers carry the trace {@code traceIdLow}; else null.
+   */
+  <C> String otherVendorsState(C carrier, Getter<C> getter, long traceIdLow) {
+    String tp = validTraceparent(getter.get(carrier, TRACEPARENT));
+    if (tp == null || Hex.parseHex(tp, 19, 16) != traceIdLow) {
+      return null;
+    }
+    List<String> others = new ArrayList<>();
+    splitTracestate(getter.get(carrier, TRACESTATE), others);
+    return passedOn(others);
+  }
+
+  /** The header, trimmed, if it is a valid {@code traceparent} with non-zero ids; else null. */
+  private static String validTraceparent(String header) {
+    if (header == null) {
+      return null;
+    }
+    String tp = header.trim();
+    if (tp.length() < 55 || !Hex.isLowerHex(tp, 0, 2) || tp.startsWith("ff")) {
+      return null;
+    }
+    boolean version00 = tp.startsWith("00");
+    if ((version00 && tp.length() != 55) || (!version00 && tp.length() > 55 && tp.charAt(55) != '-')) {
+      return null;
+    }
+    if (tp.charAt(2) != '-' || tp.charAt(35) != '-' || tp.charAt(52) != '-'
+        || !Hex.isLowerHex(tp, 3, 32) || !Hex.isLowerHex(tp, 36, 16) || !Hex.isLowerHex(tp, 53, 2)) {
+      return null;
+    }
+    boolean zeroTraceId = Hex.parseHex(tp, 3, 16) == 0 && Hex.parseHex(tp, 19, 16) == 0;
+    return zeroTraceId || Hex.parseHex(tp, 36, 16) == 0 ? null : tp;
+  }
+
+  /**
+   * Splits a {@code tracestate} list: returns our {@code dd=} member (the first: W3C allows one member per vendor),
+   * or null, and adds the other vendors' members to {@code others}. Members past W3C's 32 are ignored.
+   */
+  private static String splitTracestate(String state, List<String> others) {
+    if (state == null) {
+      return null;
+    }
+    String dd = null;
+    int members = 0;
+    for (int from = 0; from <= state.length(); ) {
+      int comma = state.indexOf(',', from);
+      int end = comma < 0 ? state.length() : comma;
+      String member = state.substring(from, end).trim(); // no copy when the list is one member
+      from = end + 1;
+      if (member.isEmpty() || ++members > MAX_MEMBERS) {
+        continue;
+      }
+      if (!member.startsWith("dd=")) {
+        if (others.size() < MAX_MEMBERS - 1) { // 31 at most: ours is written in front of them
+          others.add(member);
+        }
+      } else if (dd == null) {
+        dd = member;
+      }
+    }
+    return dd;
   }
 
   /** What our {@code dd=} member says: priority, origin, {@code _dd.p.*} tags, and tags for the span. */
@@ -284,6 +313,9 @@ public final class W3CTraceContextPropagator implements Propagator {
    * else, as W3C says, without those over 128 characters first, then without the last ones. Null for none.
    */
   static String passedOn(List<String> members) {
+    if (members.isEmpty()) {
+      return null;
+    }
     String all = String.join(",", members);
     if (all.length() > MAX_PASSED_ON_LENGTH) {
       members.removeIf(m -> m.length() > MAX_PASSED_ON_MEMBER_LENGTH);
