@@ -38,8 +38,8 @@ public final class DatadogPropagator implements Propagator {
 
   @Override
   public <C> void inject(SpanContext context, C carrier, Setter<C> setter) {
-    setter.set(carrier, TRACE_ID, Long.toUnsignedString(context.traceIdLow()));
-    setter.set(carrier, PARENT_ID, Long.toUnsignedString(context.spanId()));
+    setter.set(carrier, TRACE_ID, unsignedDecimal(context.traceIdLow()));
+    setter.set(carrier, PARENT_ID, unsignedDecimal(context.spanId()));
     if (context.samplingPriority() != SamplingPriority.UNSET) {
       setter.set(carrier, PRIORITY, Integer.toString(context.samplingPriority()));
     }
@@ -51,6 +51,18 @@ public final class DatadogPropagator implements Propagator {
     if (!tags.isEmpty()) {
       setter.set(carrier, TAGS, tags);
     }
+  }
+
+  /**
+   * {@code Long.toUnsignedString(id)}, in one string: for an id of 2^63 or more (half of all random ids) JDK 17's
+   * builds two more strings on the way.
+   */
+  static String unsignedDecimal(long id) {
+    if (id >= 0) {
+      return Long.toString(id);
+    }
+    long tenth = (id >>> 1) / 5; // id / 10, unsigned
+    return new StringBuilder(20).append(tenth).append(id - tenth * 10).toString();
   }
 
   static String encodeTags(SpanContext context) {
@@ -109,7 +121,7 @@ public final class DatadogPropagator implements Propagator {
       if (tags == null || tags.isEmpty()) {
         return new SpanContext(0, traceId, parentId, priority, origin, null, null, null);
       }
-      Map<String, String> propagated = new HashMap<>();
+      Map<String, String> propagated = new HashMap<>(4); // a few _dd.p.* tags
       Map<String, String> spanTags = new HashMap<>();
       long traceIdHigh = decodeTags(tags, propagated, spanTags);
       return new SpanContext(traceIdHigh, traceId, parentId, priority, origin, propagated, spanTags, null);
@@ -141,33 +153,32 @@ public final class DatadogPropagator implements Propagator {
       return 0;
     }
     long high = 0;
-    for (int from = 0; from <= header.length(); ) {
+    for (int from = 0; from <= header.length(); ) { // each member is header[from, end): key=value
       int comma = header.indexOf(',', from);
       int end = comma < 0 ? header.length() : comma;
-      String member = header.substring(from, end);
-      from = end + 1;
-      int eq = member.indexOf('=');
-      if (eq <= 0 || eq == member.length() - 1 || !validKey(member, eq) || !validValue(member, eq + 1)) {
+      int eq = header.indexOf('=', from);
+      if (eq <= from || eq >= end - 1 || !validKey(header, from, eq) || !validValue(header, eq + 1, end)) {
         propagated.clear();
         spanTags.put("_dd.propagation_error", "decoding_error");
         return 0;
       }
-      String key = member.substring(0, eq);
-      String value = member.substring(eq + 1);
-      if (key.equals("_dd.p.tid")) {
-        if (value.length() != 16 || !Hex.isLowerHex(value, 0, 16)) {
+      if (header.startsWith("_dd.p.tid=", from)) {
+        if (end - eq - 1 != 16 || !Hex.isLowerHex(header, eq + 1, 16)) {
           propagated.clear();
-          spanTags.put("_dd.propagation_error", "malformed_tid " + value);
+          spanTags.put("_dd.propagation_error", "malformed_tid " + header.substring(eq + 1, end));
           return 0;
         }
-        high = Hex.parseHex(value, 0, 16);
-      } else if (key.equals("_dd.p.dm") && !isDecisionMaker(value)) {
-        propagated.clear();
-        spanTags.put("_dd.propagation_error", "decoding_error");
-        return 0;
-      } else if (key.startsWith("_dd.p.")) {
-        propagated.put(key, value);
+        high = Hex.parseHex(header, eq + 1, 16);
+      } else if (header.startsWith("_dd.p.", from)) {
+        String value = header.substring(eq + 1, end);
+        if (header.startsWith("_dd.p.dm=", from) && !isDecisionMaker(value)) {
+          propagated.clear();
+          spanTags.put("_dd.propagation_error", "decoding_error");
+          return 0;
+        }
+        propagated.put(header.substring(from, eq), value);
       }
+      from = end + 1;
     }
     return high;
   }
@@ -186,8 +197,8 @@ public final class DatadogPropagator implements Propagator {
     return true;
   }
 
-  private static boolean validKey(String s, int end) {
-    for (int i = 0; i < end; i++) {
+  private static boolean validKey(String s, int from, int end) {
+    for (int i = from; i < end; i++) {
       char c = s.charAt(i);
       if (c <= ' ' || c > '~' || c == ',' || c == '=') {
         return false;
@@ -196,8 +207,8 @@ public final class DatadogPropagator implements Propagator {
     return true;
   }
 
-  private static boolean validValue(String s, int from) {
-    for (int i = from; i < s.length(); i++) {
+  private static boolean validValue(String s, int from, int end) {
+    for (int i = from; i < end; i++) {
       char c = s.charAt(i);
       if (c < ' ' || c > '~' || c == ',') {
         return false;

@@ -34,6 +34,8 @@ public final class W3CTraceContextPropagator implements Propagator {
   /** W3C: a vendor passes on at least 512 characters of the list; the members over 128 are the first to go. */
   private static final int MAX_PASSED_ON_LENGTH = 512;
   private static final int MAX_PASSED_ON_MEMBER_LENGTH = 128;
+  private static final String ZERO_TRACE_ID = "0".repeat(32);
+  private static final String ZERO_SPAN_ID = "0".repeat(16);
 
   @Override
   public <C> void inject(SpanContext context, C carrier, Setter<C> setter) {
@@ -212,8 +214,7 @@ public final class W3CTraceContextPropagator implements Propagator {
         || !Hex.isLowerHex(tp, 3, 32) || !Hex.isLowerHex(tp, 36, 16) || !Hex.isLowerHex(tp, 53, 2)) {
       return null;
     }
-    boolean zeroTraceId = Hex.parseHex(tp, 3, 16) == 0 && Hex.parseHex(tp, 19, 16) == 0;
-    return zeroTraceId || Hex.parseHex(tp, 36, 16) == 0 ? null : tp;
+    return tp.startsWith(ZERO_TRACE_ID, 3) || tp.startsWith(ZERO_SPAN_ID, 36) ? null : tp;
   }
 
   /**
@@ -298,12 +299,11 @@ public final class W3CTraceContextPropagator implements Propagator {
       }
       f = fieldEnd + 1;
     }
-    Map<String, String> spanTags = new HashMap<>(4);
+    // Map.of where it can: SpanContext keeps an immutable map as it is, and copies a HashMap
+    Map<String, String> spanTags = parent == null ? Map.of() : Map.of("_dd.parent_id", parent);
     if (tooLong) {
+      spanTags = new HashMap<>(spanTags);
       spanTags.put("_dd.propagation_error", "extract_max_size");
-    }
-    if (parent != null) {
-      spanTags.put("_dd.parent_id", parent);
     }
     return new DdMember(priority, origin, propagated, spanTags);
   }

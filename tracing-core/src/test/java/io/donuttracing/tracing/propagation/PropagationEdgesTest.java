@@ -5,7 +5,10 @@ import static io.donuttracing.tracing.propagation.PropagationTest.headers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.donuttracing.tracing.SpanContext;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Edges of the parsing that reads headers in place, by index, rather than through substrings. */
@@ -49,5 +52,67 @@ class PropagationEdgesTest {
     SpanContext c = CompositePropagator.of("datadog,tracecontext", "none").extract(h, throwsOnTracestate);
     assertThat(c.spanId()).isEqualTo(2);
     assertThat(c.w3cVendorState()).isNull();
+  }
+
+  @Test
+  void onlyAnAllZeroIdIsZero() {
+    W3CTraceContextPropagator w3c = new W3CTraceContextPropagator();
+    SpanContext lowOnly = extract(w3c, headers("traceparent", "00-00000000000000000000000000000001-0000000000000010-01"));
+    assertThat(lowOnly.traceIdHigh()).isZero();
+    assertThat(lowOnly.traceIdLow()).isEqualTo(1);
+    assertThat(lowOnly.spanId()).isEqualTo(16);
+    SpanContext highOnly = extract(w3c, headers("traceparent", "00-10000000000000000000000000000000-1000000000000000-00"));
+    assertThat(highOnly.traceIdHigh()).isEqualTo(1L << 60);
+    assertThat(highOnly.traceIdLow()).isZero();
+    assertThat(extract(w3c, headers("traceparent", "00-00000000000000000000000000000000-0000000000000001-01"))).isNull();
+    assertThat(extract(w3c, headers("traceparent", "00-00000000000000000000000000000001-0000000000000000-01"))).isNull();
+  }
+
+  @Test
+  void datadogTagsAreReadMemberByMemberInPlace() {
+    DatadogPropagator datadog = new DatadogPropagator();
+    SpanContext kept = extract(datadog, headers("x-datadog-trace-id", "1",
+        "x-datadog-tags", "_dd.p.dm=-0,_dd.p.tidx=1,_dd.p.dmx=any,_dd.p.a=b=c,_dd.p=x,other=y,_dd.p.tid=66e3f5a800000000"));
+    assertThat(kept.propagatedTags()).containsOnly(Map.entry("_dd.p.dm", "-0"), Map.entry("_dd.p.tidx", "1"),
+        Map.entry("_dd.p.dmx", "any"), Map.entry("_dd.p.a", "b=c"));
+    assertThat(kept.traceIdHigh()).isEqualTo(0x66e3f5a800000000L);
+    assertThat(kept.spanTags()).isEmpty();
+
+    for (String malformed : new String[] {
+        "_dd.p.dm=-0,,_dd.p.a=b", "_dd.p.dm=-0,", ",_dd.p.dm=-0", "abc,_dd.p.a=b", "_dd.p.a=,_dd.p.b=c", "=x",
+        "_dd.p.dm=x-1", "_dd.p.a=b c\u0001"}) {
+      SpanContext c = extract(datadog, headers("x-datadog-trace-id", "1", "x-datadog-tags", malformed));
+      assertThat(c.propagatedTags()).as(malformed).isEmpty();
+      assertThat(c.spanTags()).as(malformed).containsOnly(Map.entry("_dd.propagation_error", "decoding_error"));
+    }
+    SpanContext badTid = extract(datadog, headers("x-datadog-trace-id", "1",
+        "x-datadog-tags", "_dd.p.dm=-0,_dd.p.tid=66e3f5a8000000001"));
+    assertThat(badTid.spanTags()).containsOnly(Map.entry("_dd.propagation_error", "malformed_tid 66e3f5a8000000001"));
+    assertThat(badTid.traceIdHigh()).isZero();
+  }
+
+  @Test
+  void idsOfTwoToTheSixtyThreeAndMoreAreSentAsUnsignedDecimals() {
+    Random random = new Random(7);
+    long[] ids = {0, 1, 9, 10, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 9, -10, -1, random.nextLong()};
+    for (long id : ids) {
+      assertThat(DatadogPropagator.unsignedDecimal(id)).isEqualTo(Long.toUnsignedString(id));
+    }
+    for (int i = 0; i < 100_000; i++) {
+      long id = random.nextLong();
+      assertThat(DatadogPropagator.unsignedDecimal(id)).isEqualTo(Long.toUnsignedString(id));
+    }
+  }
+
+  @Test
+  void aTagThatWouldTakeTheDdMemberPast256CharactersIsLeftOutAndTheNextOneThatFitsIsWritten() {
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("_dd.p.dm", "-4");
+    tags.put("_dd.p.big", "v".repeat(240));
+    tags.put("_dd.p.k:ey", "a=b,c;d~e");
+    SpanContext c = new SpanContext(0, 1, 2, 2, "rum=x", tags, null, null);
+    Map<String, String> out = new HashMap<>();
+    new W3CTraceContextPropagator().inject(c, out, Propagator.mapSetter());
+    assertThat(out.get("tracestate")).isEqualTo("dd=s:2;o:rum~x;p:0000000000000002;t.dm:-4;t.k_ey:a~b_c_d_e");
   }
 }
