@@ -315,6 +315,32 @@ class WorkshopScriptIT {
         }
     }
 
+    /** The check a learner runs before the day: a line per check, a taken port named with its variable. */
+    @Test
+    void checkSaysWhetherThisMachineIsReadyAndStartsNothing() throws IOException {
+        try (ServerSocket squatter = new ServerSocket(matchmakerPort, 1, InetAddress.getLoopbackAddress())) {
+            Steps.Result check = workshop("check");
+
+            assertThat(check.exitCode()).as(check.output()).isEqualTo(1);
+            assertThat(check.output()).containsPattern("(?m)^java +ok: .*version \"(1[7-9]|[2-9][0-9])")
+                    .containsPattern("(?m)^curl +ok: ")
+                    .containsPattern("(?m)^collector +ok: port " + collectorPort + " is free$")
+                    .containsPattern("(?m)^redis +ok: port " + redisPort + " is free$")
+                    .containsPattern("(?m)^taster +ok: port " + tasterPort + " is free$")
+                    .containsPattern("(?m)^matchmaker +PROBLEM: port " + matchmakerPort
+                            + " is in use by something else: free it, or move matchmaker with MATCHMAKER_PORT=<port>")
+                    .containsPattern("(?m)^redis +ok: the embedded redis-server runs here \\(Redis server v=")
+                    .containsPattern("(?m)^build +ok: everything builds with Maven offline")
+                    .endsWith("Not ready: 1 problem above.\n");
+        }
+        Steps.Result check = workshop("check");
+
+        assertThat(check.exitCode()).as(check.output()).isEqualTo(0);
+        assertThat(check.output()).doesNotContain("PROBLEM").endsWith("Ready for the workshop.\n");
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+        assertThat(workshop("status").output()).doesNotContain("running");
+    }
+
     @Test
     void aPidFileThatNamesSomebodyElsesProcessIsNeitherTrustedNorKilled() throws Exception {
         // what a crash followed by pid reuse, or a reboot on macOS (no boot id there), leaves behind
