@@ -318,6 +318,10 @@ class WorkshopScriptIT {
     /** The check a learner runs before the day: a line per check, a taken port named with its variable. */
     @Test
     void checkSaysWhetherThisMachineIsReadyAndStartsNothing() throws IOException {
+        // every JVM, Maven's too, then says "Picked up JAVA_TOOL_OPTIONS" on stderr (as JDK 24 and later warn about
+        // sun.misc.Unsafe): before, that line and the path of the redis-server Maven had just extracted were taken
+        // together as its path, and the embedded redis-server was a problem
+        workshop.env("JAVA_TOOL_OPTIONS", "-Dfile.encoding=UTF-8");
         try (ServerSocket squatter = new ServerSocket(matchmakerPort, 1, InetAddress.getLoopbackAddress())) {
             Steps.Result check = workshop("check");
 
