@@ -296,6 +296,10 @@
         el('td', { class: 'num' }, fmtDur(r.p95)),
         el('td', { class: 'num' }, fmtDur(r.p99)),
         el('td', { class: 'num' }, fmtDur(r.max))));
+      if (res.total > resources.length) {
+        nodes.push(el('p', { id: 'resources-shown', class: 'hint' },
+          'The ' + fmtNum(resources.length) + ' busiest of ' + fmtNum(res.total) + ' resources, by hits.'));
+      }
       nodes.push(el('div', { class: 'panel' }, el('table', { id: 'resources-table' },
         el('thead', null, el('tr', null, el('th', null, 'Resource'), el('th', null, 'Operation'),
           el('th', { class: 'num' }, 'Hits'), el('th', { class: 'num' }, 'Errors'), el('th', { class: 'num' }, 'p50'),

@@ -65,11 +65,19 @@ public class QueryController {
         return Map.of("services", new ArrayList<>(byName.values()));
     }
 
-    /** Per resource of the service: hits, errors, p50, p95, p99, max and avg in ns; and how long stats are kept. */
+    /**
+     * Per resource of the service, the busiest first: hits, errors, p50, p95, p99, max and avg in ns; how many resources
+     * there are in all; and how long stats are kept.
+     *
+     * @param limit at most this many resources (default 50, 1 to 1000): ids in resources ({@code GET /users/123})
+     *     make thousands, which the page would draw as as many rows
+     */
     @GetMapping("/api/services/{service}/resources")
-    public Map<String, Object> resources(@PathVariable String service) {
+    public Map<String, Object> resources(@PathVariable String service, HttpServletRequest request) {
+        int max = limit(param(request, "limit"));
+        List<Stats.Summary> all = stats.resources(service);
         List<Map<String, Object>> list = new ArrayList<>();
-        for (Stats.Summary s : stats.resources(service)) {
+        for (Stats.Summary s : all.subList(0, Math.min(max, all.size()))) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("resource", s.resource());
             m.put("name", s.name());
@@ -80,6 +88,7 @@ public class QueryController {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("service", service);
         out.put("resources", list);
+        out.put("total", all.size());
         out.put("retention", stats.retentionNanos());
         return out;
     }

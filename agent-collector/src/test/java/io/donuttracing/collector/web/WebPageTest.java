@@ -228,6 +228,20 @@ class WebPageTest extends CollectorTestBase {
         }
     }
 
+    /** A service's page draws its 50 busiest resources and says how many there are, not thousands of rows. */
+    @Test
+    void aServiceWithMoreResourcesThanThePageDrawsSaysSo() throws Exception {
+        long now = System.currentTimeMillis() * 1_000_000L;
+        List<List<S>> traces = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            traces.add(List.of(new S(newId(), 1, 0).service("crowded").resource("GET /users/" + i).start(now).duration(1_000_000)));
+        }
+        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(traces)).statusCode()).isEqualTo(200);
+        open("#/service/crowded");
+        awaitShown("#resources-shown", "The 50 busiest of 60 resources, by hits.");
+        assertThat(driver.findElements(By.cssSelector("#resources-table tbody tr"))).hasSize(50);
+    }
+
     @Test
     void aLongResourceWithoutSpacesKeepsEveryPageWithinTheWindow() throws Exception {
         long traceId = newId();
