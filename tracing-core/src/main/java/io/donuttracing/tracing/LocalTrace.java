@@ -61,7 +61,7 @@ final class LocalTrace {
   String traceIdString() {
     String s = traceIdString;
     if (s == null) {
-      s = Long.toUnsignedString(traceIdLow);
+      s = Ids.decimal(traceIdLow);
       traceIdString = s; // a race only makes the same string twice
     }
     return s;

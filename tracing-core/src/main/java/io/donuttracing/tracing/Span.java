@@ -100,7 +100,7 @@ public final class Span implements AutoCloseable {
   public String spanIdString() {
     String s = spanIdString;
     if (s == null) {
-      s = Long.toUnsignedString(spanId);
+      s = Ids.decimal(spanId);
       spanIdString = s; // a race only makes the same string twice
     }
     return s;

@@ -1,5 +1,6 @@
 package io.donuttracing.tracing.propagation;
 
+import io.donuttracing.tracing.Ids;
 import io.donuttracing.tracing.SpanContext;
 import io.donuttracing.tracing.sampling.SamplingPriority;
 import java.util.HashMap;
@@ -38,8 +39,8 @@ public final class DatadogPropagator implements Propagator {
 
   @Override
   public <C> void inject(SpanContext context, C carrier, Setter<C> setter) {
-    setter.set(carrier, TRACE_ID, unsignedDecimal(context.traceIdLow()));
-    setter.set(carrier, PARENT_ID, unsignedDecimal(context.spanId()));
+    setter.set(carrier, TRACE_ID, Ids.decimal(context.traceIdLow()));
+    setter.set(carrier, PARENT_ID, Ids.decimal(context.spanId()));
     if (context.samplingPriority() != SamplingPriority.UNSET) {
       setter.set(carrier, PRIORITY, Integer.toString(context.samplingPriority()));
     }
@@ -51,18 +52,6 @@ public final class DatadogPropagator implements Propagator {
     if (!tags.isEmpty()) {
       setter.set(carrier, TAGS, tags);
     }
-  }
-
-  /**
-   * {@code Long.toUnsignedString(id)}, in one string: for an id of 2^63 or more (half of all random ids) JDK 17's
-   * builds two more strings on the way.
-   */
-  static String unsignedDecimal(long id) {
-    if (id >= 0) {
-      return Long.toString(id);
-    }
-    long tenth = (id >>> 1) / 5; // id / 10, unsigned
-    return new StringBuilder(20).append(tenth).append(id - tenth * 10).toString();
   }
 
   static String encodeTags(SpanContext context) {

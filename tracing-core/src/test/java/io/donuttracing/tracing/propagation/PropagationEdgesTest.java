@@ -4,6 +4,7 @@ import static io.donuttracing.tracing.propagation.PropagationTest.TP;
 import static io.donuttracing.tracing.propagation.PropagationTest.headers;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.donuttracing.tracing.Ids;
 import io.donuttracing.tracing.SpanContext;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -96,11 +97,11 @@ class PropagationEdgesTest {
     Random random = new Random(7);
     long[] ids = {0, 1, 9, 10, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 9, -10, -1, random.nextLong()};
     for (long id : ids) {
-      assertThat(DatadogPropagator.unsignedDecimal(id)).isEqualTo(Long.toUnsignedString(id));
+      assertThat(Ids.decimal(id)).isEqualTo(Long.toUnsignedString(id));
     }
     for (int i = 0; i < 100_000; i++) {
       long id = random.nextLong();
-      assertThat(DatadogPropagator.unsignedDecimal(id)).isEqualTo(Long.toUnsignedString(id));
+      assertThat(Ids.decimal(id)).isEqualTo(Long.toUnsignedString(id));
     }
   }
 
