@@ -34,7 +34,7 @@ public final class Obfuscator {
         s.resource = resource(s.type, s.resource);
         if (isSql(s.type)) {
             s.putMeta("sql.query", s.resource);
-        } else if (isRedis(s.type)) {
+        } else if (hidesRedisValues(s.type)) {
             String raw = s.meta("redis.raw_command");
             if (raw != null) {
                 s.putMeta("redis.raw_command", redisObfuscator.obfuscate(raw));
@@ -69,8 +69,8 @@ public final class Obfuscator {
         return sql && (type.equals("sql") || type.equals("cassandra"));
     }
 
-    /** Whether {@code redis.raw_command} is obfuscated. */
-    private boolean isRedis(String type) {
+    /** Whether this span's {@code redis.raw_command} gets its values hidden (the resource is quantized anyway). */
+    private boolean hidesRedisValues(String type) {
         return redis && type.equals("redis");
     }
 }
