@@ -209,12 +209,7 @@ class WebPageTest extends CollectorTestBase {
      */
     @Test
     void aLimitTheShowListDoesNotOfferIsShownAndKept() throws Exception {
-        long now = System.currentTimeMillis() * 1_000_000L;
-        List<List<S>> traces = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
-            traces.add(List.of(new S(newId(), 1, 0).service("show-limit").resource("GET /" + i).start(now).duration(1_000_000)));
-        }
-        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(traces)).statusCode()).isEqualTo(200);
+        sendOneTracePerResource("show-limit", "GET /", 60);
         for (String limit : List.of("1000", "200")) {
             open("#/traces?service=show-limit&limit=" + limit);
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
@@ -231,12 +226,7 @@ class WebPageTest extends CollectorTestBase {
     /** A service's page draws its 50 busiest resources and says how many there are, not thousands of rows. */
     @Test
     void aServiceWithMoreResourcesThanThePageDrawsSaysSo() throws Exception {
-        long now = System.currentTimeMillis() * 1_000_000L;
-        List<List<S>> traces = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
-            traces.add(List.of(new S(newId(), 1, 0).service("crowded").resource("GET /users/" + i).start(now).duration(1_000_000)));
-        }
-        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(traces)).statusCode()).isEqualTo(200);
+        sendOneTracePerResource("crowded", "GET /users/", 60);
         open("#/service/crowded");
         awaitShown("#resources-shown", "The 50 busiest of 60 resources, by hits.");
         assertThat(driver.findElements(By.cssSelector("#resources-table tbody tr"))).hasSize(50);
@@ -513,6 +503,16 @@ class WebPageTest extends CollectorTestBase {
 
     private void send(List<S> spans) throws Exception {
         assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(List.of(spans))).statusCode()).isEqualTo(200);
+    }
+
+    /** {@code n} one-span traces of {@code service}, in one payload, with the resources {@code prefix}0 to n-1. */
+    private void sendOneTracePerResource(String service, String prefix, int n) throws Exception {
+        long now = System.currentTimeMillis() * 1_000_000L;
+        List<List<S>> traces = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            traces.add(List.of(new S(newId(), 1, 0).service(service).resource(prefix + i).start(now).duration(1_000_000)));
+        }
+        assertThat(put("/v0.4/traces", "application/msgpack", TestPayloads.v04(traces)).statusCode()).isEqualTo(200);
     }
 
     private static void awaitShown(String css, String text) {
