@@ -5,6 +5,7 @@
 
   const app = document.getElementById('app');
   const REFRESH_MS = 5000;
+  const SPANS_DRAWN = 1000; // a trace may hold 100,000 spans; a browser drawing them all stops answering
   let timer = null;
   let selectedSpan = null;
   let renderToken = 0;
@@ -354,7 +355,31 @@
   // ---- trace list -----------------------------------------------------------------------------------
 
   async function tracesView(query) {
-    return [el('h1', null, 'Traces'), ...await traceList(query, true)];
+    return [el('div', { class: 'trace-head' }, el('h1', null, 'Traces'), removeAllButton()), ...await traceList(query, true)];
+  }
+
+  /** Empties the collector (its traces and the services' statistics), after asking: between two steps, or two groups. */
+  function removeAllButton() {
+    return el('button', {
+      type: 'button', id: 'remove-all', class: 'quiet',
+      onclick: async () => {
+        if (!confirm('Remove every stored trace, and the services\' statistics, from the collector?')) return;
+        let problem;
+        try {
+          const r = await fetch('/api/traces', { method: 'DELETE', headers: { Accept: 'application/json' } });
+          const body = await r.json().catch(() => null);
+          if (r.status === 200) {
+            await render(false);
+            document.getElementById('status').textContent = 'Removed ' + plural(body.traces_removed, 'trace') + '.';
+            return;
+          }
+          problem = refused('/api/traces', { status: r.status, body: body }).message;
+        } catch (e) {
+          problem = 'the collector did not answer /api/traces (' + e.message + ')';
+        }
+        replace(el('div', { class: 'panel' }, empty('Cannot remove the traces: ' + problem + '.')));
+      }
+    }, 'Remove all traces');
   }
 
   async function traceList(query, withFilters) {
@@ -442,7 +467,7 @@
   // ---- one trace ------------------------------------------------------------------------------------
 
   async function traceView(id) {
-    const path = '/api/traces/' + enc(id);
+    const path = '/api/traces/' + enc(id) + '?limit=' + SPANS_DRAWN;
     const a = await answer(path);
     const t = a.body;
     // the trace's own (decimal) id once found; until then what was asked for
@@ -456,15 +481,17 @@
     if (a.status !== 200) throw refused(path, a);
     const spans = t.spans;
     const total = Math.max(1, t.duration);
-    const services = [...new Set(spans.map(s => s.service))];
-    const errors = spans.filter(s => s.error).length;
     const head = el('div', { class: 'trace-head' },
       cut(el('h1', null, (spans[0] && (spans[0].resource || spans[0].name)) || 'Trace')),
-      el('span', { class: 'meta' }, fmtDur(t.duration) + ' · ' + plural(spans.length, 'span') + ' · ' +
-        plural(services.length, 'service') + ' · ' + fmtTime(t.start)),
-      errors ? el('span', { class: 'badge error' }, plural(errors, 'error')) : null,
+      el('span', { class: 'meta' }, fmtDur(t.duration) + ' · ' + plural(t.span_count, 'span') + ' · ' +
+        plural(t.services.length, 'service') + ' · ' + fmtTime(t.start)),
+      t.error_count ? el('span', { class: 'badge error' }, plural(t.error_count, 'error')) : null,
       link('/api/traces/' + enc(t.trace_id) + '?format=text', 'as text'));
-    const legend = el('div', { class: 'legend' }, services.map(s => el('span', null, dot(s), s)));
+    const legend = el('div', { class: 'legend' }, t.services.map(s => el('span', null, dot(s), s)));
+    const cutShort = spans.length < t.span_count ? el('p', { class: 'panel', id: 'spans-not-drawn' },
+      'The first ' + fmtNum(spans.length) + ' of the trace\'s ' + fmtNum(t.span_count) + ' spans are drawn, in tree order. All of them: ',
+      link('/api/traces/' + enc(t.trace_id) + '?format=text', 'as text'), ' or ',
+      link('/api/traces/' + enc(t.trace_id), 'as JSON'), '.') : null;
     const ruler = el('div', { class: 'ruler' }, el('div', { class: 'span-label' }, 'trace ' + t.trace_id),
       el('div', { class: 'ticks' }, (t.duration > 0 ? [0, 0.25, 0.5, 0.75, 1] : [0]).map(f => {
         const tk = el('span', { class: 'tick' + (f === 0 ? ' first' : f === 1 ? ' last' : '') }, f === 0 ? '0' : fmtDur(total * f));
@@ -524,7 +551,7 @@
       wf.appendChild(row);
     });
     if (!selectedRow) details.appendChild(el('div', { class: 'panel' }, empty('Click a span to see all its fields and tags.')));
-    return [crumbs, head, legend, wf, details];
+    return [crumbs, head, legend, cutShort, wf, details].filter(n => n);
   }
 
   function showSpan(container, s) {

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
@@ -176,6 +177,22 @@ public class QueryController {
         return ResponseEntity.ok(Map.of("traces", list));
     }
 
+    /**
+     * Removes every stored trace and the services' statistics, so that the page starts again from nothing (between
+     * two steps of the workshop, or two groups) without restarting the collector: {@code {"traces_removed",
+     * "spans_removed"}}. DELETE, not POST: a web page on another site cannot send it without the collector's leave
+     * (a CORS preflight, which the collector does not answer), where it could send a form's POST.
+     */
+    @DeleteMapping("/api/traces")
+    public Map<String, Object> clear() {
+        TraceStore.Removed removed = store.clear();
+        stats.clear();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("traces_removed", removed.traces());
+        out.put("spans_removed", removed.spans());
+        return out;
+    }
+
     /** A query parameter given twice, or outside what it takes: a 400 whose detail says which, and what it takes. */
     static final class BadParameterException extends RuntimeException {
         BadParameterException(String detail) {
@@ -214,8 +231,12 @@ public class QueryController {
 
     /** {@code limit}: an integer from 1 to {@link #MAX_LIMIT} (50 when absent). */
     private static int limit(String limit) {
+        return limit(limit, 50, MAX_LIMIT);
+    }
+
+    private static int limit(String limit, int absent, int max) {
         if (limit == null) {
-            return 50;
+            return absent;
         }
         int n;
         try {
@@ -223,8 +244,8 @@ public class QueryController {
         } catch (NumberFormatException e) {
             n = 0;
         }
-        if (n < 1 || n > MAX_LIMIT) {
-            throw new BadParameterException("limit must be an integer from 1 to " + MAX_LIMIT + ", got " + limit);
+        if (n < 1 || n > max) {
+            throw new BadParameterException("limit must be an integer from 1 to " + max + ", got " + limit);
         }
         return n;
     }
@@ -268,10 +289,18 @@ public class QueryController {
         return rows.get(0).span();
     }
 
-    /** The trace's spans in tree order with every field; {@code ?format=text} gives the text waterfall. */
+    /**
+     * The trace's spans in tree order with every field, and its {@code span_count}, {@code services} and
+     * {@code error_count}; {@code ?format=text} gives the text waterfall.
+     *
+     * @param limit at most this many spans, the first in tree order (default: all); the counts are the whole
+     *     trace's. The page asks for a thousand: a trace may hold as many spans as the store's budget, and a browser
+     *     drawing a hundred thousand rows stops answering.
+     */
     @GetMapping("/api/traces/{traceId}")
     public ResponseEntity<?> trace(@PathVariable String traceId, HttpServletRequest request) {
         String format = param(request, "format");
+        int max = limit(param(request, "limit"), Integer.MAX_VALUE, Integer.MAX_VALUE);
         if (format != null && !format.equals("text")) {
             throw new BadParameterException("format must be text, or absent for JSON, got " + format);
         }
@@ -299,15 +328,26 @@ public class QueryController {
         }
         long start = Waterfall.traceStart(t.spans());
         List<Map<String, Object>> spans = new ArrayList<>();
+        Set<String> services = new LinkedHashSet<>();
+        int errors = 0;
         for (Waterfall.Row r : Waterfall.rows(t.spans())) {
-            Map<String, Object> m = span(r.span(), start);
-            m.put("depth", r.depth());
-            spans.add(m);
+            services.add(r.span().service);
+            if (r.span().error != 0) {
+                errors++;
+            }
+            if (spans.size() < max) {
+                Map<String, Object> m = span(r.span(), start);
+                m.put("depth", r.depth());
+                spans.add(m);
+            }
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("trace_id", Long.toUnsignedString(t.traceId()));
         out.put("start", start);
         out.put("duration", Waterfall.traceDuration(t.spans()));
+        out.put("span_count", t.spans().length);
+        out.put("services", new ArrayList<>(services));
+        out.put("error_count", errors);
         out.put("spans", spans);
         return ResponseEntity.ok(out);
     }
@@ -359,6 +399,8 @@ public class QueryController {
         st0.put("spans_stored", c.spansStored());
         st0.put("traces_evicted", c.tracesEvicted());
         st0.put("spans_evicted", c.spansEvicted());
+        st0.put("traces_removed", c.tracesRemoved());
+        st0.put("spans_removed", c.spansRemoved());
         st0.put("spans_duplicate", c.spansDuplicate());
         st0.put("spans_dropped_trace_full", c.spansDroppedTraceFull());
         out.put("store", st0);

@@ -335,6 +335,12 @@ public final class Stats {
         }
     }
 
+    /** Forgets every bucket, as if no span had been counted yet; {@link #spansCounted} goes on counting. */
+    public synchronized void clear() {
+        buckets.clear();
+        bytes = 0;
+    }
+
     public synchronized long spansCounted() {
         return spansCounted;
     }

@@ -72,6 +72,8 @@ public final class TraceStore {
     private long spansDuplicate;
     private long spansDroppedTraceFull;
     private long spansStored;
+    private long tracesRemoved;
+    private long spansRemoved;
 
     /** Without a memory budget: the span budget alone bounds it. */
     public TraceStore(int spanBudget) {
@@ -249,6 +251,23 @@ public final class TraceStore {
         e.next = null;
     }
 
+    /** Removes every stored trace, and counts them as removed; returns how many traces and spans that was. */
+    public synchronized Removed clear() {
+        Removed removed = new Removed(byId.size(), spanCount);
+        byId.clear();
+        oldest = null;
+        newest = null;
+        spanCount = 0;
+        byteCount = 0;
+        tracesRemoved += removed.traces();
+        spansRemoved += removed.spans();
+        return removed;
+    }
+
+    /** What one {@link #clear} removed. */
+    public record Removed(long traces, long spans) {
+    }
+
     /** The trace with this id (its low 64 bits), or null. */
     public synchronized StoredTrace get(long traceId) {
         Entry e = byId.get(traceId);
@@ -281,17 +300,19 @@ public final class TraceStore {
 
     public synchronized Counters counters() {
         return new Counters(byId.size(), spanCount, spanBudget, byteCount, memoryBudget, tracesAdded, piecesJoined,
-                spansStored, tracesEvicted, spansEvicted, spansDuplicate, spansDroppedTraceFull);
+                spansStored, tracesEvicted, spansEvicted, tracesRemoved, spansRemoved, spansDuplicate,
+                spansDroppedTraceFull);
     }
 
     /**
      * The store's counters, as {@code /api/stats} shows them; {@code bytes}: the stored spans'
      * {@link Span#approximateBytes}, {@code spansDuplicate}: spans sent again and not stored twice,
-     * {@code spansDroppedTraceFull}: spans past either budget in one trace, not stored.
+     * {@code spansDroppedTraceFull}: spans past either budget in one trace, not stored; {@code tracesRemoved},
+     * {@code spansRemoved}: removed by {@link #clear}.
      */
     public record Counters(long traces, long spans, long spanBudget, long bytes, long memoryBudget,
                            long tracesAdded, long piecesJoined,
-                           long spansStored, long tracesEvicted, long spansEvicted, long spansDuplicate,
-                           long spansDroppedTraceFull) {
+                           long spansStored, long tracesEvicted, long spansEvicted, long tracesRemoved,
+                           long spansRemoved, long spansDuplicate, long spansDroppedTraceFull) {
     }
 }

@@ -42,6 +42,29 @@ class TraceStoreTest {
     }
 
     @Test
+    void clearRemovesEveryTraceCountsThemAndTheBudgetStartsAgain() {
+        TraceStore store = new TraceStore(100);
+        for (long t = 1; t <= 12; t++) {
+            store.add(List.<Span[]>of(chunk(t, 10))); // two evicted
+        }
+        TraceStore.Removed removed = store.clear();
+        assertThat(removed).isEqualTo(new TraceStore.Removed(10, 100));
+        assertThat(store.get(12)).isNull();
+        assertThat(store.newest(s -> true, 50)).isEmpty();
+
+        for (long t = 13; t <= 22; t++) {
+            store.add(List.<Span[]>of(chunk(t, 10))); // the whole budget again, nothing evicted
+        }
+        TraceStore.Counters c = store.counters();
+        assertThat(c.traces()).isEqualTo(10);
+        assertThat(c.spans()).isEqualTo(100);
+        assertThat(c.tracesEvicted()).isEqualTo(2);
+        assertThat(c.tracesRemoved()).isEqualTo(10);
+        assertThat(c.spansRemoved()).isEqualTo(100);
+        assertThat(store.newest(s -> true, 50)).extracting(TraceStore.StoredTrace::traceId).startsWith(22L, 21L).endsWith(13L);
+    }
+
+    @Test
     void joinsPiecesAndAJoinedTraceBecomesTheNewest() {
         TraceStore store = new TraceStore(25);
         store.add(List.<Span[]>of(chunk(1, 5)));

@@ -323,6 +323,27 @@ class WebPageTest extends CollectorTestBase {
         });
     }
 
+    /** A trace of a hundred thousand spans would hang the browser: the page draws a thousand, and says so. */
+    @Test
+    void aTraceWithMoreSpansThanThePageDrawsSaysSoAndCountsThemAll() throws Exception {
+        long traceId = newId();
+        long now = System.currentTimeMillis() * 1_000_000L;
+        List<S> spans = new ArrayList<>();
+        spans.add(new S(traceId, 1, 0).service("web-batch").resource("POST /import").start(now - 90_000_000).duration(80_000_000));
+        for (int i = 0; i < 1_499; i++) {
+            S insert = new S(traceId, 2 + i, 1).service("web-batch-db").name("h2.query").resource("INSERT INTO beer VALUES (?)")
+                    .start(now - 89_000_000 + i * 50_000L).duration(20_000);
+            spans.add(i == 1_498 ? insert.error(1) : insert); // the last one, not drawn
+        }
+        send(spans);
+        open("#/trace/" + traceId);
+        awaitShown("#spans-not-drawn", "The first 1,000 of the trace's 1,500 spans are drawn, in tree order. All of them: as text or as JSON.");
+        assertThat(driver.findElements(By.cssSelector("#waterfall .span-row"))).hasSize(1000);
+        assertThat(driver.findElement(By.cssSelector(".trace-head")).getText()).contains("1500 spans", "2 services", "1 error");
+        assertThat(driver.findElement(By.cssSelector(".legend")).getText()).contains("web-batch", "web-batch-db");
+        assertThat(driver.findElement(By.linkText("as JSON")).getAttribute("href")).endsWith("/api/traces/" + traceId);
+    }
+
     @Test
     void deepSpansKeepTheirLabelsErrorsAreMarkedInWordsAndValuesAreShownAsSent() throws Exception {
         long traceId = newId();
@@ -461,6 +482,40 @@ class WebPageTest extends CollectorTestBase {
         void saysWhereToSendTracesWithItsOwnAddress() {
             driver.get("http://127.0.0.1:" + emptyPort + "/");
             awaitShown("#app", "No services yet. Point a tracer at this collector (DD_TRACE_AGENT_URL=http://127.0.0.1:" + emptyPort + ")");
+        }
+    }
+
+    /** A collector of its own (another span budget, so another Spring context): emptying it empties no other test's. */
+    @Nested
+    @TestPropertySource(properties = "collector.span-budget=65432")
+    class ACollectorToEmpty {
+        @LocalServerPort
+        int ownPort;
+
+        @Test
+        void removeAllTracesAsksFirstThenEmptiesTheListAndTheServices() throws Exception {
+            long now = System.currentTimeMillis() * 1_000_000L;
+            byte[] twoTraces = TestPayloads.v04(List.of(
+                    List.of(new S(newId(), 1, 0).service("web-emptied").resource("GET /beers").start(now).duration(1_000_000)),
+                    List.of(new S(newId(), 1, 0).service("web-emptied").resource("GET /donuts").start(now).duration(1_000_000))));
+            assertThat(HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + ownPort + "/v0.4/traces"))
+                    .header("Content-Type", "application/msgpack").PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(twoTraces)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+            driver.get("http://127.0.0.1:" + ownPort + "/#/traces");
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr"))).hasSize(2));
+
+            driver.findElement(By.id("remove-all")).click(); // and cancel: nothing is removed
+            assertThat(driver.switchTo().alert().getText()).isEqualTo("Remove every stored trace, and the services' statistics, from the collector?");
+            driver.switchTo().alert().dismiss();
+            assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr"))).hasSize(2);
+
+            driver.findElement(By.id("remove-all")).click();
+            driver.switchTo().alert().accept();
+            awaitShown("#app", "No traces stored yet.");
+            awaitShown("#status", "Removed 2 traces.");
+            driver.findElement(By.id("nav-services")).click();
+            awaitShown("#app", "No services yet.");
         }
     }
 
