@@ -139,6 +139,10 @@ class JsonErrors extends ResponseEntityExceptionHandler implements ErrorControll
             HttpStatus status = HttpStatus.resolve(code);
             String message = response.getMessage();
             String said = message != null && !message.isBlank() ? message : status != null ? status.getReasonPhrase() : "error";
+            // what Tomcat found wrong with the request ("Request header is too large"); never a server's failure
+            if (code < 500 && t != null && t.getMessage() != null && !t.getMessage().isBlank()) {
+                said = t.getMessage();
+            }
             // no URI: Tomcat could not read the request line (longer than its 8 KB for the headers, or garbled)
             String detail = request.getRequestURI() == null ? "the request line is too long or malformed"
                     : said + " (" + request.getMethod() + " " + request.getRequestURI() + ")";

@@ -47,7 +47,7 @@ import tools.jackson.core.json.JsonFactory;
  * Errors: 403 for a browser's cross-site request ({@code Sec-Fetch-Site: cross-site}), 400 with the reason
  * when the body cannot be decoded (nothing from it is kept), 413 when it is
  * over {@code collector.max-request-bytes} or would decode into more than its decoder's share of
- * {@code collector.decode-budget}, 415 for another media type, 429 when every decoder stayed busy for a
+ * {@code collector.decode-budget}, 415 for another media type or a compressed body, 429 when every decoder stayed busy for a
  * second; all as {@code {"error":"...","detail":"..."}}.
  *
  * <p>At most {@code collector.decoders} bodies (one per CPU, as the agent's receiver allows, but at most one
@@ -115,7 +115,7 @@ public class IntakeController {
     @RequestMapping(path = "/v0.6/stats", method = {RequestMethod.PUT, RequestMethod.POST})
     public void stats(HttpServletRequest req, HttpServletResponse res) throws IOException {
         agentHeaders(res);
-        if (crossSite(req, res)) {
+        if (crossSite(req, res) || encoded(req, res)) {
             return;
         }
         String mt = mediaType(req);
@@ -155,7 +155,7 @@ public class IntakeController {
 
     private void traces(int version, HttpServletRequest req, HttpServletResponse res) throws IOException {
         agentHeaders(res);
-        if (crossSite(req, res)) {
+        if (crossSite(req, res) || encoded(req, res)) {
             return;
         }
         String mt = mediaType(req);
@@ -223,6 +223,24 @@ public class IntakeController {
         }
         pipeline.count("payloads_rejected.cross_site", 1);
         error(res, 403, "forbidden", "cross-site request rejected: a web page of another site may not send here");
+        return true;
+    }
+
+    /**
+     * Refuses with 415 a body sent compressed ({@code Content-Encoding: gzip}, say): the agent reads trace and stats
+     * bodies as they come, and a gzip body read as msgpack fails with "expected an array, got integer", which does
+     * not say why. {@code Accept-Encoding: identity} says what is taken, as HTTP asks (RFC 9110, 15.5.16).
+     */
+    private boolean encoded(HttpServletRequest req, HttpServletResponse res) throws IOException {
+        String coding = req.getHeader("Content-Encoding");
+        coding = coding == null ? "" : coding.trim();
+        if (coding.isEmpty() || coding.equalsIgnoreCase("identity")) {
+            return false;
+        }
+        pipeline.count("payloads_rejected.unsupported_media_type", 1);
+        res.setHeader("Accept-Encoding", "identity");
+        error(res, 415, "unsupported_media_type", "Content-Encoding "
+                + (coding.length() > 100 ? coding.substring(0, 100) + "..." : coding) + " is not read here: send the body uncompressed, as Datadog's tracers send it to their agent");
         return true;
     }
 

@@ -427,6 +427,42 @@ class IntakeHttpTest extends CollectorTestBase {
         }
     }
 
+    /** Tomcat refuses headers past its 8 KB; the answer says that, where it said only "Bad Request". */
+    @Test
+    void headersOver8KbAre400AndSaySo() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/v0.4/traces")).header("X-Big", "a".repeat(9000))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("[]")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).isEqualTo("{\"error\":\"bad_request\",\"detail\":\"Request header is too large (PUT /v0.4/traces)\"}");
+    }
+
+    /** The agent reads bodies as sent; a gzip body is named as such, not "expected an array", and nothing is kept. */
+    @Test
+    void aCompressedBodyIs415SayingSendItUncompressed() throws Exception {
+        long id = newId();
+        byte[] plain = TestPayloads.v04(List.of(List.of(new S(id, 1, 0))));
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(plain);
+        }
+        for (String path : List.of("/v0.4/traces", "/v0.5/traces", "/v0.6/stats")) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(path)).header("Content-Encoding", "gzip")
+                    .header("Content-Type", "application/msgpack").PUT(HttpRequest.BodyPublishers.ofByteArray(gz.toByteArray()))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path).isEqualTo(415);
+            assertThat(r.headers().firstValue("Accept-Encoding")).as(path).hasValue("identity");
+            assertThat(JSON.readTree(r.body()).get("detail").asString()).as(path).isEqualTo(
+                    "Content-Encoding gzip is not read here: send the body uncompressed, as Datadog's tracers send it to their agent");
+        }
+        assertThat(get("/api/traces/" + id).statusCode()).isEqualTo(404);
+        HttpResponse<String> identity = HTTP.send(HttpRequest.newBuilder(uri("/v0.4/traces")).header("Content-Encoding", "identity")
+                .header("Content-Type", "application/msgpack").PUT(HttpRequest.BodyPublishers.ofByteArray(plain)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(identity.statusCode()).isEqualTo(200);
+        assertThat(get("/api/traces/" + id).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void clientStatsAreAccepted() throws Exception {
         HttpResponse<String> r = put("/v0.6/stats", "application/msgpack", hex("80"));
