@@ -50,6 +50,16 @@ public class CollectorApplication {
         return connector -> connector.setEncodedSolidusHandling("passthrough");
     }
 
+    /**
+     * A read that waits as long as the receiver timeout for a byte fails: a body that stops coming is ended as soon
+     * as one that comes too slowly ({@code IntakeController}).
+     */
+    @Bean
+    TomcatConnectorCustomizer readTimeoutIsTheReceiverTimeout(CollectorProperties props) {
+        return connector -> connector.setProperty("connectionTimeout",
+                Long.toString(props.getReceiverTimeout().toMillis()));
+    }
+
     /** 127.0.0.1 unless {@code DD_APM_NON_LOCAL_TRAFFIC=true}; an explicit {@code server.address} wins. */
     @Bean
     WebServerFactoryCustomizer<ConfigurableWebServerFactory> bindAddress(CollectorProperties props, Environment env) {

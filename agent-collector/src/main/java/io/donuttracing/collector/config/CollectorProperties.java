@@ -10,7 +10,8 @@ import org.springframework.util.unit.DataSize;
  * Datadog agent's own environment variables are mapped in {@code application.properties}:
  * {@code DD_APM_RECEIVER_PORT} (the port, via {@code server.port}), {@code DD_APM_NON_LOCAL_TRAFFIC},
  * {@code DD_APM_TARGET_TPS}, {@code DD_APM_ERROR_TPS}, {@code DD_APM_OBFUSCATION_REDIS_ENABLED},
- * {@code DD_APM_IGNORE_RESOURCES}, {@code DD_APM_FILTER_TAGS_REQUIRE} and its three siblings.
+ * {@code DD_APM_IGNORE_RESOURCES}, {@code DD_APM_FILTER_TAGS_REQUIRE} and its three siblings,
+ * {@code DD_APM_RECEIVER_TIMEOUT}.
  */
 @ConfigurationProperties("collector")
 public class CollectorProperties {
@@ -35,6 +36,12 @@ public class CollectorProperties {
      * of the largest heap. A body that would decode into more than its decoder's share gets 413.
      */
     private DataSize decodeBudget;
+    /**
+     * How long a request body may take to arrive ({@code DD_APM_RECEIVER_TIMEOUT}, in seconds, as the agent's
+     * receiver timeout); past it, 408. A body holds a decoder while it arrives: without a bound, a client sending a
+     * byte now and then would hold it for ever, and the other tracers would get 429.
+     */
+    private Duration receiverTimeout = Duration.ofSeconds(5);
     /** Traces per second per (service, env) that the published sampling rates aim at. */
     private double targetTps = 10;
     /** Traces per second kept by the error sampler among those the priority sampler would drop. */
@@ -183,6 +190,16 @@ public class CollectorProperties {
 
     public void setDecodeBudget(DataSize decodeBudget) {
         this.decodeBudget = decodeBudget;
+    }
+
+    public Duration getReceiverTimeout() {
+        return receiverTimeout;
+    }
+
+    /** 0 or less is the default, as in the agent. */
+    public void setReceiverTimeout(Duration receiverTimeout) {
+        this.receiverTimeout = receiverTimeout.isNegative() || receiverTimeout.isZero() ? Duration.ofSeconds(5)
+                : receiverTimeout;
     }
 
     public int getDecoders() {

@@ -21,15 +21,28 @@ final class BodyReader {
         }
     }
 
+    /** Thrown when the body has not arrived by the deadline. */
+    static final class TooSlowException extends Exception {
+        TooSlowException() {
+            super(null, null, false, false);
+        }
+    }
+
     /** The body and its length; {@code bytes} may be longer than {@code length}. */
     record Body(byte[] bytes, int length) {
     }
 
-    /** The body, valid until this reader reads the next one. */
-    Body read(InputStream in, long limit) throws IOException, TooLargeException {
+    /**
+     * The body, valid until this reader reads the next one. The deadline ({@link System#nanoTime}) is checked
+     * between reads; a read that waits for bytes is bounded by the server's read timeout.
+     */
+    Body read(InputStream in, long limit, long deadline) throws IOException, TooLargeException, TooSlowException {
         byte[] buf = buffer;
         int len = 0;
         while (true) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new TooSlowException();
+            }
             if (len == buf.length) {
                 if (len >= limit) {
                     // one more byte would be over the limit: see whether the body has any

@@ -10,7 +10,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -67,6 +69,7 @@ public class IntakeController {
     private final Pipeline pipeline;
     private final AgentInfo info;
     private final long maxRequestBytes;
+    private final Duration receiverTimeout;
     /** The decoders that are free: each a reader with its buffer; taking one is the right to decode a body. */
     private final BlockingQueue<BodyReader> decoders;
     /** The heap one body may decode into: an equal share of the decode budget. */
@@ -76,6 +79,7 @@ public class IntakeController {
         this.pipeline = pipeline;
         this.info = info;
         this.maxRequestBytes = props.getMaxRequestBytes();
+        this.receiverTimeout = props.getReceiverTimeout();
         int n = props.getDecoders() > 0 ? props.getDecoders() : defaultDecoders();
         this.decoders = new ArrayBlockingQueue<>(n);
         for (int i = 0; i < n; i++) {
@@ -310,15 +314,26 @@ public class IntakeController {
         }
     }
 
-    /** Reads the body, or answers 413 and returns null (a chunked body can only be found too large here). */
+    /**
+     * Reads the body, or answers and returns null: 413 when it is too large (a chunked body can only be found so
+     * here), 408 when it has not arrived within the receiver timeout (the decoder is free again).
+     */
     private BodyReader.Body readBody(BodyReader reader, HttpServletRequest req, HttpServletResponse res)
             throws IOException {
         try {
-            return reader.read(req.getInputStream(), maxRequestBytes);
+            return reader.read(req.getInputStream(), maxRequestBytes, System.nanoTime() + receiverTimeout.toNanos());
         } catch (BodyReader.TooLargeException e) {
             tooLarge(res);
-            return null;
+        } catch (BodyReader.TooSlowException | IOException e) {
+            if (!(e instanceof BodyReader.TooSlowException || e.getCause() instanceof SocketTimeoutException)) {
+                throw (IOException) e; // the client has gone
+            }
+            pipeline.count("payloads_rejected.timeout", 1);
+            res.setHeader("Connection", "close");
+            error(res, 408, "request_timeout", "the body did not arrive within " + receiverTimeout.toMillis()
+                    + " ms (the receiver timeout, DD_APM_RECEIVER_TIMEOUT); nothing of it is kept");
         }
+        return null;
     }
 
     /** A body that was read but is not decoded: nothing from it is kept. */

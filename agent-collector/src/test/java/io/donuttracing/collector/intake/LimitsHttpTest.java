@@ -26,7 +26,7 @@ import tools.jackson.databind.JsonNode;
  * for the store.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"server.address=127.0.0.1", "collector.decoders=1", "collector.decode-budget=2MB",
+        properties = {"server.address=127.0.0.1", "collector.decoders=1", "collector.decode-budget=2MB", "collector.receiver-timeout=60s",
                 "collector.memory-budget=1MB"})
 class LimitsHttpTest extends CollectorTestBase {
 
