@@ -188,10 +188,11 @@ public final class Span implements AutoCloseable {
 
   /**
    * Sets a string tag ({@code meta} on the wire); a null value removes it. A key holds one value: a string
-   * tag replaces a numeric one of the same key, and the other way round.
+   * tag replaces a numeric one of the same key, and the other way round. A null key is ignored: a tag the
+   * agent could not read must not throw into the application.
    */
   public Span setTag(String key, String value) {
-    if (!isFinished()) {
+    if (key != null && !isFinished()) {
       if (value == null) {
         removeTag(key);
       } else {
@@ -217,7 +218,7 @@ public final class Span implements AutoCloseable {
   }
 
   private Span setMetric(String key, Number value) {
-    if (!isFinished()) {
+    if (key != null && !isFinished()) {
       putTag(key, value);
     }
     return this;
@@ -260,13 +261,13 @@ public final class Span implements AutoCloseable {
 
   /** One string tag, or null. */
   public String tag(String key) {
-    int i = indexOf(key);
+    int i = key == null ? -1 : indexOf(key);
     return i >= 0 && tags[i + 1] instanceof String ? (String) tags[i + 1] : null;
   }
 
   /** One numeric tag, or null. */
   public Number metric(String key) {
-    int i = indexOf(key);
+    int i = key == null ? -1 : indexOf(key);
     return i >= 0 && tags[i + 1] instanceof Number ? (Number) tags[i + 1] : null;
   }
 

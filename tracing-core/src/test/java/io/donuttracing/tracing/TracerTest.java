@@ -102,6 +102,18 @@ class TracerTest {
   }
 
   @Test
+  void aTagWithoutAKeyIsIgnoredRatherThanThrownIntoTheApplication() {
+    try (Span span = tracer.trace("keyless")) {
+      span.setTag(null, "x").setTag(null, 1L).setTag(null, 0.5).setTag(null, true).setTag(null, (String) null);
+      assertThat(span.tag(null)).isNull();
+      assertThat(span.metric(null)).isNull();
+      span.setTag("kept", "y");
+      assertThat(span.tags()).containsOnlyKeys("kept");
+    }
+    assertThat(writer.chunks).hasSize(1);
+  }
+
+  @Test
   void finishingTwiceIsHarmlessAndLateTagsAreIgnored() {
     Span span = tracer.trace("once");
     span.close();
