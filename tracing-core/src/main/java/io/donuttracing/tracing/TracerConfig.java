@@ -34,7 +34,7 @@ import java.util.function.Function;
  *   <tr><td>{@code dd.trace.pending.timeout}</td><td>10 (s) after its root finished, a trace is sent without its late children</td></tr>
  *   <tr><td>{@code dd.trace.flush.interval}</td><td>1 (s) between sends at most</td></tr>
  *   <tr><td>{@code dd.trace.agent.timeout}</td><td>10 (s) per request to the agent</td></tr>
- *   <tr><td>{@code dd.trace.writer.queue.size}</td><td>1024 traces waiting to be sent, then drop</td></tr>
+ *   <tr><td>{@code dd.trace.writer.queue.size}</td><td>1024 traces waiting to be sent, then drop (at most 65,536)</td></tr>
  * </table>
  *
  * {@link #fromEnvironment()} reads system properties first, then environment variables;
@@ -50,6 +50,11 @@ public final class TracerConfig {
   private static final Duration DEFAULT_AGENT_TIMEOUT = Duration.ofSeconds(10);
   /** A shorter flush interval would keep the sender thread from ever sleeping. */
   private static final Duration MIN_FLUSH_INTERVAL = Duration.ofMillis(10);
+  /**
+   * The writer's queue is an array made at start: a size of 2,000,000,000 would throw OutOfMemoryError from
+   * {@link Tracer#create}. 64 times the default is room enough for any burst an agent can take.
+   */
+  static final int MAX_QUEUE_SIZE = 1 << 16;
 
   private final boolean enabled;
   private final String service;
@@ -90,7 +95,7 @@ public final class TracerConfig {
     Duration interval = atMostADay(positiveOr(b.flushInterval, DEFAULT_FLUSH_INTERVAL));
     this.flushInterval = interval.compareTo(MIN_FLUSH_INTERVAL) < 0 ? MIN_FLUSH_INTERVAL : interval;
     this.agentTimeout = atMostADay(positiveOr(b.agentTimeout, DEFAULT_AGENT_TIMEOUT));
-    this.queueSize = Math.max(1, b.queueSize);
+    this.queueSize = Math.min(MAX_QUEUE_SIZE, Math.max(1, b.queueSize));
   }
 
   /** The defaults: service {@code unnamed-java-service}, agent on {@code http://localhost:8126}. */

@@ -339,6 +339,18 @@ class TracerTest {
   }
 
   @Test
+  void aQueueSizeTooLargeToAllocateIsCappedAndTheTracerStillStarts() {
+    TracerConfig config = TracerConfig.from(Map.of("dd.trace.writer.queue.size", "2000000000")::get);
+    assertThat(config.queueSize()).isEqualTo(TracerConfig.MAX_QUEUE_SIZE);
+    try (FakeAgent agent = FakeAgent.start();
+        Tracer t = Tracer.create(config.toBuilder().agentUrl(agent.url()).logsInjection(false).build())) {
+      t.trace("still.traced").close(); // Tracer.create threw OutOfMemoryError before: a queue of 2e9 slots
+      assertThat(t.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(agent.traceCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void activateCarriesASpanAcrossAScope() {
     Span span = tracer.startSpan("background", null, null);
     try (Scope scope = tracer.activate(span)) {
