@@ -279,8 +279,10 @@ final class ClientStats {
     return measured != null && measured.intValue() == 1;
   }
 
+  /** In any case, as the agent lower-cases the kind before it compares (its {@code computeStatsForSpanKind}). */
   private static boolean isCountedKind(String kind) {
-    return "server".equals(kind) || "client".equals(kind) || "producer".equals(kind) || "consumer".equals(kind);
+    return "server".equalsIgnoreCase(kind) || "client".equalsIgnoreCase(kind) || "producer".equalsIgnoreCase(kind)
+        || "consumer".equalsIgnoreCase(kind);
   }
 
   private static int httpStatus(Span span) {

@@ -397,6 +397,30 @@ class ClientStatsTest {
             org.assertj.core.groups.Tuple.tuple("", 0L));
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void aSpanKindIsReadInAnyCaseAsTheAgentReadsIt() throws Exception {
+    io.donuttracing.tracing.RecordingWriter recorded = new io.donuttracing.tracing.RecordingWriter();
+    Tracer tracer = io.donuttracing.tracing.RecordingWriter.tracer(recorded);
+    try (Span root = tracer.trace("job")) {
+      // same service as the root, not measured: counted only for its kind, which the agent lower-cases
+      tracer.trace("http.request").setTag("span.kind", "CLIENT").close();
+      tracer.trace("render").setTag("span.kind", "internal").close();
+    }
+    ClientStats stats = new ClientStats("test", null, "svc");
+    recorded.chunks.forEach(stats::add);
+
+    Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(stats.takeFinished(Long.MAX_VALUE, true));
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (Object bucket : (List<Object>) payload.get("Stats")) {
+      ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
+    }
+    assertThat(groups).extracting(g -> g.get("Name"), g -> g.get("SpanKind"), g -> g.get("TopLevelHits"))
+        .as("the kind as sent, in the group's key; not top-level")
+        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("job", "", 1L),
+            org.assertj.core.groups.Tuple.tuple("http.request", "CLIENT", 0L));
+  }
+
   private static long sum(List<Map<String, Object>> groups, String service, String name, String field) {
     return groups.stream().filter(g -> g.get("Service").equals(service) && g.get("Name").equals(name))
         .mapToLong(g -> (Long) g.get(field)).sum();
