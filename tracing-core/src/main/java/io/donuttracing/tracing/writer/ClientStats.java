@@ -285,17 +285,27 @@ final class ClientStats {
         || "consumer".equalsIgnoreCase(kind);
   }
 
+  /**
+   * As the agent's {@code getStatusCode}: the numeric tag if there is one ({@code setTag("http.status_code", 404)}
+   * makes one), else the string tag; 0 for none. A string code outside 100 to 599 is dropped by the agent's
+   * normaliser before its stats; a numeric one is held to the same range here, to keep one rule.
+   */
   private static int httpStatus(Span span) {
-    String status = span.tag("http.status_code");
-    if (status == null) {
-      return 0;
+    Number metric = span.metric("http.status_code");
+    String text = metric == null ? span.tag("http.status_code") : null;
+    long code;
+    if (metric != null) {
+      code = metric.longValue();
+    } else if (text == null) {
+      return 0; // most spans: no exception thrown and caught for each
+    } else {
+      try {
+        code = Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        return 0;
+      }
     }
-    try {
-      int code = Integer.parseInt(status);
-      return code >= 100 && code < 600 ? code : 0; // the agent reads a uint32, and drops any other code
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+    return code >= 100 && code < 600 ? (int) code : 0;
   }
 
   private static String nullToEmpty(String s) {

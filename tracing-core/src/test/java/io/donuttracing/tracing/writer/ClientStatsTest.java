@@ -421,6 +421,27 @@ class ClientStatsTest {
             org.assertj.core.groups.Tuple.tuple("http.request", "CLIENT", 0L));
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void aNumericStatusCodeGroupsAsTheAgentGroupsIt() throws Exception {
+    io.donuttracing.tracing.RecordingWriter recorded = new io.donuttracing.tracing.RecordingWriter();
+    Tracer tracer = io.donuttracing.tracing.RecordingWriter.tracer(recorded);
+    tracer.trace("numeric").setTag("http.status_code", 404).close(); // setTag(String, long): a metric
+    tracer.trace("text").setTag("http.status_code", "503").close();
+    ClientStats stats = new ClientStats("test", null, "svc");
+    recorded.chunks.forEach(stats::add);
+
+    Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(stats.takeFinished(Long.MAX_VALUE, true));
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (Object bucket : (List<Object>) payload.get("Stats")) {
+      ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
+    }
+    assertThat(groups).extracting(g -> g.get("Name"), g -> g.get("HTTPStatusCode"))
+        .as("the agent's getStatusCode reads the metric first, then the string tag")
+        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("numeric", 404L),
+            org.assertj.core.groups.Tuple.tuple("text", 503L));
+  }
+
   private static long sum(List<Map<String, Object>> groups, String service, String name, String field) {
     return groups.stream().filter(g -> g.get("Service").equals(service) && g.get("Name").equals(name))
         .mapToLong(g -> (Long) g.get(field)).sum();
