@@ -4,8 +4,9 @@ import io.donuttracing.tracing.Span;
 
 /**
  * The string tags an encoder adds to each span it writes, besides the span's own: the process-wide ones the
- * agent expects. {@code env} on every span and {@code version} on spans of the tracer's own service, each
- * unless the span has its own; {@code _dd.origin} when the span carries one. The encoders write them, and the
+ * agent expects. {@code env} on every span and {@code version} on spans of the tracer's own service, and
+ * {@code _dd.origin} on the spans of a trace that has an origin, each unless the span has the tag itself (a
+ * meta map holds a key once). The encoders write them, and the
  * agent's tag rules see them, so {@link TraceFilter} reads them here too.
  *
  * @param env the tracer's {@code env}, or null
@@ -25,6 +26,12 @@ record AddedTags(String env, String version, String service) {
         ? version : null;
   }
 
+  /** The {@code _dd.origin} to add to this span (its trace's origin), or null. */
+  String origin(Span span) {
+    String origin = span.origin();
+    return origin != null && span.tag("_dd.origin") == null ? origin : null;
+  }
+
   /** A string tag as the agent receives it: the span's own, else the one an encoder adds. */
   String asSent(Span span, String key) {
     String own = span.tag(key);
@@ -34,7 +41,7 @@ record AddedTags(String env, String version, String service) {
     return switch (key) {
       case "env" -> env;
       case "version" -> version(span);
-      case "_dd.origin" -> span.origin();
+      case "_dd.origin" -> origin(span);
       default -> null;
     };
   }

@@ -94,8 +94,9 @@ final class JsonEncoder implements TraceEncoder {
     if (version != null) {
       first = entry(sb, first, "version", version);
     }
-    if (span.origin() != null) {
-      entry(sb, first, "_dd.origin", span.origin());
+    String origin = added.origin(span);
+    if (origin != null) {
+      entry(sb, first, "_dd.origin", origin);
     }
     sb.append("},\"metrics\":{");
     first = true;

@@ -165,7 +165,7 @@ public final class MsgpackEncoder implements TraceEncoder {
     }
     String env = added.env(span);
     String version = added.version(span);
-    String origin = span.origin();
+    String origin = added.origin(span);
     writeUtf8(K_META);
     packer.packMapHeader(metaCount + (env != null ? 1 : 0) + (version != null ? 1 : 0) + (origin != null ? 1 : 0));
     for (int i = 0; i < span.tagCount(); i++) {

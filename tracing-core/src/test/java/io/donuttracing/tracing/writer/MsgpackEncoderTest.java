@@ -27,6 +27,49 @@ class MsgpackEncoderTest {
     return new ArrayList<>(recorded.chunks);
   }
 
+  /** As env and version: the span's own tag, written once; the trace's origin only on spans without one. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aSpansOwnOriginIsWrittenOnceAndWinsInBothEncoders() throws Exception {
+    recorded.chunks.clear();
+    io.donuttracing.tracing.SpanContext caller = new io.donuttracing.tracing.SpanContext(0, 7, 8, 1, "synthetics",
+        null, null, null);
+    try (Span root = tracer.trace("servlet.request", null, caller)) {
+      root.setTag("_dd.origin", "rum");
+      tracer.trace("child").close();
+    }
+    List<List<Span>> traces = new ArrayList<>(recorded.chunks);
+
+    List<Map<String, Object>> spans = FakeAgent.decode(encoder.encode(traces)).get(0);
+    tools.jackson.databind.JsonNode json = new tools.jackson.databind.ObjectMapper()
+        .readTree(new JsonEncoder("test", null, "svc").encode(traces)).get(0);
+    for (int i = 0; i < 2; i++) {
+      String expected = spans.get(i).get("name").equals("servlet.request") ? "rum" : "synthetics";
+      Map<String, Object> meta = (Map<String, Object>) spans.get(i).get("meta");
+      assertThat(meta).containsEntry("_dd.origin", expected);
+      assertThat(meta).as("the map's header counts each key once").hasSize(countKeys(encoder, traces, i));
+      assertThat(json.get(i).get("meta").get("_dd.origin").toString()).isEqualTo("\"" + expected + "\"");
+      assertThat(json.get(i).get("meta").toString().split("_dd.origin", -1)).hasSize(2);
+    }
+  }
+
+  /** The size a span's meta map declares on the wire (a decoder into a map hides a key written twice). */
+  private static int countKeys(MsgpackEncoder encoder, List<List<Span>> traces, int span) throws Exception {
+    org.msgpack.core.MessageUnpacker in = org.msgpack.core.MessagePack.newDefaultUnpacker(encoder.encode(traces));
+    in.unpackArrayHeader();
+    in.unpackArrayHeader();
+    for (int s = 0; ; s++) {
+      int fields = in.unpackMapHeader();
+      for (int f = 0; f < fields; f++) {
+        String key = in.unpackString();
+        if (s == span && key.equals("meta")) {
+          return in.unpackMapHeader();
+        }
+        in.skipValue();
+      }
+    }
+  }
+
   @Test
   void aSmallerBatchAfterABigOneHoldsNothingOfTheBigOne() throws Exception {
     List<List<Map<String, Object>>> big = FakeAgent.decode(encoder.encode(traces("GET /a", "GET /b", "GET /c")));
