@@ -158,7 +158,12 @@ public final class AgentWriter implements TraceWriter {
     this.sender.setDaemon(true);
     this.sender.start();
     this.shutdownHook = new Thread(this::close, "dd-trace-writer-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    try {
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // Made while the JVM shuts down (code still tracing then: Tracer.global() makes a new tracer once the
+      // application's is closed). No hook can be added any more; the writer works all the same, and close() sends.
+    }
   }
 
   @Override

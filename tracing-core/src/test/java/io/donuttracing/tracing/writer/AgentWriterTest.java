@@ -421,6 +421,36 @@ class AgentWriterTest {
     assertThat(tracer.writer().counters().tracesSent()).isZero();
   }
 
+  /**
+   * Code that traces while the JVM shuts down (a request still in flight, another shutdown hook) may make a tracer
+   * then: {@code Tracer.global()} makes a new one once the application's was closed. Registering the writer's own
+   * shutdown hook then throws IllegalStateException, which must not reach that code. Run in a JVM of its own, which
+   * exits.
+   */
+  @Test
+  void aTracerMadeWhileTheJvmShutsDownStillTracesAndThrowsNothing() throws Exception {
+    Process jvm = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), TracingDuringShutdown.class.getName(),
+        "http://127.0.0.1:" + FakeAgent.freePort()).redirectErrorStream(true).start();
+    assertThat(jvm.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("the JVM exits").isTrue();
+    String output = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(output).contains("traced during shutdown").doesNotContain("threw");
+  }
+
+  /** The main class of the JVM above: traces in a shutdown hook of its own, with a new tracer, and says how it went. */
+  public static final class TracingDuringShutdown {
+    public static void main(String[] args) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try (Tracer late = Tracer.create(TracerConfig.builder().agentUrl(args[0]).logsInjection(false).build())) {
+          late.trace("late").close();
+          System.out.println("traced during shutdown");
+        } catch (Throwable t) {
+          System.out.println("threw " + t);
+        }
+      }));
+    }
+  }
+
   @Test
   void parsesRatesLeniently() {
     assertThat(AgentWriter.parseRates("OK")).isNull();
