@@ -87,8 +87,16 @@ class WorkshopScriptIT {
         assertThat(ProcessHandle.of(workshop.pid("matchmaker")).flatMap(p -> p.info().commandLine()).orElseThrow())
                 .contains("-jar " + workshop.runDir.resolve("matchmaker.jar"));
         assertThat(workshop("up", "--detach").output()).contains("already running: collector redis taster matchmaker");
-        // code changed under the running matchmaker (edited, or a step switched to): up says so, not only "running"
+        // sources newer than the running matchmaker's jar but the same (a step switched to and back): still its code,
+        // by the checksums recorded beside the jar; and the jar is touched, so that the next look is quick
         Path copy = workshop.runDir.resolve("matchmaker.jar");
+        Path sum = workshop.runDir.resolve("matchmaker.jar.sum");
+        assertThat(sum).exists();
+        Files.setLastModifiedTime(copy, FileTime.fromMillis(0));
+        assertThat(workshop("up", "--detach").output()).contains("already running: collector redis taster matchmaker");
+        assertThat(Files.getLastModifiedTime(copy).toMillis()).isPositive();
+        // code changed under the running matchmaker (edited, or a step switched to): up says so, not only "running"
+        Files.writeString(sum, "1 2\n3 4\n"); // other sources than those recorded
         Files.setLastModifiedTime(copy, FileTime.fromMillis(0));
         Steps.Result old = workshop("up", "--detach");
         assertThat(old.exitCode()).isEqualTo(1);
@@ -124,10 +132,12 @@ class WorkshopScriptIT {
         newTaster.destroy();
         await().atMost(Duration.ofMinutes(1)).until(() -> !newTaster.isAlive());
         Files.setLastModifiedTime(jar, FileTime.fromMillis(0));
+        Files.writeString(jar.resolveSibling(jar.getFileName() + ".sum"), "1 2\n3 4\n");
         Steps.Result rebuilt = workshop("up", "--detach");
         assertThat(rebuilt.exitCode()).as(rebuilt.output()).isZero();
         assertThat(rebuilt.output()).contains("building matchmaker-service").contains("matchmaker  already running");
         assertThat(Files.getLastModifiedTime(jar).toMillis()).isPositive();
+        assertThat(Files.readString(jar.resolveSibling(jar.getFileName() + ".sum"))).isNotEqualTo("1 2\n3 4\n");
 
         List<Long> pids = SERVICES.stream().map(workshop::pid).toList();
         assertThat(pids.get(2)).isNotEqualTo(before.get(2));
