@@ -2,6 +2,7 @@ package io.donuttracing.tracing.contrib.http;
 
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
+import io.donuttracing.tracing.contrib.HttpResourceNames;
 import java.io.IOException;
 import java.net.URI;
 import org.springframework.http.HttpRequest;
@@ -11,7 +12,9 @@ import org.springframework.http.client.ClientHttpResponse;
 
 /**
  * The client side of tracing for Spring's {@code RestClient} and {@code RestTemplate}: one
- * {@code http.request} span per call (type {@code http}, resource {@code GET /taste}, tags
+ * {@code http.request} span per call (type {@code http}, resource {@code GET /taste}: the method and the path
+ * without its query, segments holding digits as {@code ?} ({@code GET /users/?}, as dd-trace-java; see
+ * {@link HttpResourceNames}), tags
  * {@code http.method}, {@code http.url} (no user, password or query), {@code out.host}, {@code out.port},
  * {@code http.status_code}), with the trace's headers injected so the called service continues the trace. A
  * 4xx/5xx answer or an I/O failure marks the span as an error.
@@ -43,7 +46,7 @@ public final class TracingClientHttpRequestInterceptor implements ClientHttpRequ
       URI uri = request.getURI();
       String method = request.getMethod().name();
       span.setType("http");
-      span.setResource(method + " " + (uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath()));
+      span.setResource(HttpResourceNames.resource(method, uri.getPath())); // GET /users/?: no ids, no query
       span.setTag("http.method", method);
       span.setTag("http.url", url(uri));
       span.setTag("span.kind", "client");

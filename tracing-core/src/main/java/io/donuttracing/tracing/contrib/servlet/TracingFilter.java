@@ -4,6 +4,7 @@ import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.SpanContext;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.context.Scope;
+import io.donuttracing.tracing.contrib.HttpResourceNames;
 import io.donuttracing.tracing.propagation.W3CTraceContextPropagator;
 import io.donuttracing.tracing.sampling.SamplingPriority;
 import jakarta.servlet.AsyncEvent;
@@ -31,7 +32,8 @@ import java.io.IOException;
  *       a log line) is in the request's trace: map the filter for those dispatches too;</li>
  *   <li>resource {@code GET /pair/beer}: the method and Spring MVC's matched route pattern
  *       ({@code /beers/{name}}, never {@code /beers/ipa}), read after the request has run; a 404 that no
- *       handler matched becomes {@code GET 404}, so unknown URLs do not each make a resource;</li>
+ *       handler matched becomes {@code GET 404}, so unknown URLs do not each make a resource; without a pattern,
+ *       the path with its segments that hold digits as {@code ?} ({@link HttpResourceNames});</li>
  *   <li>answers with a W3C {@code traceresponse} header so a caller (or curl) can find the trace:
  *       {@code 00-<trace id>-<span id>-01} when the trace is kept, {@code -00} at the end when it is dropped
  *       (sampled out here, or by the caller).</li>
@@ -152,19 +154,6 @@ public final class TracingFilter implements Filter {
     if (pattern != null) {
       return request.getMethod() + " " + pattern;
     }
-    return request.getMethod() + " " + normalize(request.getRequestURI());
-  }
-
-  /** Without a route pattern, path segments holding digits become {@code ?}: {@code /orders/42} -> {@code /orders/?}. */
-  static String normalize(String path) {
-    StringBuilder sb = new StringBuilder(path.length());
-    for (String segment : path.split("/", -1)) {
-      if (sb.length() > 0 || path.startsWith("/")) {
-        sb.append('/');
-      }
-      sb.append(segment.chars().anyMatch(Character::isDigit) ? "?" : segment);
-    }
-    String s = sb.toString();
-    return s.startsWith("//") ? s.substring(1) : s;
+    return HttpResourceNames.resource(request.getMethod(), request.getRequestURI());
   }
 }

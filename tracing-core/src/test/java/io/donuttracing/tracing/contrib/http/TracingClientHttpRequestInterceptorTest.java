@@ -38,4 +38,15 @@ class TracingClientHttpRequestInterceptorTest {
     assertThat(call("http://bob@[::1]:5001/taste%20test?x=1").tag("http.url")).isEqualTo("http://[::1]:5001/taste%20test");
     assertThat(call("http://localhost:5001").tag("http.url")).isEqualTo("http://localhost:5001/");
   }
+
+  /** As dd-trace-java's client spans (HttpClientDecorator: SimpleHttpPathNormalizer on the URI's path): one resource per route. */
+  @Test
+  void theResourceHasNoIdsAndNoQuery() throws Exception {
+    assertThat(call("http://localhost:5001/users/123").resource()).isEqualTo("GET /users/?");
+    assertThat(call("http://localhost:5001/users/456?x=1#top").resource()).isEqualTo("GET /users/?");
+    assertThat(call("http://localhost:5001/users/a1b2/orders/42/").resource()).isEqualTo("GET /users/?/orders/?/");
+    assertThat(call("http://localhost:5001/taste?beer=ipa&donut=jelly").resource()).isEqualTo("GET /taste");
+    assertThat(call("http://localhost:5001").resource()).isEqualTo("GET /");
+    assertThat(call("http://localhost:5001/users/123").tag("http.url")).isEqualTo("http://localhost:5001/users/123");
+  }
 }

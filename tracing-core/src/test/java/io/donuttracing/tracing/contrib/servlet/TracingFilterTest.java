@@ -92,6 +92,14 @@ class TracingFilterTest {
     return writer.span("servlet.request");
   }
 
+  /** Without Spring MVC's route pattern, the resource is the path with its ids as {@code ?} (HttpResourceNames). */
+  @Test
+  void withoutARoutePatternTheResourceIsThePathWithoutIds() throws Exception {
+    int port = start(ok());
+    assertThat(get(port, "/orders/42?x=1").statusCode()).isEqualTo(200);
+    assertThat(requestSpan().resource()).isEqualTo("GET /orders/?");
+  }
+
   @Test
   void anAsyncRequestThatTimesOutIsRecordedWithTheStatusTheContainerAnswered() throws Exception {
     int port = start(new HttpServlet() {

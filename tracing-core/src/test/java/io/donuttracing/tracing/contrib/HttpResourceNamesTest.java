@@ -1,0 +1,27 @@
+package io.donuttracing.tracing.contrib;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The one rule the servlet filter (without a route pattern) and the HTTP client interceptor name resources by. */
+class HttpResourceNamesTest {
+  @Test
+  void segmentsHoldingDigitsBecomeAQuestionMark() {
+    assertThat(HttpResourceNames.resource("GET", "/users/123")).isEqualTo("GET /users/?");
+    assertThat(HttpResourceNames.resource("GET", "/user/1/repo/50/")).isEqualTo("GET /user/?/repo/?/");
+    assertThat(HttpResourceNames.resource("POST", "/a1/b-2/c.3/d_e")).isEqualTo("POST /?/?/?/d_e");
+    assertThat(HttpResourceNames.resource("GET", "/1")).isEqualTo("GET /?");
+    assertThat(HttpResourceNames.resource("GET", "//x//9")).isEqualTo("GET //x//?");
+    assertThat(HttpResourceNames.resource("GET", "a/1")).isEqualTo("GET a/?");
+    assertThat(HttpResourceNames.resource("GET", "")).isEqualTo("GET /");
+    assertThat(HttpResourceNames.resource("GET", null)).isEqualTo("GET /");
+  }
+
+  @Test
+  void aPathWithoutDigitsIsKeptAsItIs() {
+    String path = "/pair/beer/";
+    assertThat(HttpResourceNames.normalize(path)).isSameAs(path);
+    assertThat(HttpResourceNames.normalize("/")).isEqualTo("/");
+  }
+}
