@@ -54,7 +54,11 @@ public final class B3MultiPropagator implements Propagator {
     }
   }
 
-  /** Builds a context from B3 ids, or null when they are malformed or zero. */
+  /**
+   * Builds a context from B3 ids, or null when they are malformed or zero. A 128-bit trace id counts as zero when
+   * its low 64 bits are, the {@code trace_id} the agent gets (it drops a trace whose {@code trace_id} is 0), as
+   * dd-trace-java's {@code B3HttpCodec} counts it ({@code B3TraceId.isValid}: {@code toLong() != 0}).
+   */
   static SpanContext context(String traceId, String spanId, int priority) {
     int tl = traceId.length();
     if ((tl != 16 && tl != 32) || !Hex.isHex(traceId, 0, tl) || spanId.length() != 16 || !Hex.isHex(spanId, 0, 16)) {
@@ -63,7 +67,7 @@ public final class B3MultiPropagator implements Propagator {
     long high = tl == 32 ? Hex.parseHex(traceId, 0, 16) : 0;
     long low = Hex.parseHex(traceId, tl - 16, 16);
     long span = Hex.parseHex(spanId, 0, 16);
-    if ((high == 0 && low == 0) || span == 0) {
+    if (low == 0 || span == 0) {
       return null;
     }
     return SpanContext.of(high, low, span, priority);

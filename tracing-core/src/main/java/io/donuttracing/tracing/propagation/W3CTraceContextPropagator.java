@@ -16,7 +16,9 @@ import java.util.Map;
  * </pre>
  * Datadog's list member {@code dd=} carries what {@code traceparent} cannot: the exact priority, the
  * origin, and the {@code _dd.p.*} tags (as {@code t.*}). Rejected: version {@code ff}, a version-00
- * header that is not exactly 55 characters, upper-case hex, all-zero ids; a {@code tracestate} without a
+ * header that is not exactly 55 characters, upper-case hex, an all-zero span id, and a trace id whose low 64 bits
+ * are zero (all-zero or not: those 64 bits are the {@code trace_id} the agent gets, and it drops a trace whose
+ * {@code trace_id} is 0; dd-trace-java's {@code W3CHttpCodec} refuses such an id too); a {@code tracestate} without a
  * {@code traceparent} is ignored. Other vendors' members are passed on unchanged, 31 at most so that with ours
  * the list keeps to W3C's 32, and 512 characters at most, cut as W3C says ({@link #passedOn}); our member keeps
  * to Datadog's 256 characters, leaving out the tags that do not fit. A caller's {@code dd=} member longer than
@@ -34,8 +36,7 @@ public final class W3CTraceContextPropagator implements Propagator {
   /** W3C: a vendor passes on at least 512 characters of the list; the members over 128 are the first to go. */
   private static final int MAX_PASSED_ON_LENGTH = 512;
   private static final int MAX_PASSED_ON_MEMBER_LENGTH = 128;
-  private static final String ZERO_TRACE_ID = "0".repeat(32);
-  private static final String ZERO_SPAN_ID = "0".repeat(16);
+  private static final String ZERO_64_BITS = "0".repeat(16);
 
   @Override
   public <C> void inject(SpanContext context, C carrier, Setter<C> setter) {
@@ -197,7 +198,7 @@ public final class W3CTraceContextPropagator implements Propagator {
     return passedOn(others);
   }
 
-  /** The header, trimmed, if it is a valid {@code traceparent} with non-zero ids; else null. */
+  /** The header, trimmed, if it is a valid {@code traceparent} with a non-zero span id and low trace id half; else null. */
   private static String validTraceparent(String header) {
     if (header == null) {
       return null;
@@ -214,7 +215,8 @@ public final class W3CTraceContextPropagator implements Propagator {
         || !Hex.isLowerHex(tp, 3, 32) || !Hex.isLowerHex(tp, 36, 16) || !Hex.isLowerHex(tp, 53, 2)) {
       return null;
     }
-    return tp.startsWith(ZERO_TRACE_ID, 3) || tp.startsWith(ZERO_SPAN_ID, 36) ? null : tp;
+    // the low half of the trace id (its high half may be zero: a 64-bit id), and the span id
+    return tp.startsWith(ZERO_64_BITS, 19) || tp.startsWith(ZERO_64_BITS, 36) ? null : tp;
   }
 
   /**

@@ -5,7 +5,10 @@ import static io.donuttracing.tracing.propagation.PropagationTest.headers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.donuttracing.tracing.Ids;
+import io.donuttracing.tracing.RecordingWriter;
+import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.SpanContext;
+import io.donuttracing.tracing.Tracer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,18 +58,39 @@ class PropagationEdgesTest {
     assertThat(c.w3cVendorState()).isNull();
   }
 
+  /**
+   * A trace id is zero when its low 64 bits are: they are the {@code trace_id} the agent gets, and it drops a trace
+   * whose {@code trace_id} is 0 (so does the collector). dd-trace-java's W3CHttpCodec ("Illegal all zero 64 bit
+   * trace id") and B3HttpCodec refuse such an id: the request starts a new trace.
+   */
   @Test
-  void onlyAnAllZeroIdIsZero() {
+  void aTraceIdWhoseLow64BitsAreZeroIsNoContext() {
     W3CTraceContextPropagator w3c = new W3CTraceContextPropagator();
     SpanContext lowOnly = extract(w3c, headers("traceparent", "00-00000000000000000000000000000001-0000000000000010-01"));
     assertThat(lowOnly.traceIdHigh()).isZero();
     assertThat(lowOnly.traceIdLow()).isEqualTo(1);
     assertThat(lowOnly.spanId()).isEqualTo(16);
-    SpanContext highOnly = extract(w3c, headers("traceparent", "00-10000000000000000000000000000000-1000000000000000-00"));
-    assertThat(highOnly.traceIdHigh()).isEqualTo(1L << 60);
-    assertThat(highOnly.traceIdLow()).isZero();
+    assertThat(extract(w3c, headers("traceparent", "00-10000000000000000000000000000000-1000000000000000-01"))).isNull();
     assertThat(extract(w3c, headers("traceparent", "00-00000000000000000000000000000000-0000000000000001-01"))).isNull();
     assertThat(extract(w3c, headers("traceparent", "00-00000000000000000000000000000001-0000000000000000-01"))).isNull();
+
+    B3MultiPropagator b3 = new B3MultiPropagator();
+    assertThat(extract(b3, headers("x-b3-traceid", "10000000000000000000000000000000", "x-b3-spanid", "1000000000000000")))
+        .isNull();
+    assertThat(extract(b3, headers("x-b3-traceid", "00000000000000000000000000000001", "x-b3-spanid", "1000000000000000"))
+        .traceIdLow()).isEqualTo(1);
+    assertThat(extract(new B3SinglePropagator(), headers("b3", "10000000000000000000000000000000-1000000000000000-1")))
+        .isNull();
+
+    // the default styles: no other header, so a new trace, whose spans carry a trace_id the agent keeps
+    Tracer tracer = RecordingWriter.tracer(new RecordingWriter());
+    SpanContext none = tracer.extract(headers("traceparent", "00-10000000000000000000000000000000-1000000000000000-01",
+        "tracestate", "dd=s:2;t.tid:1000000000000000"));
+    assertThat(none).isNull();
+    try (Span span = tracer.trace("servlet.request", null, none)) {
+      assertThat(span.traceId()).isNotZero();
+      assertThat(span.parentId()).isZero();
+    }
   }
 
   @Test

@@ -131,6 +131,7 @@ class PropagationTest {
         Arguments.of("upper-case trace id", "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"),
         Arguments.of("upper-case span id", "00-0af7651916cd43dd8448eb211c80319c-B7AD6B7169203331-01"),
         Arguments.of("all-zero trace id", "00-00000000000000000000000000000000-b7ad6b7169203331-01"),
+        Arguments.of("trace id with its low 64 bits zero", "00-10000000000000000000000000000000-b7ad6b7169203331-01"),
         Arguments.of("all-zero span id", "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"),
         Arguments.of("bad separators", "00_0af7651916cd43dd8448eb211c80319c_b7ad6b7169203331_01"),
         Arguments.of("non-hex flags", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0x"),
