@@ -158,10 +158,12 @@ public final class Tracer implements AutoCloseable {
 
   /**
    * Starts a span without activating it: for work that starts here and ends elsewhere (an asynchronous
-   * client, a callback). Call {@link Span#finish()} when it ends. A null parent starts a new trace.
+   * client, a callback). Call {@link Span#finish()} when it ends. A null parent starts a new trace, and so does a
+   * remote one whose trace id has its low 64 bits zero (from a propagator of the application's own): the agent
+   * drops a trace whose {@code trace_id} is 0.
    */
   public Span startSpan(String name, String service, SpanContext parent) {
-    if (parent == null) {
+    if (parent == null || (parent.localTrace == null && parent.traceIdLow() == 0)) {
       return newRoot(name, service);
     }
     if (parent.localTrace != null) {

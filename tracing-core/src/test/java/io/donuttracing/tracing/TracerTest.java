@@ -113,6 +113,19 @@ class TracerTest {
     assertThat(writer.chunks).hasSize(1);
   }
 
+  /** A context from the application's own propagator whose trace_id would be 0, which the agent drops: a new trace. */
+  @Test
+  void aRemoteParentWhoseLow64BitsAreZeroStartsANewTrace() {
+    Span span = tracer.startSpan("zero", null, SpanContext.of(0x1234L, 0, 77, SamplingPriority.USER_KEEP));
+    span.finish();
+    assertThat(span.traceId()).isNotZero();
+    assertThat(span.parentId()).isZero();
+    Span child = tracer.startSpan("child", null, SpanContext.of(0, 5, 77, SamplingPriority.AUTO_KEEP));
+    child.finish();
+    assertThat(child.traceId()).isEqualTo(5);
+    assertThat(child.parentId()).isEqualTo(77);
+  }
+
   @Test
   void finishingTwiceIsHarmlessAndLateTagsAreIgnored() {
     Span span = tracer.trace("once");
