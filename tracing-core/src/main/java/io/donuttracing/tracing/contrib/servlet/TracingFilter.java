@@ -36,7 +36,8 @@ import java.io.IOException;
  *       the path with its segments that hold digits as {@code ?} ({@link HttpResourceNames});</li>
  *   <li>answers with a W3C {@code traceresponse} header so a caller (or curl) can find the trace:
  *       {@code 00-<trace id>-<span id>-01} when the trace is kept, {@code -00} at the end when it is dropped
- *       (sampled out here, or by the caller).</li>
+ *       (sampled out here, or by the caller); set again when the request's code changed the decision
+ *       ({@link Span#setSamplingPriority}) and the answer's headers are not sent yet.</li>
  * </ul>
  *
  * Whatever the request's code does with the context, the thread's previous context is restored when the
@@ -91,8 +92,8 @@ public final class TracingFilter implements Filter {
     span.setTag("http.url", request.getRequestURL().toString());
     span.setTag("span.kind", "server");
     request.setAttribute(SPAN_ATTRIBUTE, span);
-    response.setHeader("traceresponse", W3CTraceContextPropagator.traceparent(span.traceIdHigh(), span.traceId(),
-        span.spanId(), SamplingPriority.isKept(span.samplingPriority())));
+    boolean kept = SamplingPriority.isKept(span.samplingPriority());
+    traceresponse(response, span, kept); // before the answer's body, which may commit the headers
 
     Throwable failure = null;
     Scope scope = tracer.activate(span);
@@ -102,6 +103,10 @@ public final class TracingFilter implements Filter {
       failure = e;
       throw e;
     } finally {
+      // the request's code kept (or dropped) its trace: said again, if the headers are not sent yet
+      if (SamplingPriority.isKept(span.samplingPriority()) != kept && !response.isCommitted()) {
+        traceresponse(response, span, !kept);
+      }
       span.recordException(failure);
       if (request.isAsyncStarted()) {
         request.getAsyncContext().addListener(new AsyncListener() {
@@ -135,6 +140,11 @@ public final class TracingFilter implements Filter {
       }
       scope.close(); // restores this thread's context, even if the request's code left scopes open
     }
+  }
+
+  private static void traceresponse(HttpServletResponse response, Span span, boolean kept) {
+    response.setHeader("traceresponse",
+        W3CTraceContextPropagator.traceparent(span.traceIdHigh(), span.traceId(), span.spanId(), kept));
   }
 
   private static void end(Span span, HttpServletRequest request, int status) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.donuttracing.tracing.RecordingWriter;
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
+import io.donuttracing.tracing.sampling.SamplingPriority;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
@@ -185,5 +186,24 @@ class TracingFilterTest {
     assertThat(dropped.headers().firstValue("traceresponse").orElseThrow()).matches("00-0{30}2a-[0-9a-f]{16}-00");
     // a trace of its own, which this tracer keeps
     assertThat(get(port, "/").headers().firstValue("traceresponse").orElseThrow()).endsWith("-01");
+  }
+
+  /** The request's code keeps a trace its caller dropped (or drops one): the header says what happened to it. */
+  @Test
+  void traceresponseSaysTheDecisionTheRequestsCodeMade() throws Exception {
+    int port = start(new HttpServlet() {
+      @Override
+      protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Span span = (Span) request.getAttribute(TracingFilter.SPAN_ATTRIBUTE);
+        span.setSamplingPriority(request.getParameter("keep") != null ? SamplingPriority.USER_KEEP : SamplingPriority.USER_REJECT);
+        response.getWriter().write("small: the headers are not sent before the filter's end");
+      }
+    });
+    HttpResponse<String> kept = get(port, "/?keep",
+        "x-datadog-trace-id", "42", "x-datadog-parent-id", "7", "x-datadog-sampling-priority", "0");
+    assertThat(kept.headers().firstValue("traceresponse").orElseThrow()).matches("00-0{30}2a-[0-9a-f]{16}-01");
+    HttpResponse<String> dropped = get(port, "/");
+    assertThat(dropped.headers().firstValue("traceresponse").orElseThrow()).endsWith("-00");
+    assertThat(dropped.headers().allValues("traceresponse")).hasSize(1);
   }
 }
