@@ -427,14 +427,23 @@ class IntakeHttpTest extends CollectorTestBase {
         }
     }
 
-    /** Tomcat refuses headers past its 8 KB; the answer says that, where it said only "Bad Request". */
+    /**
+     * Tomcat refuses headers past its 8 KB; the answer says that, where it said only "Bad Request". Tomcat closes the
+     * connection with the rest of the header unread, and the reset that follows may reach the client before the
+     * answer is read: asked again then.
+     */
     @Test
-    void headersOver8KbAre400AndSaySo() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/v0.4/traces")).header("X-Big", "a".repeat(9000))
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("[]")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(r.body()).isEqualTo("{\"error\":\"bad_request\",\"detail\":\"Request header is too large (PUT /v0.4/traces)\"}");
+    void headersOver8KbAre400AndSaySo() {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                socket.getOutputStream().write(("PUT /v0.4/traces HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(9000)
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                        .startsWith("HTTP/1.1 400").contains("Content-Type: application/json").endsWith(
+                                "{\"error\":\"bad_request\",\"detail\":\"Request header is too large (PUT /v0.4/traces)\"}");
+            }
+        });
     }
 
     /** The agent reads bodies as sent; a gzip body is named as such, not "expected an array", and nothing is kept. */
