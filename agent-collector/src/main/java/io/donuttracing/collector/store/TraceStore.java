@@ -24,8 +24,8 @@ import java.util.function.Predicate;
  *
  * <p>A trace whose pieces are still arriving misses the parents of some of its spans: the taster's spans of
  * a pairing arrive while the matchmaker, whose spans are their parents, is still answering. The queries
- * wait a moment for such a trace ({@link #awaitPieces}), so that a trace asked for right after its request
- * is shown whole.
+ * wait a moment for such a trace ({@link #awaitPieces}), and for a trace asked for by id of which nothing has
+ * arrived yet, so that a trace asked for right after its request is shown whole.
  *
  * <p>Cost per stored span: the {@link Span} itself and one array slot; per trace, one entry and one map
  * node. A trace's span array is replaced (never mutated) when a piece joins, so a reader that took the
@@ -184,7 +184,9 @@ public final class TraceStore {
     /**
      * Waits while a trace that received a piece less than the window ago misses parents of its spans
      * ({@code traceId}'s, or any trace's when null): until its missing pieces arrive or its window ends,
-     * and never longer than one window. Returns at once when no such trace is waited for.
+     * and never longer than one window. A trace asked for by id that has no piece here yet is waited for too:
+     * a trace of one process (a 404's, the matchmaker's alone) may not have arrived when its answer has. Returns
+     * at once when no such trace is waited for.
      */
     public synchronized void awaitPieces(Long traceId) {
         long deadline = System.nanoTime() + piecesWindowNanos;
@@ -209,7 +211,10 @@ public final class TraceStore {
     private long awaitedUntil(Long traceId, long now) {
         if (traceId != null) {
             Entry e = byId.get(traceId);
-            return e != null && e.missesParents ? e.lastAddedNanos + piecesWindowNanos : now;
+            if (e == null) {
+                return now + piecesWindowNanos; // none of it yet: asked for right after its answer, it is on its way
+            }
+            return e.missesParents ? e.lastAddedNanos + piecesWindowNanos : now;
         }
         long until = now;
         for (Entry e = newest; e != null && now - e.lastAddedNanos < piecesWindowNanos; e = e.prev) {

@@ -198,7 +198,20 @@ class TraceStoreTest {
         store.add(List.<Span[]>of(new Span[] {span(1, 1, 0), span(1, 2, 1)}));
         store.add(List.<Span[]>of(new Span[] {span(2, 20, 10)}));
         assertThat(CompletableFuture.runAsync(() -> store.awaitPieces(1L))).succeedsWithin(Duration.ofSeconds(10));
-        assertThat(CompletableFuture.runAsync(() -> store.awaitPieces(3L))).succeedsWithin(Duration.ofSeconds(10));
+    }
+
+    /** A 404's trace is the matchmaker's alone: asked for right after the answer, none of it may be here yet. */
+    @Test
+    void aTraceAskedForBeforeAnyOfItArrivedIsWaitedForAndThenSeen() throws Exception {
+        TraceStore store = new TraceStore(1000, Duration.ofSeconds(30));
+        CompletableFuture<TraceStore.StoredTrace> asked = CompletableFuture.supplyAsync(() -> {
+            store.awaitPieces(3L);
+            return store.get(3);
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.waiting() == 1);
+        assertThat(asked).isNotDone();
+        store.add(List.<Span[]>of(new Span[] {span(3, 1, 0)}));
+        assertThat(asked.get(10, TimeUnit.SECONDS).spans()).hasSize(1);
     }
 
     @Test
@@ -207,5 +220,6 @@ class TraceStoreTest {
         store.add(List.<Span[]>of(new Span[] {span(1, 20, 10)})); // its parent is in a process that is not traced
         assertThat(CompletableFuture.runAsync(() -> store.awaitPieces(null))).succeedsWithin(Duration.ofSeconds(10));
         assertThat(CompletableFuture.runAsync(() -> store.awaitPieces(1L))).succeedsWithin(Duration.ofSeconds(10));
+        assertThat(CompletableFuture.runAsync(() -> store.awaitPieces(99L))).succeedsWithin(Duration.ofSeconds(10)); // never comes
     }
 }
