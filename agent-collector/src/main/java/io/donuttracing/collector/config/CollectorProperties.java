@@ -196,11 +196,17 @@ public class CollectorProperties {
         return receiverTimeout;
     }
 
-    /** 0 or less is the default, as in the agent. */
+    /**
+     * 0 or less is the default, as in the agent. At most {@link #LONGEST_RECEIVER_TIMEOUT}: Tomcat's read timeout is
+     * an int of milliseconds, and a body's deadline a long of nanoseconds, which 9999999999 s would overflow.
+     */
     public void setReceiverTimeout(Duration receiverTimeout) {
         this.receiverTimeout = receiverTimeout.isNegative() || receiverTimeout.isZero() ? Duration.ofSeconds(5)
-                : receiverTimeout;
+                : receiverTimeout.compareTo(LONGEST_RECEIVER_TIMEOUT) > 0 ? LONGEST_RECEIVER_TIMEOUT : receiverTimeout;
     }
+
+    /** About 24.8 days: the longest read timeout Tomcat takes. */
+    static final Duration LONGEST_RECEIVER_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
 
     public int getDecoders() {
         return decoders;
