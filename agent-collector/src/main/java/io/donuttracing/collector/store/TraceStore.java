@@ -266,6 +266,7 @@ public final class TraceStore {
         byteCount = 0;
         tracesRemoved += removed.traces();
         spansRemoved += removed.spans();
+        notifyAll(); // a query waiting for a removed trace's missing piece has nothing left to wait for
         return removed;
     }
 

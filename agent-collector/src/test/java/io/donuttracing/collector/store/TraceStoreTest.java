@@ -192,6 +192,20 @@ class TraceStoreTest {
         assertThat(listed.get(10, TimeUnit.SECONDS)).isEqualTo(3);
     }
 
+    /** A trace removed while a query waits for its missing piece is no longer waited for: the query answers at once. */
+    @Test
+    void aQueryWaitingForATraceThatIsRemovedAnswersAtOnce() {
+        TraceStore store = new TraceStore(1000, Duration.ofSeconds(30));
+        store.add(List.<Span[]>of(new Span[] {span(8, 20, 10)}));
+        CompletableFuture<Void> one = CompletableFuture.runAsync(() -> store.awaitPieces(8L));
+        CompletableFuture<Void> any = CompletableFuture.runAsync(() -> store.awaitPieces(null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.waiting() == 2);
+
+        store.clear();
+        assertThat(one).succeedsWithin(Duration.ofSeconds(10)); // not the 30 s of the window
+        assertThat(any).succeedsWithin(Duration.ofSeconds(10));
+    }
+
     @Test
     void aWholeTraceOrAnotherTracesMissingPieceIsNotWaitedFor() {
         TraceStore store = new TraceStore(1000, Duration.ofSeconds(30));
