@@ -176,6 +176,27 @@ public final class Stats {
                 || kind.equalsIgnoreCase("consumer");
     }
 
+    /**
+     * As the agent's {@code getStatusCode} (pkg/trace/stats/aggregation.go): the numeric tag first (tracing-core's
+     * {@code setTag("http.status_code", 404)} makes one, and its client stats read it so), else the string one, which
+     * the normaliser has checked; 0 for none. A numeric code outside 100 to 599 is 0, as a string one would be.
+     */
+    private static int httpStatus(Span s) {
+        double m = s.metric("http.status_code");
+        if (!Double.isNaN(m)) {
+            return m >= 100 && m < 600 ? (int) m : 0;
+        }
+        String st = s.meta("http.status_code");
+        if (st == null) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(st); // validated by the normaliser
+        } catch (NumberFormatException e) {
+            return 0; // cannot happen after normalising; a bad tag must still not lose the payload
+        }
+    }
+
     /** Adds the spans of one payload's kept-or-not chunks. */
     public synchronized void add(List<Span[]> chunks, long nowNanos) {
         for (Span[] chunk : chunks) {
@@ -187,15 +208,7 @@ public final class Stats {
                 if (!counted(s, kind)) {
                     continue;
                 }
-                int status = 0;
-                String st = s.meta("http.status_code");
-                if (st != null) {
-                    try {
-                        status = Integer.parseInt(st); // validated by the normaliser
-                    } catch (NumberFormatException e) {
-                        status = 0; // cannot happen after normalising; a bad tag must still not lose the payload
-                    }
-                }
+                int status = httpStatus(s);
                 Map<Key, Group> bucket = bucket(s.end(), nowNanos);
                 if (bucket == null) {
                     continue;

@@ -157,6 +157,36 @@ class StatsTest {
         assertThat(stats.resources("cli").get(0).hits()).as("past retention: dropped").isEqualTo(5);
     }
 
+    /**
+     * {@code span.setTag("http.status_code", 404)} in tracing-core sends a metric, not a meta string. The agent's
+     * getStatusCode reads the metric first (pkg/trace/stats/aggregation.go), and so does tracing-core's ClientStats
+     * for the traces it drops: the spans received must land in the group of those client stats, not in status 0's.
+     */
+    @Test
+    void aNumericStatusCodeGroupsAsTheAgentAndTheTracersClientStatsGroupIt() {
+        Stats stats = new Stats(3_600_000_000_000L);
+        Span server = span("num", "GET /n", 4_000_000, 0, Span.TOP_LEVEL, null);
+        server.meta = new String[] {"span.kind", "server"};
+        server.metricKeys = new String[] {"http.status_code"};
+        server.metricValues = new double[] {404};
+        stats.add(List.<Span[]>of(new Span[] {server}), NOW);
+        ClientStats.Group dropped = clientGroup("num", "GET /n", server.end() - 3_000_000_000L);
+        dropped.httpStatus = 404;
+        dropped.hits = 1;
+        dropped.topLevelHits = 1;
+        dropped.duration = 4_000_000;
+        dropped.okSummary.accept(4_000_000, 1);
+        stats.addClient(List.of(dropped), NOW);
+        assertThat(stats.groupCount()).as("one key: status 404 both").isEqualTo(1);
+
+        Span odd = span("num", "GET /n", 4_000_000, 0, Span.TOP_LEVEL, null);
+        odd.meta = new String[] {"span.kind", "server"};
+        odd.metricKeys = new String[] {"http.status_code"};
+        odd.metricValues = new double[] {99}; // outside 100 to 599: status 0, as a string one would be
+        stats.add(List.<Span[]>of(new Span[] {odd}), NOW);
+        assertThat(stats.groupCount()).isEqualTo(2);
+    }
+
     @Test
     void bucketsOlderThanTheRetentionAreDropped() {
         Stats stats = new Stats(60_000_000_000L);
