@@ -73,6 +73,7 @@ public final class TraceStore {
     private long spansDroppedTraceFull;
     private long spansStored;
     private long tracesRemoved;
+    private long clears;
     private long spansRemoved;
 
     /** Without a memory budget: the span budget alone bounds it. */
@@ -190,15 +191,16 @@ public final class TraceStore {
      */
     public synchronized void awaitPieces(Long traceId) {
         long deadline = System.nanoTime() + piecesWindowNanos;
+        long clearsBefore = clears;
         waiting++;
         try {
-            while (true) {
+            while (clears == clearsBefore) { // once the store is emptied, nothing is on its way any more
                 long now = System.nanoTime();
                 long until = Math.min(deadline, awaitedUntil(traceId, now));
                 if (until - now <= 0) {
                     return;
                 }
-                TimeUnit.NANOSECONDS.timedWait(this, until - now); // add() wakes it
+                TimeUnit.NANOSECONDS.timedWait(this, until - now); // add() and clear() wake it
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -266,6 +268,7 @@ public final class TraceStore {
         byteCount = 0;
         tracesRemoved += removed.traces();
         spansRemoved += removed.spans();
+        clears++;
         notifyAll(); // a query waiting for a removed trace's missing piece has nothing left to wait for
         return removed;
     }
