@@ -1,8 +1,10 @@
 package io.donuttracing.tracing.writer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.donuttracing.tracing.FakeAgent;
+import io.donuttracing.tracing.RecordingWriter;
 import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.TracerConfig;
@@ -17,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -360,14 +363,20 @@ class ClientStatsTest {
   }
 
   /** Every group of every {@code /v0.6/stats} payload the agent received. */
-  @SuppressWarnings("unchecked")
   private static List<Map<String, Object>> statsGroups(FakeAgent agent) throws Exception {
     List<Map<String, Object>> groups = new ArrayList<>();
     for (FakeAgent.Request stats : agent.requests.stream().filter(r -> r.path.equals("/v0.6/stats")).toList()) {
-      Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(stats.body);
-      for (Object bucket : (List<Object>) payload.get("Stats")) {
-        ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
-      }
+      groups.addAll(groups(stats.body));
+    }
+    return groups;
+  }
+
+  /** Every group of one {@code /v0.6/stats} payload, whatever its bucket. */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> groups(byte[] payload) throws Exception {
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (Object bucket : (List<Object>) ((Map<String, Object>) FakeAgent.decodeValue(payload)).get("Stats")) {
+      ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
     }
     return groups;
   }
@@ -377,69 +386,48 @@ class ClientStatsTest {
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void aSpanWithoutANameOrWithAStatusTheAgentCannotReadSpoilsNoOtherGroup() throws Exception {
-    io.donuttracing.tracing.RecordingWriter recorded = new io.donuttracing.tracing.RecordingWriter();
-    Tracer tracer = io.donuttracing.tracing.RecordingWriter.tracer(recorded);
-    tracer.trace("servlet.request").setTag("http.status_code", "200").close();
-    tracer.trace(null).setTag("http.status_code", "-1").close(); // the agent reads a uint32: -1 refused the payload
-    ClientStats stats = new ClientStats("test", null, "web");
-    recorded.chunks.forEach(stats::add);
-
-    byte[] body = stats.takeFinished(Long.MAX_VALUE, true); // threw on the null name: every group of the tick lost
-    Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(body);
-    List<Map<String, Object>> groups = new ArrayList<>();
-    for (Object bucket : (List<Object>) payload.get("Stats")) {
-      ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
-    }
+    // the null name threw in takeFinished: every group of the tick lost
+    List<Map<String, Object>> groups = groupsOf("web", tracer -> {
+      tracer.trace("servlet.request").setTag("http.status_code", "200").close();
+      tracer.trace(null).setTag("http.status_code", "-1").close(); // the agent reads a uint32: -1 refused the payload
+    });
     assertThat(groups).extracting(g -> g.get("Name"), g -> g.get("HTTPStatusCode"))
-        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("servlet.request", 200L),
-            org.assertj.core.groups.Tuple.tuple("", 0L));
+        .containsExactlyInAnyOrder(tuple("servlet.request", 200L), tuple("", 0L));
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void aSpanKindIsReadInAnyCaseAsTheAgentReadsIt() throws Exception {
-    io.donuttracing.tracing.RecordingWriter recorded = new io.donuttracing.tracing.RecordingWriter();
-    Tracer tracer = io.donuttracing.tracing.RecordingWriter.tracer(recorded);
-    try (Span root = tracer.trace("job")) {
-      // same service as the root, not measured: counted only for its kind, which the agent lower-cases
-      tracer.trace("http.request").setTag("span.kind", "CLIENT").close();
-      tracer.trace("render").setTag("span.kind", "internal").close();
-    }
-    ClientStats stats = new ClientStats("test", null, "svc");
-    recorded.chunks.forEach(stats::add);
-
-    Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(stats.takeFinished(Long.MAX_VALUE, true));
-    List<Map<String, Object>> groups = new ArrayList<>();
-    for (Object bucket : (List<Object>) payload.get("Stats")) {
-      ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
-    }
+    List<Map<String, Object>> groups = groupsOf("svc", tracer -> {
+      try (Span root = tracer.trace("job")) {
+        // same service as the root, not measured: counted only for its kind, which the agent lower-cases
+        tracer.trace("http.request").setTag("span.kind", "CLIENT").close();
+        tracer.trace("render").setTag("span.kind", "internal").close();
+      }
+    });
     assertThat(groups).extracting(g -> g.get("Name"), g -> g.get("SpanKind"), g -> g.get("TopLevelHits"))
         .as("the kind as sent, in the group's key; not top-level")
-        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("job", "", 1L),
-            org.assertj.core.groups.Tuple.tuple("http.request", "CLIENT", 0L));
+        .containsExactlyInAnyOrder(tuple("job", "", 1L), tuple("http.request", "CLIENT", 0L));
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void aNumericStatusCodeGroupsAsTheAgentGroupsIt() throws Exception {
-    io.donuttracing.tracing.RecordingWriter recorded = new io.donuttracing.tracing.RecordingWriter();
-    Tracer tracer = io.donuttracing.tracing.RecordingWriter.tracer(recorded);
-    tracer.trace("numeric").setTag("http.status_code", 404).close(); // setTag(String, long): a metric
-    tracer.trace("text").setTag("http.status_code", "503").close();
-    ClientStats stats = new ClientStats("test", null, "svc");
-    recorded.chunks.forEach(stats::add);
-
-    Map<String, Object> payload = (Map<String, Object>) FakeAgent.decodeValue(stats.takeFinished(Long.MAX_VALUE, true));
-    List<Map<String, Object>> groups = new ArrayList<>();
-    for (Object bucket : (List<Object>) payload.get("Stats")) {
-      ((List<Object>) ((Map<String, Object>) bucket).get("Stats")).forEach(g -> groups.add((Map<String, Object>) g));
-    }
+    List<Map<String, Object>> groups = groupsOf("svc", tracer -> {
+      tracer.trace("numeric").setTag("http.status_code", 404).close(); // setTag(String, long): a metric
+      tracer.trace("text").setTag("http.status_code", "503").close();
+    });
     assertThat(groups).extracting(g -> g.get("Name"), g -> g.get("HTTPStatusCode"))
         .as("the agent's getStatusCode reads the metric first, then the string tag")
-        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("numeric", 404L),
-            org.assertj.core.groups.Tuple.tuple("text", 503L));
+        .containsExactlyInAnyOrder(tuple("numeric", 404L), tuple("text", 503L));
+  }
+
+  /** The stats groups of the traces {@code traced} makes, as a tracer of {@code service} would send them. */
+  private static List<Map<String, Object>> groupsOf(String service, Consumer<Tracer> traced) throws Exception {
+    RecordingWriter recorded = new RecordingWriter();
+    traced.accept(RecordingWriter.tracer(recorded));
+    ClientStats stats = new ClientStats("test", null, service);
+    recorded.chunks.forEach(stats::add);
+    return groups(stats.takeFinished(Long.MAX_VALUE, true));
   }
 
   private static long sum(List<Map<String, Object>> groups, String service, String name, String field) {
