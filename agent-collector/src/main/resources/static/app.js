@@ -101,10 +101,10 @@
   }
 
   /** The collector's answer: { status, body }, body the parsed JSON or null (an error page of Tomcat's). */
-  async function answer(path) {
+  async function answer(path, method) {
     let r;
     try {
-      r = await fetch(path, { headers: { Accept: 'application/json' } });
+      r = await fetch(path, { method: method || 'GET', headers: { Accept: 'application/json' } });
     } catch (e) {
       throw new Error('the collector did not answer ' + path + ' (' + e.message + ')');
     }
@@ -364,20 +364,14 @@
       type: 'button', id: 'remove-all', class: 'quiet',
       onclick: async () => {
         if (!confirm('Remove every stored trace, and the services\' statistics, from the collector?')) return;
-        let problem;
         try {
-          const r = await fetch('/api/traces', { method: 'DELETE', headers: { Accept: 'application/json' } });
-          const body = await r.json().catch(() => null);
-          if (r.status === 200) {
-            await render(false);
-            document.getElementById('status').textContent = 'Removed ' + plural(body.traces_removed, 'trace') + '.';
-            return;
-          }
-          problem = refused('/api/traces', { status: r.status, body: body }).message;
+          const a = await answer('/api/traces', 'DELETE');
+          if (a.status !== 200) throw refused('/api/traces', a);
+          await render(false);
+          document.getElementById('status').textContent = 'Removed ' + plural(a.body.traces_removed, 'trace') + '.';
         } catch (e) {
-          problem = 'the collector did not answer /api/traces (' + e.message + ')';
+          replace(el('div', { class: 'panel' }, empty('Cannot remove the traces: ' + e.message + '.')));
         }
-        replace(el('div', { class: 'panel' }, empty('Cannot remove the traces: ' + problem + '.')));
       }
     }, 'Remove all traces');
   }
@@ -481,17 +475,18 @@
     if (a.status !== 200) throw refused(path, a);
     const spans = t.spans;
     const total = Math.max(1, t.duration);
+    const asJson = '/api/traces/' + enc(t.trace_id);
+    const asText = asJson + '?format=text';
     const head = el('div', { class: 'trace-head' },
       cut(el('h1', null, (spans[0] && (spans[0].resource || spans[0].name)) || 'Trace')),
       el('span', { class: 'meta' }, fmtDur(t.duration) + ' · ' + plural(t.span_count, 'span') + ' · ' +
         plural(t.services.length, 'service') + ' · ' + fmtTime(t.start)),
       t.error_count ? el('span', { class: 'badge error' }, plural(t.error_count, 'error')) : null,
-      link('/api/traces/' + enc(t.trace_id) + '?format=text', 'as text'));
+      link(asText, 'as text'));
     const legend = el('div', { class: 'legend' }, t.services.map(s => el('span', null, dot(s), s)));
     const cutShort = spans.length < t.span_count ? el('p', { class: 'panel', id: 'spans-not-drawn' },
       'The first ' + fmtNum(spans.length) + ' of the trace\'s ' + fmtNum(t.span_count) + ' spans are drawn, in tree order. All of them: ',
-      link('/api/traces/' + enc(t.trace_id) + '?format=text', 'as text'), ' or ',
-      link('/api/traces/' + enc(t.trace_id), 'as JSON'), '.') : null;
+      link(asText, 'as text'), ' or ', link(asJson, 'as JSON'), '.') : null;
     const ruler = el('div', { class: 'ruler' }, el('div', { class: 'span-label' }, 'trace ' + t.trace_id),
       el('div', { class: 'ticks' }, (t.duration > 0 ? [0, 0.25, 0.5, 0.75, 1] : [0]).map(f => {
         const tk = el('span', { class: 'tick' + (f === 0 ? ' first' : f === 1 ? ' last' : '') }, f === 0 ? '0' : fmtDur(total * f));
