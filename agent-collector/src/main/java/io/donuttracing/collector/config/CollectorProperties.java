@@ -36,12 +36,15 @@ public class CollectorProperties {
      * of the largest heap. A body that would decode into more than its decoder's share gets 413.
      */
     private DataSize decodeBudget;
+    private static final Duration DEFAULT_RECEIVER_TIMEOUT = Duration.ofSeconds(5);
+    /** About 24.8 days: the longest read timeout Tomcat takes. */
+    static final Duration LONGEST_RECEIVER_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
     /**
      * How long a request body may take to arrive ({@code DD_APM_RECEIVER_TIMEOUT}, in seconds, as the agent's
      * receiver timeout); past it, 408. A body holds a decoder while it arrives: without a bound, a client sending a
      * byte now and then would hold it for ever, and the other tracers would get 429.
      */
-    private Duration receiverTimeout = Duration.ofSeconds(5);
+    private Duration receiverTimeout = DEFAULT_RECEIVER_TIMEOUT;
     /** Traces per second per (service, env) that the published sampling rates aim at. */
     private double targetTps = 10;
     /** Traces per second kept by the error sampler among those the priority sampler would drop. */
@@ -201,12 +204,12 @@ public class CollectorProperties {
      * an int of milliseconds, and a body's deadline a long of nanoseconds, which 9999999999 s would overflow.
      */
     public void setReceiverTimeout(Duration receiverTimeout) {
-        this.receiverTimeout = receiverTimeout.isNegative() || receiverTimeout.isZero() ? Duration.ofSeconds(5)
-                : receiverTimeout.compareTo(LONGEST_RECEIVER_TIMEOUT) > 0 ? LONGEST_RECEIVER_TIMEOUT : receiverTimeout;
+        if (receiverTimeout.isNegative() || receiverTimeout.isZero()) {
+            receiverTimeout = DEFAULT_RECEIVER_TIMEOUT;
+        }
+        this.receiverTimeout = receiverTimeout.compareTo(LONGEST_RECEIVER_TIMEOUT) > 0 ? LONGEST_RECEIVER_TIMEOUT
+                : receiverTimeout;
     }
-
-    /** About 24.8 days: the longest read timeout Tomcat takes. */
-    static final Duration LONGEST_RECEIVER_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
 
     public int getDecoders() {
         return decoders;

@@ -49,8 +49,9 @@ import tools.jackson.core.json.JsonFactory;
  * Errors: 403 for a browser's cross-site request ({@code Sec-Fetch-Site: cross-site}), 400 with the reason
  * when the body cannot be decoded (nothing from it is kept), 413 when it is
  * over {@code collector.max-request-bytes} or would decode into more than its decoder's share of
- * {@code collector.decode-budget}, 415 for another media type or a compressed body, 429 when every decoder stayed busy for a
- * second; all as {@code {"error":"...","detail":"..."}}.
+ * {@code collector.decode-budget}, 408 when it has not arrived within {@code collector.receiver-timeout}, 415 for
+ * another media type or a compressed body, 429 when every decoder stayed busy for a second; all as
+ * {@code {"error":"...","detail":"..."}}.
  *
  * <p>At most {@code collector.decoders} bodies (one per CPU, as the agent's receiver allows, but at most one
  * per 128 MiB of heap) are read and decoded at once, each up to {@code collector.max-request-bytes} and into
@@ -243,8 +244,9 @@ public class IntakeController {
         }
         pipeline.count("payloads_rejected.unsupported_media_type", 1);
         res.setHeader("Accept-Encoding", "identity");
-        error(res, 415, "unsupported_media_type", "Content-Encoding "
-                + (coding.length() > 100 ? coding.substring(0, 100) + "..." : coding) + " is not read here: send the body uncompressed, as Datadog's tracers send it to their agent");
+        String shown = coding.length() > 100 ? coding.substring(0, 100) + "..." : coding;
+        error(res, 415, "unsupported_media_type", "Content-Encoding " + shown
+                + " is not read here: send the body uncompressed, as Datadog's tracers send it to their agent");
         return true;
     }
 
@@ -324,16 +326,22 @@ public class IntakeController {
             return reader.read(req.getInputStream(), maxRequestBytes, System.nanoTime() + receiverTimeout.toNanos());
         } catch (BodyReader.TooLargeException e) {
             tooLarge(res);
-        } catch (BodyReader.TooSlowException | IOException e) {
-            if (!(e instanceof BodyReader.TooSlowException || e.getCause() instanceof SocketTimeoutException)) {
-                throw (IOException) e; // the client has gone
+        } catch (BodyReader.TooSlowException e) {
+            timedOut(res);
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof SocketTimeoutException)) {
+                throw e; // the client has gone
             }
-            pipeline.count("payloads_rejected.timeout", 1);
-            res.setHeader("Connection", "close");
-            error(res, 408, "request_timeout", "the body did not arrive within " + receiverTimeout.toMillis()
-                    + " ms (the receiver timeout, DD_APM_RECEIVER_TIMEOUT); nothing of it is kept");
+            timedOut(res); // no byte for as long: Tomcat's read timeout (Tomcat answers the 408 itself)
         }
         return null;
+    }
+
+    private void timedOut(HttpServletResponse res) throws IOException {
+        pipeline.count("payloads_rejected.timeout", 1);
+        res.setHeader("Connection", "close");
+        error(res, 408, "request_timeout", "the body did not arrive within " + receiverTimeout.toMillis()
+                + " ms (the receiver timeout, DD_APM_RECEIVER_TIMEOUT); nothing of it is kept");
     }
 
     /** A body that was read but is not decoded: nothing from it is kept. */

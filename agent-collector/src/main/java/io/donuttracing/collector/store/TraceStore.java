@@ -73,8 +73,9 @@ public final class TraceStore {
     private long spansDroppedTraceFull;
     private long spansStored;
     private long tracesRemoved;
-    private long clears;
     private long spansRemoved;
+    /** How many times {@link #clear} ran: a wait for pieces ends when it changes. */
+    private long clears;
 
     /** Without a memory budget: the span budget alone bounds it. */
     public TraceStore(int spanBudget) {
