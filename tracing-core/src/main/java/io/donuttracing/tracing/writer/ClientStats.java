@@ -291,14 +291,15 @@ final class ClientStats {
    * normaliser before its stats; a numeric one is held to the same range here, to keep one rule.
    */
   private static int httpStatus(Span span) {
-    Number metric = span.metric("http.status_code");
-    String text = metric == null ? span.tag("http.status_code") : null;
     long code;
+    Number metric = span.metric("http.status_code");
     if (metric != null) {
       code = metric.longValue();
-    } else if (text == null) {
-      return 0; // most spans: no exception thrown and caught for each
     } else {
+      String text = span.tag("http.status_code");
+      if (text == null) {
+        return 0; // most spans: no exception thrown and caught for each
+      }
       try {
         code = Integer.parseInt(text);
       } catch (NumberFormatException e) {
