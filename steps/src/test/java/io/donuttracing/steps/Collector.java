@@ -38,7 +38,8 @@ final class Collector {
             s.get("meta").properties().forEach(e -> meta.put(e.getKey(), e.getValue().asString()));
             spans.add(new Span(s.get("trace_id").asString(), s.get("span_id").asString(), s.get("parent_id").asString(),
                     s.get("service").asString(), s.get("name").asString(), s.get("resource").asString(),
-                    s.get("start").asLong(), s.get("duration").asLong(), s.get("error").asInt(), meta));
+                    s.get("start").asLong(), s.get("duration").asLong(), s.get("error").asInt(),
+                    s.get("top_level").asBoolean(), meta));
         }
         return Optional.of(new Trace(body.get("trace_id").asString(), spans));
     }
@@ -95,7 +96,7 @@ final class Collector {
 
     /** One span as the collector stores it; times in ns since the epoch. */
     record Span(String traceId, String spanId, String parentId, String service, String name, String resource,
-            long start, long duration, int error, Map<String, String> meta) {
+            long start, long duration, int error, boolean topLevel, Map<String, String> meta) {
 
         long end() {
             return start + duration;

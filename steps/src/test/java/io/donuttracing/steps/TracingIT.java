@@ -235,6 +235,11 @@ class TracingIT {
         });
         assertThat(trace.named("servlet.request", "taster"))
                 .allSatisfy(served -> assertThat(trace.parentOf(served).orElseThrow().name()).isEqualTo("http.request"));
+        assertThat(trace.spans().stream().filter(Span::topLevel).map(s -> s.service() + " " + s.name()))
+                .as("where each service enters the trace, as the tracers marked it: what the services' statistics count")
+                .containsExactlyInAnyOrder("matchmaker servlet.request", "db beer.query", "redis redis.command",
+                        "redis redis.command", "taster servlet.request", "taster servlet.request",
+                        "taster servlet.request", "taster servlet.request");
         assertEveryChildWithinItsParent(trace);
     }
 

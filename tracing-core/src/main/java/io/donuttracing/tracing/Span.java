@@ -42,6 +42,8 @@ public final class Span implements AutoCloseable {
   final LocalTrace trace;
   private final long spanId;
   private final long parentId;
+  /** The parent's service when the parent is a span of this process; null for a root or a remote parent. */
+  private final String parentService;
   private final long startTicks;
   private final long startEpochNanos;
   private String name;
@@ -61,10 +63,12 @@ public final class Span implements AutoCloseable {
   /** The scope {@link Tracer#trace} opened for this span; closed by {@link #close()}. */
   Scope scope;
 
-  Span(LocalTrace trace, long spanId, long parentId, String name, String service, long startTicks) {
+  Span(LocalTrace trace, long spanId, long parentId, String parentService, String name, String service,
+      long startTicks) {
     this.trace = trace;
     this.spanId = spanId;
     this.parentId = parentId;
+    this.parentService = parentService;
     this.name = name;
     this.service = service;
     this.startTicks = startTicks;
@@ -109,6 +113,16 @@ public final class Span implements AutoCloseable {
   /** The parent's span id; 0 for the root of a trace. */
   public long parentId() {
     return parentId;
+  }
+
+  /**
+   * Whether this span is where its service enters the trace: a root, the child of a span from another process,
+   * or of a span of another service. The agent's statistics count these spans' hits, errors and latencies as
+   * the service's own. Known when the span starts (dd-trace-java decides it there too), so a chunk sent
+   * before its parent (a partial flush) is still counted right.
+   */
+  public boolean isTopLevel() {
+    return parentService == null || !parentService.equals(service);
   }
 
   /** The context to propagate to another process or to use as an explicit parent. */

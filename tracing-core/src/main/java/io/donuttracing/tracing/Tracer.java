@@ -240,7 +240,7 @@ public final class Tracer implements AutoCloseable {
         ? Map.of("_dd.p.dm", decision.mechanism) : Map.of();
     LocalTrace trace = new LocalTrace(this, Ids.newTraceIdHigh(epochNanos), traceIdLow, decision.priority, null,
         propagated, null, epochNanos, ticks);
-    Span span = new Span(trace, traceIdLow, 0, name, svc, ticks);
+    Span span = new Span(trace, traceIdLow, 0, null, name, svc, ticks);
     tagDecision(span, decision);
     trace.setLocalRoot(span);
     trace.started();
@@ -271,7 +271,7 @@ public final class Tracer implements AutoCloseable {
     }
     LocalTrace trace = new LocalTrace(this, remote.traceIdHigh(), remote.traceIdLow(), priority, remote.origin(),
         Map.copyOf(propagated), remote.w3cVendorState(), epochNanosNow(), ticks);
-    Span span = new Span(trace, Ids.newSpanId(), remote.spanId(), name, svc, ticks);
+    Span span = new Span(trace, Ids.newSpanId(), remote.spanId(), null, name, svc, ticks);
     if (decision != null) {
       tagDecision(span, decision);
     }
@@ -285,8 +285,8 @@ public final class Tracer implements AutoCloseable {
   }
 
   private Span newChild(LocalTrace trace, long parentId, String parentService, String name, String service) {
-    Span span = new Span(trace, Ids.newSpanId(), parentId, name, service != null ? service : parentService,
-        System.nanoTime());
+    Span span = new Span(trace, Ids.newSpanId(), parentId, parentService, name,
+        service != null ? service : parentService, System.nanoTime());
     trace.started();
     return span;
   }

@@ -56,6 +56,24 @@ class TracerTest {
   }
 
   @Test
+  void aSpanIsTopLevelWhereItsServiceEntersTheTrace() {
+    SpanContext caller = new SpanContext(0, 7, 8, SamplingPriority.AUTO_KEEP, null, null, null, null);
+    try (Span served = tracer.trace("servlet.request", null, caller);
+        Span query = tracer.trace("beer.query", "db");
+        Span sql = tracer.trace("h2.query")) {
+      Span renamed = tracer.startSpan("render", null);
+      assertThat(served.isTopLevel()).as("the child of a remote span").isTrue();
+      assertThat(query.isTopLevel()).as("a child of another service").isTrue();
+      assertThat(sql.isTopLevel()).as("a child of the same service").isFalse();
+      assertThat(renamed.setService("templates").isTopLevel()).as("once given a service of its own").isTrue();
+      renamed.finish();
+    }
+    try (Span root = tracer.trace("job")) {
+      assertThat(root.isTopLevel()).as("a root").isTrue();
+    }
+  }
+
+  @Test
   void chunkRootCarriesPriorityTidAndDecisionMaker() {
     try (Span root = tracer.trace("root")) {
       tracer.trace("child").close();
@@ -249,6 +267,8 @@ class TracerTest {
     }
     assertThat(writer.chunks).hasSize(3);
     assertThat(writer.spans()).hasSize(26);
+    assertThat(writer.spans()).filteredOn(Span::isTopLevel).as("the steps sent before their root are not")
+        .extracting(Span::name).containsExactly("root");
   }
 
   @Test

@@ -3,11 +3,14 @@ package io.donuttracing.tracing.writer;
 import io.donuttracing.tracing.Span;
 
 /**
- * The string tags an encoder adds to each span it writes, besides the span's own: the process-wide ones the
+ * The tags an encoder adds to each span it writes, besides the span's own: the process-wide ones the
  * agent expects. {@code env} on every span and {@code version} on spans of the tracer's own service, and
  * {@code _dd.origin} on the spans of a trace that has an origin, each unless the span has the tag itself (a
  * meta map holds a key once). The encoders write them, and the
- * agent's tag rules see them, so {@link TraceFilter} reads them here too.
+ * agent's tag rules see them, so {@link TraceFilter} reads them here too. And one metric: {@code _dd.top_level}
+ * on {@link Span#isTopLevel() top-level} spans, which the writer announces with the
+ * {@code Datadog-Client-Computed-Top-Level} header, so that the agent takes the tracer's word rather than guess
+ * from the chunk (a partial flush sends children without their parent).
  *
  * @param env the tracer's {@code env}, or null
  * @param version the tracer's {@code version}, or null
@@ -30,6 +33,11 @@ record AddedTags(String env, String version, String service) {
   String origin(Span span) {
     String origin = span.origin();
     return origin != null && span.tag("_dd.origin") == null ? origin : null;
+  }
+
+  /** Whether to add the metric {@code _dd.top_level = 1} to this span. */
+  static boolean topLevel(Span span) {
+    return span.isTopLevel() && span.metric("_dd.top_level") == null;
   }
 
   /** A string tag as the agent receives it: the span's own, else the one an encoder adds. */

@@ -384,7 +384,9 @@ public final class AgentWriter implements TraceWriter {
       HttpRequest.Builder request = request(uri, encoder.contentType())
           .header("X-Datadog-Trace-Count", Integer.toString(traces))
           // without it, an agent too busy to take the batch drops it and answers 200 all the same
-          .header("Datadog-Send-Real-Http-Status", "true");
+          .header("Datadog-Send-Real-Http-Status", "true")
+          // the spans carry _dd.top_level (see AddedTags): the agent need not work it out from the chunk
+          .header("Datadog-Client-Computed-Top-Level", "true");
       long reportedTraces = unreportedP0Traces.sum();
       long reportedSpans = unreportedP0Spans.sum();
       if (reportedTraces > 0) {

@@ -101,11 +101,8 @@ final class ClientStats {
 
     /** Counts the spans of one trace chunk. */
     synchronized void add(List<Span> chunk) {
-      Map<Long, String> serviceById = chunk.size() > SCAN_LIMIT ? servicesById(chunk) : null;
       for (Span span : chunk) {
-        String parentService = serviceById != null ? serviceById.get(span.parentId())
-            : serviceOf(chunk, span.parentId());
-        boolean topLevel = parentService == null || !parentService.equals(span.service());
+        boolean topLevel = span.isTopLevel();
         String kind = span.tag("span.kind");
         if (!topLevel && !isMeasured(span) && !isCountedKind(kind)) {
           continue;
@@ -252,26 +249,6 @@ final class ClientStats {
     proto.get(bytes);
     p.packString(name).packBinaryHeader(bytes.length);
     p.writePayload(bytes);
-  }
-
-  /** Up to this many spans, a chunk is searched for a parent rather than indexed: most traces are a few spans. */
-  private static final int SCAN_LIMIT = 16;
-
-  private static String serviceOf(List<Span> chunk, long spanId) {
-    for (Span span : chunk) {
-      if (span.spanId() == spanId) {
-        return span.service();
-      }
-    }
-    return null;
-  }
-
-  private static Map<Long, String> servicesById(List<Span> chunk) {
-    Map<Long, String> serviceById = new HashMap<>(chunk.size() * 2);
-    for (Span span : chunk) {
-      serviceById.put(span.spanId(), span.service());
-    }
-    return serviceById;
   }
 
   private static boolean isMeasured(Span span) {

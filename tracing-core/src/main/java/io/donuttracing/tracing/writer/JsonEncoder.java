@@ -100,6 +100,10 @@ final class JsonEncoder implements TraceEncoder {
     }
     sb.append("},\"metrics\":{");
     first = true;
+    if (AddedTags.topLevel(span)) {
+      sb.append("\"_dd.top_level\":1");
+      first = false;
+    }
     for (int i = 0; i < span.tagCount(); i++) {
       if (span.tagValueAt(i) instanceof Number n) {
         if (!first) {

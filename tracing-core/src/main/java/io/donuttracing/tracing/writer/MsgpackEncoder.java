@@ -37,6 +37,7 @@ public final class MsgpackEncoder implements TraceEncoder {
   private static final byte[] K_META = utf8("meta");
   private static final byte[] K_METRICS = utf8("metrics");
   private static final byte[] K_TYPE = utf8("type");
+  private static final byte[] K_TOP_LEVEL = utf8("_dd.top_level");
 
   /** Strings longer than this (SQL, stack traces) are encoded each time rather than cached. */
   static final int MAX_CACHED_LENGTH = 256;
@@ -187,8 +188,13 @@ public final class MsgpackEncoder implements TraceEncoder {
       packString(origin);
     }
 
+    boolean topLevel = AddedTags.topLevel(span);
     writeUtf8(K_METRICS);
-    packer.packMapHeader(span.tagCount() - metaCount);
+    packer.packMapHeader(span.tagCount() - metaCount + (topLevel ? 1 : 0));
+    if (topLevel) {
+      writeUtf8(K_TOP_LEVEL);
+      packer.packInt(1);
+    }
     for (int i = 0; i < span.tagCount(); i++) {
       if (span.tagValueAt(i) instanceof Number n) {
         packString(span.tagKeyAt(i));

@@ -64,6 +64,7 @@ class AgentWriterTest {
     assertThat(request.header("Content-Type")).isEqualTo("application/msgpack");
     assertThat(request.header("X-Datadog-Trace-Count")).isEqualTo("1");
     assertThat(request.header("Datadog-Send-Real-Http-Status")).isEqualTo("true"); // a refused batch is not a 200
+    assertThat(request.header("Datadog-Client-Computed-Top-Level")).isEqualTo("true"); // the spans say _dd.top_level
     assertThat(request.header("Datadog-Meta-Lang")).isEqualTo("java");
     assertThat(request.header("Datadog-Meta-Lang-Version")).isEqualTo(System.getProperty("java.version"));
     assertThat(request.header("Datadog-Meta-Tracer-Version")).isEqualTo(Tracer.VERSION);

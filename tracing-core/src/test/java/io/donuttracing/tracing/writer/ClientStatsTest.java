@@ -421,6 +421,24 @@ class ClientStatsTest {
         .containsExactlyInAnyOrder(tuple("numeric", 404L), tuple("text", 503L));
   }
 
+  @Test
+  void theSpansOfALongTraceSentBeforeTheirParentAreNotCountedAsWhereTheirServiceEnters() throws Exception {
+    RecordingWriter recorded = new RecordingWriter();
+    Tracer tracer = Tracer.create(TracerConfig.builder().service("svc").logsInjection(false).partialFlushMinSpans(2)
+        .build(), recorded);
+    try (Span root = tracer.trace("job")) {
+      for (int i = 0; i < 4; i++) {
+        tracer.trace("step").setTag("_dd.measured", 1).close(); // measured: counted, whether top-level or not
+      }
+    }
+    assertThat(recorded.chunks).as("the steps left in chunks of their own").hasSizeGreaterThan(1);
+    ClientStats stats = new ClientStats("test", null, "svc");
+    recorded.chunks.forEach(stats::add);
+    assertThat(groups(stats.takeFinished(Long.MAX_VALUE, true)))
+        .extracting(g -> g.get("Name"), g -> g.get("Hits"), g -> g.get("TopLevelHits"))
+        .containsExactlyInAnyOrder(tuple("job", 1L, 1L), tuple("step", 4L, 0L));
+  }
+
   /** The stats groups of the traces {@code traced} makes, as a tracer of {@code service} would send them. */
   private static List<Map<String, Object>> groupsOf(String service, Consumer<Tracer> traced) throws Exception {
     RecordingWriter recorded = new RecordingWriter();

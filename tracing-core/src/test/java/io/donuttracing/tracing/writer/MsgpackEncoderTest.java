@@ -47,14 +47,40 @@ class MsgpackEncoderTest {
       String expected = spans.get(i).get("name").equals("servlet.request") ? "rum" : "synthetics";
       Map<String, Object> meta = (Map<String, Object>) spans.get(i).get("meta");
       assertThat(meta).containsEntry("_dd.origin", expected);
-      assertThat(meta).as("the map's header counts each key once").hasSize(countKeys(encoder, traces, i));
+      assertThat(meta).as("the map's header counts each key once").hasSize(countKeys(encoder, traces, i, "meta"));
       assertThat(json.get(i).get("meta").get("_dd.origin").toString()).isEqualTo("\"" + expected + "\"");
       assertThat(json.get(i).get("meta").toString().split("_dd.origin", -1)).hasSize(2);
     }
   }
 
-  /** The size a span's meta map declares on the wire (a decoder into a map hides a key written twice). */
-  private static int countKeys(MsgpackEncoder encoder, List<List<Span>> traces, int span) throws Exception {
+  /** The spans where a service enters the trace carry {@code _dd.top_level = 1}, once, in both encoders. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void topLevelSpansAreMarkedForTheAgentInBothEncoders() throws Exception {
+    recorded.chunks.clear();
+    try (Span root = tracer.trace("servlet.request")) {
+      tracer.trace("match").close();
+      tracer.trace("beer.query", "db").setTag("_dd.top_level", 1).close(); // its own: not written twice
+    }
+    List<List<Span>> traces = new ArrayList<>(recorded.chunks);
+
+    List<Map<String, Object>> spans = FakeAgent.decode(encoder.encode(traces)).get(0);
+    tools.jackson.databind.JsonNode json = new tools.jackson.databind.ObjectMapper()
+        .readTree(new JsonEncoder("test", null, "svc").encode(traces)).get(0);
+    for (int i = 0; i < 3; i++) {
+      String name = (String) spans.get(i).get("name");
+      boolean topLevel = !name.equals("match");
+      Map<String, Object> metrics = (Map<String, Object>) spans.get(i).get("metrics");
+      assertThat(metrics.containsKey("_dd.top_level")).as(name).isEqualTo(topLevel);
+      assertThat(metrics).as("the map's header counts each key once").hasSize(countKeys(encoder, traces, i, "metrics"));
+      String jsonMetrics = json.get(i).get("metrics").toString();
+      assertThat(jsonMetrics.split("\"_dd.top_level\":1", -1)).as(jsonMetrics).hasSize(topLevel ? 2 : 1);
+    }
+  }
+
+  /** The size a span's meta or metrics map declares on the wire (a decoder into a map hides a key written twice). */
+  private static int countKeys(MsgpackEncoder encoder, List<List<Span>> traces, int span, String map)
+      throws Exception {
     org.msgpack.core.MessageUnpacker in = org.msgpack.core.MessagePack.newDefaultUnpacker(encoder.encode(traces));
     in.unpackArrayHeader();
     in.unpackArrayHeader();
@@ -62,7 +88,7 @@ class MsgpackEncoderTest {
       int fields = in.unpackMapHeader();
       for (int f = 0; f < fields; f++) {
         String key = in.unpackString();
-        if (s == span && key.equals("meta")) {
+        if (s == span && key.equals(map)) {
           return in.unpackMapHeader();
         }
         in.skipValue();
