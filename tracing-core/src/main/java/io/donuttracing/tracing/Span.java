@@ -226,9 +226,13 @@ public final class Span implements AutoCloseable {
     return setMetric(key, value);
   }
 
-  /** Sets a numeric tag ({@code metrics} on the wire). */
+  /**
+   * Sets a numeric tag ({@code metrics} on the wire). NaN and the infinities become string tags ({@code "NaN"},
+   * {@code "Infinity"}): JSON, the v0.3 format, has no number for them, and a tag should read the same
+   * whichever format carries it.
+   */
   public Span setTag(String key, double value) {
-    return setMetric(key, value);
+    return Double.isFinite(value) ? setMetric(key, value) : setTag(key, Double.toString(value));
   }
 
   private Span setMetric(String key, Number value) {

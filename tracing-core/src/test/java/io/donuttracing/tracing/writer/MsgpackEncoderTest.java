@@ -78,6 +78,26 @@ class MsgpackEncoderTest {
     }
   }
 
+  /** A number JSON cannot carry reads the same in both formats: as a string tag. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void notANumberReadsTheSameInBothEncoders() throws Exception {
+    recorded.chunks.clear();
+    tracer.trace("ratio").setTag("hit.ratio", 0.0 / 0).setTag("growth", Double.NEGATIVE_INFINITY)
+        .setTag("share", 0.5).close();
+    List<List<Span>> traces = new ArrayList<>(recorded.chunks);
+
+    Map<String, Object> span = FakeAgent.decode(encoder.encode(traces)).get(0).get(0);
+    tools.jackson.databind.JsonNode json = new tools.jackson.databind.ObjectMapper()
+        .readTree(new JsonEncoder("test", null, "svc").encode(traces)).get(0).get(0);
+    assertThat((Map<String, Object>) span.get("meta")).containsEntry("hit.ratio", "NaN")
+        .containsEntry("growth", "-Infinity");
+    assertThat((Map<String, Object>) span.get("metrics")).containsEntry("share", 0.5).doesNotContainKey("hit.ratio");
+    assertThat(json.get("meta").get("hit.ratio").asString()).isEqualTo("NaN");
+    assertThat(json.get("meta").get("growth").asString()).isEqualTo("-Infinity");
+    assertThat(json.get("metrics").get("share").asDouble()).isEqualTo(0.5);
+  }
+
   /** The size a span's meta or metrics map declares on the wire (a decoder into a map hides a key written twice). */
   private static int countKeys(MsgpackEncoder encoder, List<List<Span>> traces, int span, String map)
       throws Exception {
