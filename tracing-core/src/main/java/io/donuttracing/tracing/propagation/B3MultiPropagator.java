@@ -33,19 +33,19 @@ public final class B3MultiPropagator implements Propagator {
   @Override
   public <C> SpanContext extract(C carrier, Getter<C> getter) {
     try {
-      String traceId = Hex.firstValue(getter.get(carrier, TRACE_ID));
-      String spanId = Hex.firstValue(getter.get(carrier, SPAN_ID));
+      String traceId = HeaderValues.firstValue(getter.get(carrier, TRACE_ID));
+      String spanId = HeaderValues.firstValue(getter.get(carrier, SPAN_ID));
       if (traceId == null || spanId == null) {
         return null;
       }
       int priority = SamplingPriority.UNSET;
-      String sampled = Hex.firstValue(getter.get(carrier, SAMPLED));
+      String sampled = HeaderValues.firstValue(getter.get(carrier, SAMPLED));
       if ("1".equals(sampled) || "true".equalsIgnoreCase(sampled)) {
         priority = SamplingPriority.AUTO_KEEP;
       } else if ("0".equals(sampled) || "false".equalsIgnoreCase(sampled)) {
         priority = SamplingPriority.AUTO_REJECT;
       }
-      if ("1".equals(Hex.firstValue(getter.get(carrier, FLAGS)))) {
+      if ("1".equals(HeaderValues.firstValue(getter.get(carrier, FLAGS)))) {
         priority = SamplingPriority.USER_KEEP;
       }
       return context(traceId, spanId, priority);
@@ -61,12 +61,12 @@ public final class B3MultiPropagator implements Propagator {
    */
   static SpanContext context(String traceId, String spanId, int priority) {
     int tl = traceId.length();
-    if ((tl != 16 && tl != 32) || !Hex.isHex(traceId, 0, tl) || spanId.length() != 16 || !Hex.isHex(spanId, 0, 16)) {
+    if ((tl != 16 && tl != 32) || !HeaderValues.isHex(traceId, 0, tl) || spanId.length() != 16 || !HeaderValues.isHex(spanId, 0, 16)) {
       return null;
     }
-    long high = tl == 32 ? Hex.parseHex(traceId, 0, 16) : 0;
-    long low = Hex.parseHex(traceId, tl - 16, 16);
-    long span = Hex.parseHex(spanId, 0, 16);
+    long high = tl == 32 ? HeaderValues.parseHex(traceId, 0, 16) : 0;
+    long low = HeaderValues.parseHex(traceId, tl - 16, 16);
+    long span = HeaderValues.parseHex(spanId, 0, 16);
     if (low == 0 || span == 0) {
       return null;
     }

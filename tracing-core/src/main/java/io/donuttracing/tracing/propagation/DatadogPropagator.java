@@ -81,31 +81,31 @@ public final class DatadogPropagator implements Propagator {
   @Override
   public <C> SpanContext extract(C carrier, Getter<C> getter) {
     try {
-      String traceIdText = Hex.firstValue(getter.get(carrier, TRACE_ID));
-      if (traceIdText == null || !Hex.validUnsignedDecimal(traceIdText)) {
+      String traceIdText = HeaderValues.firstValue(getter.get(carrier, TRACE_ID));
+      if (traceIdText == null || !HeaderValues.validUnsignedDecimal(traceIdText)) {
         return null;
       }
-      long traceId = Hex.parseUnsignedDecimal(traceIdText);
+      long traceId = HeaderValues.parseUnsignedDecimal(traceIdText);
       if (traceId == 0) {
         return null;
       }
       long parentId = 0;
-      String parentText = Hex.firstValue(getter.get(carrier, PARENT_ID));
+      String parentText = HeaderValues.firstValue(getter.get(carrier, PARENT_ID));
       if (parentText != null) {
-        if (!Hex.validUnsignedDecimal(parentText)) {
+        if (!HeaderValues.validUnsignedDecimal(parentText)) {
           return null;
         }
-        parentId = Hex.parseUnsignedDecimal(parentText);
+        parentId = HeaderValues.parseUnsignedDecimal(parentText);
       }
       int priority = SamplingPriority.UNSET;
-      String priorityText = Hex.firstValue(getter.get(carrier, PRIORITY));
+      String priorityText = HeaderValues.firstValue(getter.get(carrier, PRIORITY));
       if (priorityText != null) {
-        priority = Hex.parseSmallInt(priorityText);
+        priority = HeaderValues.parseSmallInt(priorityText);
         if (priority == Integer.MIN_VALUE) {
           return null;
         }
       }
-      String origin = origin(Hex.firstValue(getter.get(carrier, ORIGIN)));
+      String origin = origin(HeaderValues.firstValue(getter.get(carrier, ORIGIN)));
       String tags = getter.get(carrier, TAGS);
       if (tags == null || tags.isEmpty()) {
         return new SpanContext(0, traceId, parentId, priority, origin, null, null, null);
@@ -152,12 +152,12 @@ public final class DatadogPropagator implements Propagator {
         return 0;
       }
       if (header.startsWith("_dd.p.tid=", from)) {
-        if (end - eq - 1 != 16 || !Hex.isLowerHex(header, eq + 1, 16)) {
+        if (end - eq - 1 != 16 || !HeaderValues.isLowerHex(header, eq + 1, 16)) {
           propagated.clear();
           spanTags.put("_dd.propagation_error", "malformed_tid " + header.substring(eq + 1, end));
           return 0;
         }
-        high = Hex.parseHex(header, eq + 1, 16);
+        high = HeaderValues.parseHex(header, eq + 1, 16);
       } else if (header.startsWith("_dd.p.", from)) {
         String value = header.substring(eq + 1, end);
         if (header.startsWith("_dd.p.dm=", from) && !isDecisionMaker(value)) {
@@ -175,7 +175,7 @@ public final class DatadogPropagator implements Propagator {
   /** Whether {@code _dd.p.dm} is well formed: an optional 10-hex-digit service hash, {@code -}, the mechanism's digits. */
   static boolean isDecisionMaker(String dm) {
     int dash = dm.indexOf('-');
-    if ((dash != 0 && dash != 10) || dash == dm.length() - 1 || !Hex.isLowerHex(dm, 0, dash)) {
+    if ((dash != 0 && dash != 10) || dash == dm.length() - 1 || !HeaderValues.isLowerHex(dm, 0, dash)) {
       return false;
     }
     for (int i = dash + 1; i < dm.length(); i++) {

@@ -153,10 +153,10 @@ public final class W3CTraceContextPropagator implements Propagator {
       if (tp == null) {
         return null;
       }
-      long high = Hex.parseHex(tp, 3, 16);
-      long low = Hex.parseHex(tp, 19, 16);
-      long parent = Hex.parseHex(tp, 36, 16);
-      boolean sampled = (Hex.parseHex(tp, 53, 2) & 1) == 1;
+      long high = HeaderValues.parseHex(tp, 3, 16);
+      long low = HeaderValues.parseHex(tp, 19, 16);
+      long parent = HeaderValues.parseHex(tp, 36, 16);
+      boolean sampled = (HeaderValues.parseHex(tp, 53, 2) & 1) == 1;
 
       List<String> others = new ArrayList<>();
       String ddMember = splitTracestate(getter.get(carrier, TRACESTATE), others);
@@ -190,7 +190,7 @@ public final class W3CTraceContextPropagator implements Propagator {
    */
   <C> String otherVendorsState(C carrier, Getter<C> getter, long traceIdLow) {
     String tp = validTraceparent(getter.get(carrier, TRACEPARENT));
-    if (tp == null || Hex.parseHex(tp, 19, 16) != traceIdLow) {
+    if (tp == null || HeaderValues.parseHex(tp, 19, 16) != traceIdLow) {
       return null;
     }
     List<String> others = new ArrayList<>();
@@ -204,7 +204,7 @@ public final class W3CTraceContextPropagator implements Propagator {
       return null;
     }
     String tp = header.trim();
-    if (tp.length() < 55 || !Hex.isLowerHex(tp, 0, 2) || tp.startsWith("ff")) {
+    if (tp.length() < 55 || !HeaderValues.isLowerHex(tp, 0, 2) || tp.startsWith("ff")) {
       return null;
     }
     boolean version00 = tp.startsWith("00");
@@ -212,7 +212,7 @@ public final class W3CTraceContextPropagator implements Propagator {
       return null;
     }
     if (tp.charAt(2) != '-' || tp.charAt(35) != '-' || tp.charAt(52) != '-'
-        || !Hex.isLowerHex(tp, 3, 32) || !Hex.isLowerHex(tp, 36, 16) || !Hex.isLowerHex(tp, 53, 2)) {
+        || !HeaderValues.isLowerHex(tp, 3, 32) || !HeaderValues.isLowerHex(tp, 36, 16) || !HeaderValues.isLowerHex(tp, 53, 2)) {
       return null;
     }
     // the low half of the trace id (its high half may be zero: a 64-bit id), and the span id
@@ -279,17 +279,17 @@ public final class W3CTraceContextPropagator implements Propagator {
       String value = member.substring(colon + 1, fieldEnd);
       char k = member.charAt(f);
       if (colon == f + 1 && k == 's') {
-        int p = Hex.parseSmallInt(value);
+        int p = HeaderValues.parseSmallInt(value);
         priority = p == Integer.MIN_VALUE ? SamplingPriority.UNSET : p;
       } else if (colon == f + 1 && k == 'o') {
         origin = DatadogPropagator.origin(value.replace('~', '='));
       } else if (colon == f + 1 && k == 'p') {
-        parent = value.length() == 16 && Hex.isLowerHex(value, 0, 16) ? value : null;
+        parent = value.length() == 16 && HeaderValues.isLowerHex(value, 0, 16) ? value : null;
       } else if (colon > f + 2 && member.startsWith("t.", f)) {
         String key = "_dd.p." + member.substring(f + 2, colon);
         value = value.replace('~', '=');
         if (key.equals("_dd.p.tid")) { // the high half is traceparent's; a malformed one is an error all the same
-          if (value.length() != 16 || !Hex.isLowerHex(value, 0, 16)) {
+          if (value.length() != 16 || !HeaderValues.isLowerHex(value, 0, 16)) {
             return DdMember.malformed("malformed_tid " + value);
           }
         } else if (key.equals("_dd.p.dm") && !DatadogPropagator.isDecisionMaker(value)) {

@@ -409,26 +409,26 @@ class PropagationTest {
   }
 
   /**
-   * What Hex's class comment promises: its parsing allocates nothing, but for {@code firstValue}, which must cut a
+   * What HeaderValues's class comment promises: its parsing allocates nothing, but for {@code firstValue}, which must cut a
    * new string from a header holding a list or spaces (before, the comment said "allocation-free" without the
    * exception).
    */
   @Test
   void hexParsesWithoutAllocatingButFirstValueCutsANewStringWhenItMust() {
     String plain = "18446744073709551615";
-    assertThat(Hex.firstValue(plain)).isSameAs(plain);
-    assertThat(Hex.firstValue(" 7 , 8")).isEqualTo("7");
-    assertThat(Hex.firstValue(null)).isNull();
+    assertThat(HeaderValues.firstValue(plain)).isSameAs(plain);
+    assertThat(HeaderValues.firstValue(" 7 , 8")).isEqualTo("7");
+    assertThat(HeaderValues.firstValue(null)).isNull();
 
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     long sink = 0;
     long before = threads.getCurrentThreadAllocatedBytes();
     for (int i = 0; i < 10_000; i++) {
-      String value = Hex.firstValue(plain);
-      sink += Hex.validUnsignedDecimal(value) ? Hex.parseUnsignedDecimal(value) : 0;
-      sink += Hex.isLowerHex(TP, 3, 32) ? Hex.parseHex(TP, 3, 16) : 0;
-      sink += Hex.isHex(TP, 36, 16) ? Hex.parseSmallInt("-12") : 0;
+      String value = HeaderValues.firstValue(plain);
+      sink += HeaderValues.validUnsignedDecimal(value) ? HeaderValues.parseUnsignedDecimal(value) : 0;
+      sink += HeaderValues.isLowerHex(TP, 3, 32) ? HeaderValues.parseHex(TP, 3, 16) : 0;
+      sink += HeaderValues.isHex(TP, 36, 16) ? HeaderValues.parseSmallInt("-12") : 0;
     }
     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
     assertThat(sink).isNotZero();

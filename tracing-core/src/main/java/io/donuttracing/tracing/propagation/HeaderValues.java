@@ -1,12 +1,13 @@
 package io.donuttracing.tracing.propagation;
 
 /**
- * Strict parsing of the id formats the headers use, without allocating: only {@link #firstValue} may, when it
+ * Strict parsing of what the propagation headers hold (hex and decimal ids, small numbers, the first of a list),
+ * without allocating: only {@link #firstValue} may, when it
  * must cut a new string from a header that holds a list ({@code "a, b"}) or spaces. Callers validate first;
  * nothing here throws on bad input.
  */
-final class Hex {
-  private Hex() {}
+final class HeaderValues {
+  private HeaderValues() {}
 
   /** Whether {@code s[from, from+len)} is lower-case hex. */
   static boolean isLowerHex(String s, int from, int len) {
