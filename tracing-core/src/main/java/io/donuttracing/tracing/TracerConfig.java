@@ -34,7 +34,7 @@ import java.util.function.Function;
  *   <tr><td>{@code dd.trace.pending.timeout}</td><td>10 (s) after its root finished, a trace is sent without its late children</td></tr>
  *   <tr><td>{@code dd.trace.flush.interval}</td><td>1 (s) between sends at most</td></tr>
  *   <tr><td>{@code dd.trace.agent.timeout}</td><td>10 (s) per request to the agent</td></tr>
- *   <tr><td>{@code dd.trace.writer.queue.size}</td><td>1024 traces waiting to be sent, then drop (at most 65,536)</td></tr>
+ *   <tr><td>{@code dd.trace.writer.queue.size}</td><td>1024 traces waiting to be sent, then drop (at most 65,536); and at most 100,000 spans, however few traces</td></tr>
  * </table>
  *
  * {@link #fromEnvironment()} reads system properties first, then environment variables;

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -79,6 +80,11 @@ public final class AgentWriter implements TraceWriter {
   public static final int MAX_BATCH_BYTES = 5 << 20;
   /** Sends per flush interval that go out as soon as a trace is queued; after them, traces wait for the tick. */
   public static final int PROMPT_SENDS = 10;
+  /**
+   * The most spans the queue holds, whatever its size in traces: 1,024 long traces flushed in parts of 1,000
+   * spans would otherwise hold a million spans (hundreds of MB) while the agent is down.
+   */
+  public static final int MAX_QUEUED_SPANS = 100_000;
   /** How long {@link #close()} waits for the last batch to be sent (dd-trace-java waits 1 s). */
   public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
   private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -99,6 +105,8 @@ public final class AgentWriter implements TraceWriter {
   private final Duration timeout;
   private final Consumer<Map<String, Double>> rateListener;
   private final ArrayBlockingQueue<List<Span>> queue;
+  /** The spans of the traces in the queue: added before a trace is offered, taken off when it leaves. */
+  private final AtomicInteger queuedSpans = new AtomicInteger();
   private final int wakeAt;
   private final HttpClient http;
   private final Thread sender;
@@ -174,10 +182,11 @@ public final class AgentWriter implements TraceWriter {
       spansFiltered.add(chunk.size());
     } else if (!closed && verdict == TraceFilter.Verdict.KEPT && isDropped(chunk) && countInStats(chunk)) {
       // counted in the client-side stats instead of sent
-    } else if (closed || !queue.offer(chunk)) {
+    } else if (closed || !enqueue(chunk)) {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
-      warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces): the agent is slow or down");
+      warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces, " + queuedSpans.get()
+          + " spans): the agent is slow or down");
     } else if (promptSendsLeft > 0) {
       LockSupport.unpark(sender); // traffic is low: send this trace now rather than at the next tick
     } else if (queue.size() >= wakeAt) {
@@ -185,6 +194,29 @@ public final class AgentWriter implements TraceWriter {
       // itself still leaves at the tick, or as soon as it holds MAX_BATCH_SPANS spans or MAX_BATCH_BYTES.
       LockSupport.unpark(sender);
     }
+  }
+
+  private boolean enqueue(List<Span> chunk) {
+    int spans = chunk.size();
+    int queued = queuedSpans.addAndGet(spans);
+    if (queued > MAX_QUEUED_SPANS && queued != spans) { // a trace larger than the bound fits only an empty queue
+      queuedSpans.addAndGet(-spans);
+      return false;
+    }
+    if (!queue.offer(chunk)) {
+      queuedSpans.addAndGet(-spans);
+      return false;
+    }
+    return true;
+  }
+
+  /** The next queued trace, or null. */
+  private List<Span> dequeue() {
+    List<Span> chunk = queue.poll();
+    if (chunk != null) {
+      queuedSpans.addAndGet(-chunk.size());
+    }
+    return chunk;
   }
 
   @Override
@@ -263,7 +295,7 @@ public final class AgentWriter implements TraceWriter {
         long requested = flushRequested.get();
         // what is queued now, and no more: under a stream of new traces, the tick and a flush still come
         for (int n = queue.size(); n > 0; n--) {
-          add(queue.poll());
+          add(dequeue());
         }
         boolean flushNow = requested > flushCompleted.get();
         boolean tick = System.nanoTime() - deadline >= 0;
@@ -299,7 +331,7 @@ public final class AgentWriter implements TraceWriter {
         batchSpans = 0;
       }
     }
-    for (List<Span> c; (c = queue.poll()) != null; ) {
+    for (List<Span> c; (c = dequeue()) != null; ) {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(c.size());
     }

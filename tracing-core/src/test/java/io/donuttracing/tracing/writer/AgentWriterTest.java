@@ -312,6 +312,38 @@ class AgentWriterTest {
   }
 
   @Test
+  void whileTheAgentIsSlowTheQueueHoldsAtMostItsBoundOfSpansHoweverFewTracesThatIs() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(1024)
+        .agentTimeout(Duration.ofSeconds(30)));
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // past the writer's first request, for /info
+    agent.gate = new CountDownLatch(1);
+    tracer.trace("first").close();
+    new Thread(() -> tracer.flush(Duration.ofSeconds(30))).start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.inFlight.get() == 1); // the sender is stuck in a request
+
+    int spansPerTrace = 1000;
+    for (int i = 0; i < 150; i++) { // 150,000 spans: a batch job's traces, while the agent does not answer
+      try (Span job = tracer.trace("job")) {
+        for (int j = 1; j < spansPerTrace; j++) {
+          tracer.trace("step").close();
+        }
+      }
+    }
+    WriterCounters stuck = tracer.writer().counters();
+    int fit = AgentWriter.MAX_QUEUED_SPANS / spansPerTrace;
+    assertThat(stuck.queued()).as("far fewer traces than the queue's 1,024").isEqualTo(fit);
+    assertThat(stuck.tracesDroppedQueueFull()).isEqualTo(150 - fit);
+    assertThat(stuck.spansDroppedQueueFull()).isEqualTo((150L - fit) * spansPerTrace);
+
+    agent.gate.countDown();
+    await().atMost(Duration.ofSeconds(30)).until(() -> tracer.writer().counters().tracesSent() == 1 + fit);
+    tracer.trace("after").close();
+    tracer.flush(Duration.ofSeconds(10));
+    assertThat(tracer.writer().counters().tracesSent()).as("room again once they are sent").isEqualTo(2 + fit);
+  }
+
+  @Test
   void anAgentThatStallsInMidAnswerCostsOneTimeoutPerRequestAndTheWriterGoesOn() {
     FakeAgent agent = agent();
     agent.stallInBody = true; // from the writer's first request, for /info, on
