@@ -125,13 +125,17 @@ public class QueryController {
     }
 
     /**
-     * The newest traces first: {@code {"traces":[{"trace_id","root","services","span_count","start","duration","error",
-     * "error_count"}]}}.
+     * The newest traces first, a page at a time: {@code {"traces":[{"trace_id","root","services","span_count","start",
+     * "duration","error","error_count"}],"next"}}. {@code next} is the {@code trace_id} to give as {@code before} for
+     * the next page, of older traces, or null when no older trace matches: a client asks again while it is not null.
      *
      * @param service only traces with a span of this service
      * @param resource only traces with a span of this resource
      * @param minDurationMs only traces at least this long
      * @param error {@code true}: only traces with an error; {@code false}: only those without
+     * @param before only traces stored before this one, in the list's order: a page's {@code next} (any trace id
+     *     {@link TraceIds} reads). 404 when that trace is no longer stored (evicted, or removed by
+     *     {@code DELETE /api/traces}): start again from the newest, without it
      * @param limit at most this many (default 50, 1 to 1000)
      */
     @GetMapping("/api/traces")
@@ -141,6 +145,7 @@ public class QueryController {
         long minDuration = minDuration(param(request, "minDurationMs"));
         int max = limit(param(request, "limit"));
         Boolean wantError = wantError(param(request, "error"));
+        Long before = before(param(request, "before"));
         Predicate<Span[]> filter = spans -> {
             if (svc != null || res != null) {
                 boolean found = false;
@@ -170,11 +175,19 @@ public class QueryController {
             return true;
         };
         store.awaitPieces(null); // a trace still arriving is listed whole
+        TraceStore.Page page = store.page(before, filter, max);
+        if (page == null) {
+            return notFound("no trace " + Long.toUnsignedString(before) + " in the store to list older traces from"
+                    + " (evicted, or removed by DELETE /api/traces); start again from the newest, without before");
+        }
         List<Map<String, Object>> list = new ArrayList<>();
-        for (TraceStore.StoredTrace t : store.newest(filter, max)) {
+        for (TraceStore.StoredTrace t : page.traces()) {
             list.add(summary(t));
         }
-        return ResponseEntity.ok(Map.of("traces", list));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("traces", list);
+        out.put("next", page.older() ? list.get(list.size() - 1).get("trace_id") : null);
+        return ResponseEntity.ok(out);
     }
 
     /**
@@ -250,6 +263,19 @@ public class QueryController {
         return n;
     }
 
+    /** {@code before}: a trace id, in any form {@link TraceIds} reads (null when absent). */
+    private static Long before(String before) {
+        if (before == null) {
+            return null;
+        }
+        try {
+            return TraceIds.parse(before);
+        } catch (IllegalArgumentException e) {
+            throw new BadParameterException("before must be a trace id, got " + before + ": " + e.getMessage()
+                    + "; give a page's next, or leave before out to start again from the newest");
+        }
+    }
+
     /** {@code error}: true, 1 or yes; false, 0 or no; null (either) when absent. */
     private static Boolean wantError(String error) {
         return switch (error == null ? "" : error.toLowerCase(java.util.Locale.ROOT)) {
@@ -313,14 +339,11 @@ public class QueryController {
         store.awaitPieces(id);
         TraceStore.StoredTrace t = store.get(id);
         if (t == null) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", "not_found");
-            body.put("detail", "no trace " + Long.toUnsignedString(id) + " in the store");
+            String detail = "no trace " + Long.toUnsignedString(id) + " in the store";
             if ("text".equals(format)) {
-                return ResponseEntity.status(404).contentType(MediaType.TEXT_PLAIN)
-                        .body("no trace " + Long.toUnsignedString(id) + " in the store\n");
+                return ResponseEntity.status(404).contentType(MediaType.TEXT_PLAIN).body(detail + "\n");
             }
-            return ResponseEntity.status(404).body(body);
+            return notFound(detail);
         }
         if ("text".equals(format)) {
             return ResponseEntity.ok().contentType(new MediaType("text", "plain", java.nio.charset.StandardCharsets.UTF_8))
@@ -411,6 +434,13 @@ public class QueryController {
         out.put("stats", st);
         out.put("export", exporter.counters());
         return out;
+    }
+
+    private static ResponseEntity<Object> notFound(String detail) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "not_found");
+        body.put("detail", detail);
+        return ResponseEntity.status(404).body(body);
     }
 
     private static ResponseEntity<Object> badRequest(String detail) {

@@ -286,15 +286,44 @@ public final class TraceStore {
 
     /** Up to {@code limit} traces matching the filter, most recently added first. */
     public List<StoredTrace> newest(Predicate<Span[]> filter, int limit) {
+        return page(null, filter, limit).traces();
+    }
+
+    /**
+     * Up to {@code limit} traces matching the filter, most recently added first: from the newest, or, when
+     * {@code before} is given, from the trace added before that one. Null when no trace {@code before} is stored
+     * (evicted, removed, or never here). The walk starts at that trace, found by its id, so a page costs the
+     * traces it walks, never the newer ones; to say whether an older one matches it walks on to the next match.
+     *
+     * <p>The order is that of the last piece added: a trace that receives a piece becomes the newest, so a trace
+     * not yet paged to that moves is then listed on the first page instead, and a {@code before} that moves
+     * lists from its new place.
+     */
+    public Page page(Long before, Predicate<Span[]> filter, int limit) {
         List<StoredTrace> out = new ArrayList<>(Math.min(limit, 256));
         synchronized (this) {
-            for (Entry e = newest; e != null && out.size() < limit; e = e.prev) {
+            Entry from = newest;
+            if (before != null) {
+                Entry cursor = byId.get(before);
+                if (cursor == null) {
+                    return null;
+                }
+                from = cursor.prev;
+            }
+            for (Entry e = from; e != null; e = e.prev) {
                 if (filter.test(e.spans)) {
+                    if (out.size() == limit) {
+                        return new Page(out, true);
+                    }
                     out.add(new StoredTrace(e.traceId, e.spans));
                 }
             }
         }
-        return out;
+        return new Page(out, false);
+    }
+
+    /** One {@link #page}: its traces, and whether an older trace matches too (another page). */
+    public record Page(List<StoredTrace> traces, boolean older) {
     }
 
     /** How many stored spans each service has. */

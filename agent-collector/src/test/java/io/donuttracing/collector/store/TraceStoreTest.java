@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 class TraceStoreTest {
@@ -76,6 +78,75 @@ class TraceStoreTest {
         assertThat(store.get(2)).isNull();
         assertThat(store.get(1)).isNotNull();
         assertThat(store.counters().spans()).isEqualTo(22);
+    }
+
+    private static List<Long> ids(TraceStore.Page page) {
+        return page.traces().stream().map(TraceStore.StoredTrace::traceId).toList();
+    }
+
+    @Test
+    void pagesGoOnFromTheTraceBeforeAndSayWhetherAnOlderOneMatches() {
+        TraceStore store = new TraceStore(100);
+        for (long t = 1; t <= 10; t++) {
+            store.add(List.<Span[]>of(chunk(t, 1)));
+        }
+        TraceStore.Page first = store.page(null, s -> true, 4);
+        assertThat(ids(first)).containsExactly(10L, 9L, 8L, 7L);
+        assertThat(first.older()).isTrue();
+        TraceStore.Page second = store.page(7L, s -> true, 4);
+        assertThat(ids(second)).containsExactly(6L, 5L, 4L, 3L);
+        assertThat(second.older()).isTrue();
+        TraceStore.Page last = store.page(3L, s -> true, 4);
+        assertThat(ids(last)).containsExactly(2L, 1L);
+        assertThat(last.older()).isFalse();
+        assertThat(store.page(5L, s -> true, 4).older()).as("a page that takes the last four exactly").isFalse();
+        assertThat(ids(store.page(1L, s -> true, 4))).isEmpty();
+
+        // a filter applies on every page; the trace before need not match it
+        Predicate<Span[]> even = s -> s[0].traceId % 2 == 0;
+        assertThat(ids(store.page(null, even, 2))).containsExactly(10L, 8L);
+        assertThat(ids(store.page(8L, even, 2))).containsExactly(6L, 4L);
+        assertThat(store.page(4L, even, 2).older()).isFalse();
+        assertThat(ids(store.page(7L, even, 10))).containsExactly(6L, 4L, 2L);
+    }
+
+    @Test
+    void aPageFromATraceNoLongerStoredIsNull() {
+        TraceStore store = new TraceStore(10);
+        for (long t = 1; t <= 12; t++) {
+            store.add(List.<Span[]>of(chunk(t, 1))); // 1 and 2 evicted
+        }
+        assertThat(store.page(2L, s -> true, 5)).isNull();
+        assertThat(store.page(99L, s -> true, 5)).as("never stored").isNull();
+        assertThat(store.page(3L, s -> true, 5).traces()).isEmpty();
+        store.clear();
+        assertThat(store.page(12L, s -> true, 5)).isNull();
+    }
+
+    /** The walk starts at the trace before, found by its id: it never passes the newer traces. */
+    @Test
+    void aPageWalksFromItsTraceNotFromTheNewest() {
+        TraceStore store = new TraceStore(20_000);
+        for (long t = 1; t <= 10_000; t++) {
+            store.add(List.<Span[]>of(chunk(t, 1)));
+        }
+        AtomicInteger tested = new AtomicInteger();
+        TraceStore.Page page = store.page(20L, s -> tested.incrementAndGet() > 0, 3);
+        assertThat(ids(page)).containsExactly(19L, 18L, 17L);
+        assertThat(tested).as("three listed, and one that says an older one matches").hasValue(4);
+    }
+
+    /** The list's order is that of the last piece: a trace that receives one becomes the newest, on the first page. */
+    @Test
+    void aTraceThatReceivesAPieceMovesToTheFirstPage() {
+        TraceStore store = new TraceStore(100);
+        for (long t = 1; t <= 6; t++) {
+            store.add(List.<Span[]>of(chunk(t, 1)));
+        }
+        assertThat(ids(store.page(null, s -> true, 3))).containsExactly(6L, 5L, 4L);
+        store.add(List.<Span[]>of(chunk(2, 1)));
+        assertThat(ids(store.page(4L, s -> true, 3))).containsExactly(3L, 1L);
+        assertThat(ids(store.page(null, s -> true, 3))).containsExactly(2L, 6L, 5L);
     }
 
     @Test
