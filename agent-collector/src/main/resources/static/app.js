@@ -378,19 +378,29 @@
 
   async function traceList(query, withFilters) {
     const q = new URLSearchParams();
-    for (const k of ['service', 'resource', 'minDurationMs', 'error', 'limit']) {
+    for (const k of ['service', 'resource', 'minDurationMs', 'error', 'limit', 'before']) {
       if (query.get(k)) q.set(k, query.get(k));
     }
     if (!q.get('limit')) q.set('limit', '50');
-    const [data, svcs] = await Promise.all([api('/api/traces?' + q), withFilters ? api('/api/services') : null]);
-    const traces = (data && data.traces) || [];
+    const path = '/api/traces?' + q;
+    const [a, svcs] = await Promise.all([answer(path), withFilters ? api('/api/services') : null]);
+    // a page of older traces whose trace before is gone (evicted, removed) says so, and leads back to the newest
+    if (a.status !== 200 && !q.get('before')) throw refused(path, a);
     const nodes = [];
     if (withFilters) nodes.push(filters(query, ((svcs && svcs.services) || []).map(s => s.name)));
+    if (a.status !== 200) {
+      nodes.push(el('div', { class: 'panel' }, empty('Cannot show these older traces: ' + ((a.body && a.body.detail) || 'HTTP ' + a.status) + '.')),
+        pager(null, true));
+      return nodes;
+    }
+    const traces = a.body.traces;
     if (traces.length === 0) {
       const service = route().view === 'service' ? route().service : null; // the page's, not a filter
       const filtered = ['resource', 'minDurationMs', 'error'].some(k => q.get(k)) || (q.get('service') && !service);
-      nodes.push(el('div', { class: 'panel' }, empty(filtered ? 'No stored trace matches these filters.'
+      nodes.push(el('div', { class: 'panel' }, empty(q.get('before') ? 'No older stored trace matches.'
+        : filtered ? 'No stored trace matches these filters.'
         : service ? 'No traces of ' + service + ' stored.' : 'No traces stored yet.')));
+      if (q.get('before')) nodes.push(pager(null, true));
       return nodes;
     }
     const rows = traces.map(t => {
@@ -412,7 +422,29 @@
         el('th', null, 'Resource'), el('th', null, 'Services'), el('th', { class: 'num' }, 'Spans'),
         el('th', { class: 'num' }, 'Duration'), el('th', null, 'Status'))),
       el('tbody', null, rows))));
+    if (withFilters && (a.body.next || q.get('before'))) nodes.push(pager(a.body.next, !!q.get('before')));
     return nodes;
+  }
+
+  /**
+   * Under the list: "Older traces", the next page (from the collector's next, absent when no older trace matches),
+   * and on an older page "Newest traces"; both keep the filters.
+   */
+  function pager(next, onOlderPage) {
+    const page = before => {
+      const q = new URLSearchParams(route().query);
+      if (before) q.set('before', before); else q.delete('before');
+      return listBase() + (q.toString() ? '?' + q : '');
+    };
+    return el('nav', { class: 'pager', 'aria-label': 'Pages of traces' },
+      onOlderPage ? el('a', { href: page(null), id: 'newest-traces' }, 'Newest traces') : null,
+      next ? el('a', { href: page(next), id: 'older-traces' }, 'Older traces') : null);
+  }
+
+  /** The address of the page showing the list: the Traces page, or the service's page. */
+  function listBase() {
+    const current = route();
+    return current.view === 'service' ? '#/service/' + enc(current.service) : '#/traces';
   }
 
   function filters(query, services) {
@@ -452,8 +484,7 @@
       if (minDur.value) q.set('minDurationMs', minDur.value);
       if (error.value) q.set('error', error.value);
       if (limit.value !== '50') q.set('limit', limit.value);
-      const base = current.view === 'service' ? '#/service/' + enc(current.service) : '#/traces';
-      location.hash = base + (q.toString() ? '?' + q : '');
+      location.hash = listBase() + (q.toString() ? '?' + q : '');
     });
     return form;
   }

@@ -223,6 +223,69 @@ class WebPageTest extends CollectorTestBase {
         }
     }
 
+    /**
+     * The list goes past its limit a page at a time: "Older traces" under it while an older trace matches, keeping
+     * the filters; on an older page "Newest traces" leads back.
+     */
+    @Test
+    void olderTracesLoadTheNextPageOnlyWhileThereAreMore() throws Exception {
+        sendOneTracePerResource("web-pages", "GET /pages/", 45); // the newest: GET /pages/44
+        sendOneTracePerResource("web-pages-twenty", "GET /twenty/", 20);
+        open("#/traces?service=web-pages&limit=20");
+        awaitListed(range(44, 25));
+        clickWhenShown("older-traces");
+        awaitListed(range(24, 5));
+        assertThat(js("return location.hash").toString()).contains("service=web-pages", "limit=20", "before=");
+        assertThat(driver.findElement(By.cssSelector("#filter-limit option:checked")).getText()).isEqualTo("20");
+        clickWhenShown("older-traces");
+        awaitListed(range(4, 0));
+        assertThat(driver.findElements(By.id("older-traces"))).as("no older trace: no Older traces").isEmpty();
+        clickWhenShown("newest-traces");
+        awaitListed(range(44, 25));
+        assertThat(driver.findElements(By.id("newest-traces"))).isEmpty();
+
+        // exactly a page: nothing older
+        open("#/traces?service=web-pages-twenty&limit=20");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr"))).hasSize(20));
+        assertThat(driver.findElements(By.id("older-traces"))).isEmpty();
+
+        // a service's page pages its own traces
+        open("#/service/web-pages?limit=20");
+        awaitListed(range(44, 25));
+        clickWhenShown("older-traces");
+        awaitListed(range(24, 5));
+        assertThat(js("return location.hash").toString()).startsWith("#/service/web-pages?limit=20&before=");
+
+        open("#/traces?service=web-pages&before=not-a-trace");
+        awaitShown("#app", "Cannot show these older traces: before must be a trace id, got not-a-trace");
+        clickWhenShown("newest-traces");
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr"))).hasSize(45));
+        assertThat(js("return location.hash").toString()).isEqualTo("#/traces?service=web-pages");
+    }
+
+    /** {@code GET /pages/from} down to {@code GET /pages/to}. */
+    private static List<String> range(int from, int to) {
+        List<String> out = new ArrayList<>();
+        for (int i = from; i >= to; i--) {
+            out.add("GET /pages/" + i);
+        }
+        return out;
+    }
+
+    /** The trace list shows these resources, in this order, and nothing else. */
+    private static void awaitListed(List<String> resources) {
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr td:nth-child(3)")))
+                        .extracting(WebElement::getText).containsExactlyElementsOf(resources));
+    }
+
+    /** Clicks the element with this id once the page shows it (a refresh may draw it anew meanwhile). */
+    private static void clickWhenShown(String id) {
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> driver.findElement(By.id(id)).click());
+    }
+
     /** A service's page draws its 50 busiest resources and says how many there are, not thousands of rows. */
     @Test
     void aServiceWithMoreResourcesThanThePageDrawsSaysSo() throws Exception {
