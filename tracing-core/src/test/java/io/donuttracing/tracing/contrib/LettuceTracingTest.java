@@ -9,6 +9,8 @@ import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.contrib.redis.LettuceTracing;
 import io.lettuce.core.AclSetuserArgs;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.KillArgs;
 import io.lettuce.core.MigrateArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -33,6 +35,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
@@ -141,6 +144,36 @@ class LettuceTracingTest {
     Span blpop = writer.spans().stream().filter(s -> s.resource().equals("BLPOP")).findFirst().orElseThrow();
     assertThat(blpop.isError()).isTrue();
     assertThat(blpop.tag("error.msg")).contains("closed");
+  }
+
+  /**
+   * Lettuce sends again, once it has reconnected, a command whose connection was lost before the answer came
+   * (its default, at-least-once): one call of the application, written twice, is still one span.
+   */
+  @Test
+  void aCommandSentAgainAfterAReconnectIsOneSpan() throws Exception {
+    ClientResources resources = ClientResources.builder().tracing(new LettuceTracing(tracer)).build();
+    RedisClient client = RedisClient.create(resources, TestRedis.url());
+    try (StatefulRedisConnection<String, String> connection = client.connect();
+        StatefulRedisConnection<String, String> other = client.connect()) {
+      other.sync().del("resent_list");
+      RedisFuture<?> blpop;
+      try (Span request = tracer.trace("request")) {
+        blpop = connection.async().blpop(0, "resent_list");
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> other.sync().clientList().contains("cmd=blpop"));
+      String blocked = other.sync().clientList().lines().filter(line -> line.contains("cmd=blpop")).findFirst().orElseThrow();
+      other.sync().clientKill(KillArgs.Builder.id(Long.parseLong(blocked.replaceAll(".*\\bid=(\\d+) .*", "$1"))));
+      other.sync().rpush("resent_list", "jelly"); // answers the BLPOP that Lettuce sends again
+      assertThat(blpop.get(10, TimeUnit.SECONDS)).isEqualTo(KeyValue.just("resent_list", "jelly"));
+    } finally {
+      client.shutdown();
+      resources.shutdown();
+    }
+    // the request's trace leaves once its last span has finished: both spans, had the command two
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> writer.chunks.stream()
+        .anyMatch(chunk -> chunk.stream().anyMatch(s -> s.name().equals("request"))));
+    assertThat(writer.spans()).filteredOn(s -> s.resource().equals("BLPOP")).hasSize(1);
   }
 
   /** A Lettuce Tracing that only writes down what Lettuce calls. */

@@ -120,9 +120,10 @@ public final class LettuceTracing implements Tracing {
   }
 
   /**
-   * Lettuce (6.8) calls name, remoteEndpoint, then start, on its I/O thread before writing the command, and
-   * annotate around encoding it. It never calls finish, error or tag, not even for a command that fails or is
-   * cut short: start() has the span finished when the command completes, however it completes.
+   * Lettuce (6.8) calls name, remoteEndpoint, then start, on its I/O thread before writing the command (on a new
+   * Span each time it writes it: again after a reconnect), and annotate around encoding it. It never calls finish,
+   * error or tag, not even for a command that fails or is cut short: start() has the span finished when the
+   * command completes, however it completes.
    */
   private final class CommandSpan extends io.lettuce.core.tracing.Tracer.Span {
     private final SpanContext parent;
@@ -135,10 +136,15 @@ public final class LettuceTracing implements Tracing {
 
     @Override
     public CommandSpan start(RedisCommand<?, ?, ?> command) {
-      if (CommandWrapper.unwrap(command, TracedCommand.class) == null) {
+      TracedCommand<?, ?, ?> traced = CommandWrapper.unwrap(command, TracedCommand.class);
+      if (traced == null) {
         // Lettuce wraps each command the application dispatches in a TracedCommand; the rest is its own
         // connection set-up (HELLO 3 AUTH user password, CLIENT SETINFO, SELECT), sent with no span active:
         // each would be a trace of its own. Datadog's Java tracer does not trace them either.
+        return this;
+      }
+      if (traced.getSpan() != null) {
+        // written before, and sent again after a reconnect: the span started then ends when it completes
         return this;
       }
       String name = command.getType().toString().toUpperCase(Locale.ROOT);
