@@ -63,6 +63,29 @@ class ExplicitWiringTest {
     assertThat(writer.spans()).filteredOn(s -> s.name().equals("h2.query")).hasSize(4);
   }
 
+  /** JDBC empties a statement's batch when it runs: a statement that runs a second batch shows that batch's SQL. */
+  @Test
+  void eachBatchOfAStatementShowsItsOwnSql() throws SQLException {
+    JdbcDataSource h2 = new JdbcDataSource();
+    h2.setURL("jdbc:h2:mem:batches;DB_CLOSE_DELAY=-1");
+    DataSource dataSource = new TracingDataSource(h2, tracer);
+    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE donuts (name VARCHAR(20))");
+      s.addBatch("INSERT INTO donuts VALUES ('jelly')");
+      s.addBatch("INSERT INTO donuts VALUES ('glazed')");
+      s.executeBatch();
+      s.addBatch("DELETE FROM donuts WHERE name = 'jelly'");
+      s.executeBatch();
+      s.addBatch("INSERT INTO donuts VALUES ('bacon')");
+      s.clearBatch();
+      s.addBatch("UPDATE donuts SET name = 'bavarian'");
+      s.executeBatch();
+    }
+    assertThat(writer.spans()).extracting(Span::resource).containsExactly("CREATE TABLE donuts (name VARCHAR(20))",
+        "INSERT INTO donuts VALUES ('jelly')", "DELETE FROM donuts WHERE name = 'jelly'",
+        "UPDATE donuts SET name = 'bavarian'");
+  }
+
   @Test
   void lettuceTracingGivesOneRedisCommandSpanPerCommand() {
     ClientResources resources = ClientResources.builder().tracing(new LettuceTracing(tracer)).build();

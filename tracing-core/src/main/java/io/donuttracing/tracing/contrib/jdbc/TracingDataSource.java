@@ -179,11 +179,17 @@ public final class TracingDataSource implements DataSource {
       if (name.equals("addBatch") && args != null && args.length == 1 && batchSql == null) {
         batchSql = (String) args[0];
       }
+      if (name.equals("clearBatch")) {
+        batchSql = null;
+      }
       if (!name.startsWith("execute")) {
         return invokeDelegate(statement, method, args);
       }
       String sql = args != null && args.length > 0 && args[0] instanceof String ? (String) args[0]
           : preparedSql != null ? preparedSql : batchSql;
+      if (name.endsWith("Batch")) {
+        batchSql = null; // executeBatch empties the batch: the next one starts afresh
+      }
       // Not made the active span: a statement is a leaf (nothing inside the driver starts spans), and each
       // change of the active span rewrites the logging MDC.
       Span span = tracer.startSpan(spanName, service);
