@@ -50,11 +50,21 @@ public final class TracingClientHttpRequestInterceptor implements ClientHttpRequ
       span.setTag("http.method", method);
       span.setTag("http.url", url(uri));
       span.setTag("span.kind", "client");
-      if (uri.getHost() != null) {
-        span.setTag("out.host", uri.getHost());
+      String host = uri.getHost();
+      int port = uri.getPort();
+      if (host == null && !authority(uri).isEmpty()) {
+        // Java's URI has no host nor port for a name with an underscore (taster_service:5001): read the authority
+        String authority = authority(uri);
+        int colon = authority.lastIndexOf(':');
+        String digits = colon < 0 ? "" : authority.substring(colon + 1);
+        host = colon < 0 ? authority : authority.substring(0, colon);
+        port = digits.matches("[0-9]{1,5}") ? Integer.parseInt(digits) : -1;
       }
-      if (uri.getPort() > 0) {
-        span.setTag("out.port", uri.getPort());
+      if (host != null) {
+        span.setTag("out.host", host);
+      }
+      if (port > 0) {
+        span.setTag("out.port", port);
       }
       tracer.inject(span, request.getHeaders()::set);
       try {
@@ -77,9 +87,14 @@ public final class TracingClientHttpRequestInterceptor implements ClientHttpRequ
    * and password a URL may carry ({@code https://alice:hunter2@api...}), nor the query or the fragment.
    */
   static String url(URI uri) {
-    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     // from the authority, not getHost(): a host with an underscore (taster_service) has no getHost()
-    return uri.getScheme() + "://" + authority.substring(authority.lastIndexOf('@') + 1) + path;
+    return uri.getScheme() + "://" + authority(uri) + path;
+  }
+
+  /** {@code host:port} from the URI, without the user and password it may carry; empty if it has none. */
+  private static String authority(URI uri) {
+    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+    return authority.substring(authority.lastIndexOf('@') + 1);
   }
 }
