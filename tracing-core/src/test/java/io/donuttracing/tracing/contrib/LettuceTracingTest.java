@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -97,6 +98,32 @@ class LettuceTracingTest {
     assertThat(writer.spans()).extracting(s -> s.tag("redis.raw_command")).containsExactly(
         "SET codec_byte_buffer glazed", "GET codec_byte_buffer", "SET codec_byte_buf jelly", "GET codec_byte_buf",
         "SET codec_byte_buf_2 bacon", "GET codec_byte_buf_2");
+  }
+
+  /**
+   * The agent (and the collector) hide a value by its place among the arguments, which it reads split at spaces
+   * and line breaks, a quoted argument as one: a value with a space, a line break or nothing in it is quoted, so
+   * that it stays one argument and is hidden whole ({@code SET k ?}), not its first word only.
+   */
+  @Test
+  void aValueWithSpacesLineBreaksOrNothingInItStaysOneArgument() {
+    ClientResources resources = ClientResources.builder().tracing(new LettuceTracing(tracer)).build();
+    RedisClient client = RedisClient.create(resources, TestRedis.url());
+    try (StatefulRedisConnection<String, String> connection = client.connect()) {
+      connection.sync().set("session_token", "Bearer s3cr3t-token");
+      connection.sync().hset("baker", Map.of("note", "first line\nsecond \"line\" C:\\"));
+      connection.sync().hset("baker", "nickname", "");
+      assertThat(connection.sync().get("session_token")).isEqualTo("Bearer s3cr3t-token");
+    } finally {
+      client.shutdown();
+      resources.shutdown();
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(writer.spans()).hasSize(4));
+    assertThat(writer.spans()).extracting(s -> s.tag("redis.raw_command")).containsExactly(
+        "SET session_token \"Bearer s3cr3t-token\"",
+        "HSET baker note \"first line\\nsecond \\\"line\\\" C:\\\\\"",
+        "HSET baker nickname \"\"",
+        "GET session_token");
   }
 
   /**

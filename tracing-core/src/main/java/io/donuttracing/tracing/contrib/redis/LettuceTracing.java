@@ -212,7 +212,8 @@ public final class LettuceTracing implements Tracing {
    * {@code SET key value}: the command and its arguments, each argument cut at 100 bytes of its UTF-8 and the
    * whole at 1,000 Java chars, each cut marked {@code ...}, and moved back so that it never falls inside a
    * character (Datadog's Python tracer cuts at 100 and 1,000 characters: the same for ASCII; the agent hides
-   * the values).
+   * the values). An argument with a space, a line break or a quote in it, or none at all, is quoted
+   * ({@code SET k "crème brûlée"}), so that the agent reads it as one and hides all of it.
    * Arguments that can carry a password are never shown, not even to the agent: {@code AUTH ?},
    * {@code HELLO ?}, {@code MIGRATE ?}, and for {@code ACL}, {@code CONFIG} and {@code SENTINEL} the
    * subcommand alone ({@code ACL SETUSER ?}), as the Datadog agent's Redis obfuscator hides them.
@@ -253,7 +254,8 @@ public final class LettuceTracing implements Tracing {
           shown--;
         }
         String argument = encoded.toString(encoded.readerIndex(), shown, StandardCharsets.UTF_8);
-        text.append(' ').append(argument).append(shown < length ? CUT : "");
+        // an empty value quoted, or the agent would take the next argument for it; one cut to nothing is ... alone
+        text.append(' ').append(length == 0 ? "\"\"" : quoted(argument)).append(shown < length ? CUT : "");
         encoded.skipBytes(Math.min(length + 2, encoded.readableBytes())); // the bytes and their \r\n
       }
       if (text.length() <= MAX_RAW_COMMAND) {
@@ -265,6 +267,35 @@ public final class LettuceTracing implements Tracing {
     } finally {
       encoded.release();
     }
+  }
+
+  /**
+   * An argument as redis-cli shows it: in double quotes, with {@code \}, {@code "} and line breaks escaped, when it
+   * holds a space, a line break or a quote. The agent hides a value by its place among the arguments, which it
+   * reads split at spaces and line breaks, a quoted one as one: unquoted, {@code SET token Bearer abc} would
+   * become {@code SET token ? abc}.
+   */
+  private static String quoted(String argument) {
+    boolean plain = true;
+    for (int i = 0; plain && i < argument.length(); i++) {
+      char c = argument.charAt(i);
+      plain = !Character.isWhitespace(c) && c != '"' && c != '\'' && c != '\\';
+    }
+    if (plain) {
+      return argument;
+    }
+    StringBuilder quoted = new StringBuilder(argument.length() + 8).append('"');
+    for (int i = 0; i < argument.length(); i++) {
+      char c = argument.charAt(i);
+      switch (c) {
+        case '\\', '"' -> quoted.append('\\').append(c);
+        case '\n' -> quoted.append("\\n");
+        case '\r' -> quoted.append("\\r");
+        case '\t' -> quoted.append("\\t");
+        default -> quoted.append(c);
+      }
+    }
+    return quoted.append('"').toString();
   }
 
   /**

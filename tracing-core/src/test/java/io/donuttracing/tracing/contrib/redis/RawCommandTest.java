@@ -23,7 +23,7 @@ class RawCommandTest {
     assertThat(LettuceTracing.rawCommand("LRANGE", strings().addKey("donuts").add(0).add(-1)))
         .isEqualTo("LRANGE donuts 0 -1");
     assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("crème brûlée").add("EX").add(10)))
-        .isEqualTo("SET k crème brûlée EX 10");
+        .isEqualTo("SET k \"crème brûlée\" EX 10");
     assertThat(LettuceTracing.rawCommand("PING", null)).isEqualTo("PING");
     assertThat(LettuceTracing.rawCommand("PING", strings())).isEqualTo("PING");
   }
@@ -32,7 +32,21 @@ class RawCommandTest {
   void valuesThatLookLikeLettucesOwnFormattingAreKeptAsTheyAre() {
     // Lettuce's toCommandString() writes "key<k> value<v>", which a value can imitate
     assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("a> value<b")))
-        .isEqualTo("SET k a> value<b");
+        .isEqualTo("SET k \"a> value<b\"");
+  }
+
+  /** As redis-cli shows them: the agent reads a quoted argument as one, escapes included. */
+  @Test
+  void argumentsWithSpacesQuotesLineBreaksOrNothingAreQuoted() {
+    assertThat(LettuceTracing.rawCommand("HSET", strings().addKey("k").add("f").addValue("").add("g").addValue("v")))
+        .isEqualTo("HSET k f \"\" g v");
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("don't \"say\"\r\n\tC:\\")))
+        .isEqualTo("SET k \"don't \\\"say\\\"\\r\\n\\tC:\\\\\"");
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("it's")))
+        .isEqualTo("SET k \"it's\"");
+    // cut first, then quoted: the cut mark stays outside, where it cannot be taken for part of the value
+    assertThat(LettuceTracing.rawCommand("SET", strings().addKey("k").addValue("a b".repeat(50))))
+        .isEqualTo("SET k \"" + "a b".repeat(33) + "a\"...");
   }
 
   @Test
