@@ -28,6 +28,7 @@ import io.lettuce.core.tracing.Tracing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.EncoderException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.net.SocketAddress;
@@ -124,6 +125,57 @@ class LettuceTracingTest {
         "HSET baker note \"first line\\nsecond \\\"line\\\" C:\\\\\"",
         "HSET baker nickname \"\"",
         "GET session_token");
+  }
+
+  /**
+   * A codec that cannot encode a value: untraced, Lettuce fails the command at once (and reconnects). The tag's
+   * copy of the arguments is encoded first, with the same codec: its failure must not stop the command from
+   * being written, or the caller waits for the command's timeout (a minute by default) instead.
+   */
+  @Test
+  void aValueTheCodecCannotEncodeFailsTheCommandAsUntraced() {
+    ClientResources resources = ClientResources.builder().tracing(new LettuceTracing(tracer)).build();
+    RedisClient client = RedisClient.create(resources, TestRedis.url());
+    client.setDefaultTimeout(Duration.ofSeconds(5)); // how long the caller would wait, were it not failed at once
+    try (StatefulRedisConnection<String, String> connection = client.connect(new NoBurntDonuts())) {
+      assertThatThrownBy(() -> connection.sync().set("codec_refused", "burnt"))
+          .isInstanceOf(EncoderException.class).hasRootCauseMessage("no burnt donuts");
+      assertThat(connection.sync().set("codec_accepted", "glazed")).isEqualTo("OK");
+    } finally {
+      client.shutdown();
+      resources.shutdown();
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(writer.spans()).hasSize(2));
+    Span refused = writer.spans().get(0);
+    assertThat(refused.tag("redis.raw_command")).isEqualTo("SET codec_refused");
+    assertThat(refused.isError()).isTrue();
+    assertThat(refused.tag("error.type")).isEqualTo(EncoderException.class.getName());
+  }
+
+  /** Strings, but a value that is "burnt" cannot be encoded. */
+  static final class NoBurntDonuts implements RedisCodec<String, String> {
+    @Override
+    public String decodeKey(ByteBuffer bytes) {
+      return StringCodec.UTF8.decodeKey(bytes);
+    }
+
+    @Override
+    public String decodeValue(ByteBuffer bytes) {
+      return StringCodec.UTF8.decodeValue(bytes);
+    }
+
+    @Override
+    public ByteBuffer encodeKey(String key) {
+      return StringCodec.UTF8.encodeKey(key);
+    }
+
+    @Override
+    public ByteBuffer encodeValue(String value) {
+      if (value.equals("burnt")) {
+        throw new IllegalArgumentException("no burnt donuts");
+      }
+      return StringCodec.UTF8.encodeValue(value);
+    }
   }
 
   /**

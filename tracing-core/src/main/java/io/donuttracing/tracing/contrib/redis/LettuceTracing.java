@@ -239,6 +239,10 @@ public final class LettuceTracing implements Tracing {
       args.encode(encoded);
     } catch (IndexOutOfBoundsException fullBuffer) {
       // the arguments go on past MAX_ENCODED bytes: what was written is all we can show anyway
+    } catch (RuntimeException codecFailure) {
+      // the codec cannot encode an argument: show those before it. Lettuce, which encodes the command after us,
+      // fails the command with it, as it would untraced; thrown from here, it would never write the command,
+      // but try again and again until the command timed out.
     }
     try {
       StringBuilder text = new StringBuilder(name);
