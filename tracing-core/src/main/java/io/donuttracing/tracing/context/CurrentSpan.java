@@ -30,6 +30,7 @@ import java.util.function.Supplier;
 public final class CurrentSpan {
   private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
   private static final AtomicBoolean WARNED_OUT_OF_ORDER = new AtomicBoolean();
+  private static final AtomicBoolean WARNED_LISTENER_THREW = new AtomicBoolean();
   private static volatile ScopeListener listener;
 
   private CurrentSpan() {}
@@ -118,7 +119,14 @@ public final class CurrentSpan {
   private static void notifyListener(Span span) {
     ScopeListener l = listener;
     if (l != null) {
-      l.activeSpanChanged(span);
+      try {
+        l.activeSpanChanged(span);
+      } catch (RuntimeException e) { // a listener's bug must not break the application's request, nor its spans
+        if (WARNED_LISTENER_THREW.compareAndSet(false, true)) {
+          System.getLogger(CurrentSpan.class.getName()).log(System.Logger.Level.WARNING,
+              "The scope listener " + l + " threw; this is logged once", e);
+        }
+      }
     }
   }
 

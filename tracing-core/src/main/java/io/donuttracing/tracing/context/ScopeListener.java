@@ -4,8 +4,8 @@ import io.donuttracing.tracing.Span;
 
 /**
  * Told each time the active span of the current thread changes, on that thread. Log correlation
- * ({@link io.donuttracing.tracing.contrib.slf4j.MdcScopeListener}) is built on it. Must be quick and must not
- * throw.
+ * ({@link io.donuttracing.tracing.contrib.slf4j.MdcScopeListener}) is built on it. Must be quick; an exception
+ * it throws is logged once and otherwise ignored, so that it cannot break the application's work.
  */
 @FunctionalInterface
 public interface ScopeListener {

@@ -31,6 +31,19 @@ class CurrentSpanTest {
   }
 
   @Test
+  void aListenerThatThrowsBreaksNeitherTheApplicationNorItsSpans() {
+    CurrentSpan.setListener(span -> {
+      throw new IllegalStateException("a listener's bug");
+    });
+    try (Span parent = tracer.trace("parent")) {
+      tracer.trace("child").close();
+      assertThat(tracer.activeSpan()).isSameAs(parent);
+    }
+    assertThat(tracer.activeSpan()).isNull();
+    assertThat(writer.spans()).extracting(Span::name).containsExactlyInAnyOrder("parent", "child");
+  }
+
+  @Test
   void wrappersCarryTheSpanActiveAtWrappingTime() throws Exception {
     try (Span parent = tracer.trace("parent")) {
       Runnable runnable = CurrentSpan.wrap((Runnable) () -> tracer.trace("in.runnable").close());
