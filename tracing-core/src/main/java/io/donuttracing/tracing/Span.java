@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One timed operation: a request served, a query run, a call made. Datadog's span model:
@@ -42,8 +43,8 @@ public final class Span implements AutoCloseable {
   final LocalTrace trace;
   private final long spanId;
   private final long parentId;
-  /** The parent's service when the parent is a span of this process; null for a root or a remote parent. */
-  private final String parentService;
+  /** The parent when it is a span of this process; null for a root or a remote parent. */
+  private final Span parent;
   private final long startTicks;
   private final long startEpochNanos;
   private String name;
@@ -63,12 +64,11 @@ public final class Span implements AutoCloseable {
   /** The scope {@link Tracer#trace} opened for this span; closed by {@link #close()}. */
   Scope scope;
 
-  Span(LocalTrace trace, long spanId, long parentId, String parentService, String name, String service,
-      long startTicks) {
+  Span(LocalTrace trace, long spanId, long parentId, Span parent, String name, String service, long startTicks) {
     this.trace = trace;
     this.spanId = spanId;
     this.parentId = parentId;
-    this.parentService = parentService;
+    this.parent = parent;
     this.name = name;
     this.service = service;
     this.startTicks = startTicks;
@@ -118,17 +118,22 @@ public final class Span implements AutoCloseable {
   /**
    * Whether this span is where its service enters the trace: a root, the child of a span from another process,
    * or of a span of another service. The agent's statistics count these spans' hits, errors and latencies as
-   * the service's own. Known when the span starts (dd-trace-java decides it there too), so a chunk sent
-   * before its parent (a partial flush) is still counted right.
+   * the service's own. Read from the parent itself, not from the chunk the span leaves in, so a chunk sent
+   * before its parent (a partial flush) is still counted right; and from the parent's service as it is when
+   * asked (when the span is sent), so a parent given its service after its children started compares as the
+   * agent sees it. (dd-trace-java keeps the parent's service as it was when the child started.)
    */
   public boolean isTopLevel() {
-    return parentService == null || !parentService.equals(service);
+    Span p = parent;
+    // p.service may be set by the thread running the parent while this span is sent (a partial flush): either
+    // value is a whole String, the one before or the one after
+    return p == null || !Objects.equals(p.service, service);
   }
 
   /** The context to propagate to another process or to use as an explicit parent. */
   public SpanContext context() {
     return new SpanContext(trace.traceIdHigh, trace.traceIdLow, spanId, trace.samplingPriority, trace.origin,
-        trace.propagatedTags, null, trace.w3cVendorState, trace, service);
+        trace.propagatedTags, null, trace.w3cVendorState, trace, this);
   }
 
   /** The trace's sampling priority (see {@link io.donuttracing.tracing.sampling.SamplingPriority}). */

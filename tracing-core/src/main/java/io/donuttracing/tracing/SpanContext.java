@@ -26,7 +26,8 @@ public final class SpanContext {
   private final String w3cVendorState;
   /** Set when this context belongs to a span of this process: its children join the same local trace. */
   final LocalTrace localTrace;
-  final String localService;
+  /** That span, whose service its children inherit and compare theirs with ({@link Span#isTopLevel()}). */
+  final Span localSpan;
 
   /**
    * A remote context, as a propagator builds it.
@@ -45,7 +46,7 @@ public final class SpanContext {
 
   SpanContext(long traceIdHigh, long traceIdLow, long spanId, int samplingPriority, String origin,
       Map<String, String> propagatedTags, Map<String, String> spanTags, String w3cVendorState,
-      LocalTrace localTrace, String localService) {
+      LocalTrace localTrace, Span localSpan) {
     this.traceIdHigh = traceIdHigh;
     this.traceIdLow = traceIdLow;
     this.spanId = spanId;
@@ -55,7 +56,7 @@ public final class SpanContext {
     this.spanTags = spanTags == null || spanTags.isEmpty() ? Map.of() : Map.copyOf(spanTags);
     this.w3cVendorState = w3cVendorState;
     this.localTrace = localTrace;
-    this.localService = localService;
+    this.localSpan = localSpan;
   }
 
   /** A remote context with just ids and a priority. */

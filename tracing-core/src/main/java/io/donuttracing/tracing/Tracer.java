@@ -153,7 +153,7 @@ public final class Tracer implements AutoCloseable {
    */
   public Span startSpan(String name, String service) {
     Span parent = CurrentSpan.get();
-    return parent == null ? newRoot(name, service) : newChild(parent.trace, parent.spanId(), parent.service(), name, service);
+    return parent == null ? newRoot(name, service) : newChild(parent.trace, parent, name, service);
   }
 
   /**
@@ -167,7 +167,7 @@ public final class Tracer implements AutoCloseable {
       return newRoot(name, service);
     }
     if (parent.localTrace != null) {
-      return newChild(parent.localTrace, parent.spanId(), parent.localService, name, service);
+      return newChild(parent.localTrace, parent.localSpan, name, service);
     }
     return newChildOfRemote(parent, name, service);
   }
@@ -284,9 +284,9 @@ public final class Tracer implements AutoCloseable {
     return span;
   }
 
-  private Span newChild(LocalTrace trace, long parentId, String parentService, String name, String service) {
-    Span span = new Span(trace, Ids.newSpanId(), parentId, parentService, name,
-        service != null ? service : parentService, System.nanoTime());
+  private Span newChild(LocalTrace trace, Span parent, String name, String service) {
+    Span span = new Span(trace, Ids.newSpanId(), parent.spanId(), parent, name,
+        service != null ? service : parent.service(), System.nanoTime());
     trace.started();
     return span;
   }

@@ -73,6 +73,34 @@ class TracerTest {
     }
   }
 
+  /**
+   * A span's service may be set after its children started (the request's code names its service late). The
+   * agent, given the whole trace, compares each span with its parent as sent: so must the tracer, which the agent
+   * trusts with {@code Datadog-Client-Computed-Top-Level}, or a service loses its entry in the statistics.
+   */
+  @Test
+  void aParentRenamedAfterItsChildrenStartedIsComparedAsItIsSent() {
+    try (Span request = tracer.trace("request")) {
+      Span render = tracer.startSpan("render", null); // svc, the parent's service then
+      Span later = tracer.startSpan("later", null, request.context()); // the same, from the parent's context
+      Span query = tracer.startSpan("beer.query", "pairing"); // another service then
+      request.setService("pairing");
+      render.finish();
+      later.finish();
+      query.finish();
+    }
+    List<Span> chunk = writer.chunks.peek();
+    assertThat(chunk).hasSize(4);
+    for (Span span : chunk) { // the agent's rule, on the whole chunk
+      String parentService = chunk.stream().filter(p -> p.spanId() == span.parentId()).map(Span::service)
+          .findFirst().orElse(null);
+      boolean agents = parentService == null || !parentService.equals(span.service());
+      assertThat(span.isTopLevel()).as(span.name() + " (" + span.service() + ")").isEqualTo(agents);
+    }
+    assertThat(writer.span("render").isTopLevel()).as("svc enters the trace under pairing").isTrue();
+    assertThat(writer.span("beer.query").isTopLevel()).as("pairing under pairing").isFalse();
+  }
+
   @Test
   void chunkRootCarriesPriorityTidAndDecisionMaker() {
     try (Span root = tracer.trace("root")) {
