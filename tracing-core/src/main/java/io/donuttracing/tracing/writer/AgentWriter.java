@@ -189,11 +189,19 @@ public final class AgentWriter implements TraceWriter {
           + " spans): the agent is slow or down");
     } else if (promptSendsLeft > 0) {
       LockSupport.unpark(sender); // traffic is low: send this trace now rather than at the next tick
-    } else if (queue.size() >= wakeAt) {
+    } else if (halfFull()) {
       // Half full: take the queued traces into the batch now, lest the queue overflow before the tick. The batch
       // itself still leaves at the tick, or as soon as it holds MAX_BATCH_SPANS spans or MAX_BATCH_BYTES.
       LockSupport.unpark(sender);
     }
+  }
+
+  /**
+   * Whether the queue holds half its traces or half its spans: long traces reach {@link #MAX_QUEUED_SPANS} with
+   * far fewer traces than the queue's size.
+   */
+  private boolean halfFull() {
+    return queue.size() >= wakeAt || queuedSpans.get() >= MAX_QUEUED_SPANS / 2;
   }
 
   private boolean enqueue(List<Span> chunk) {
@@ -286,7 +294,7 @@ public final class AgentWriter implements TraceWriter {
         // pay a context switch per request.
         long wait = deadline - System.nanoTime();
         boolean promptSendDue = promptSendsLeft > 0 && !queue.isEmpty();
-        if (wait > 0 && queue.size() < wakeAt && flushRequested.get() == flushCompleted.get() && !promptSendDue) {
+        if (wait > 0 && !halfFull() && flushRequested.get() == flushCompleted.get() && !promptSendDue) {
           LockSupport.parkNanos(this, wait);
         }
         if (Thread.interrupted() && closed) {

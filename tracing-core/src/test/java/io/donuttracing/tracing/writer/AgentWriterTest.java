@@ -224,6 +224,39 @@ class AgentWriterTest {
     assertThat(agent.traceCount()).isEqualTo(AgentWriter.PROMPT_SENDS + 200);
   }
 
+  /**
+   * The same for the queue's bound in spans: long traces fill half of it (50,000 spans in 50 traces) long before
+   * half of its 1,024 traces, and that must wake the sender too, or a healthy agent's traffic of long traces is
+   * dropped once 100,000 spans wait for the tick.
+   */
+  @Test
+  void halfTheQueuesSpansAlsoWakeTheSender() {
+    FakeAgent agent = agent();
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(1024)
+        .flushInterval(Duration.ofSeconds(60)));
+    for (int i = 1; i <= AgentWriter.PROMPT_SENDS; i++) { // use up the interval's prompt sends
+      tracer.trace("prompt").close();
+      int sent = i;
+      await().atMost(Duration.ofSeconds(5)).until(() -> agent.traceCount() == sent);
+    }
+    int spansPerTrace = 1000;
+    int perBurst = AgentWriter.MAX_QUEUED_SPANS / 2 / spansPerTrace;
+    // 200,000 spans in bursts of half the bound: each is taken into the batch at once, not 60 s later
+    for (int burst = 0; burst < 4; burst++) {
+      for (int i = 0; i < perBurst; i++) {
+        try (Span job = tracer.trace("job")) {
+          for (int j = 1; j < spansPerTrace; j++) {
+            tracer.trace("step").close();
+          }
+        }
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> tracer.writer().counters().queued() < perBurst);
+    }
+    assertThat(tracer.writer().counters().tracesDroppedQueueFull()).isZero();
+    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(agent.traceCount()).isEqualTo(AgentWriter.PROMPT_SENDS + 4 * perBurst);
+  }
+
   @Test
   void readsRateByServiceIntoTheSampler() {
     FakeAgent agent = agent();
