@@ -35,9 +35,20 @@ record AddedTags(String env, String version, String service) {
     return origin != null && span.tag("_dd.origin") == null ? origin : null;
   }
 
-  /** Whether to add the metric {@code _dd.top_level = 1} to this span. */
+  /** Whether to add the metric {@code _dd.top_level = 1} to this span: top-level, and without one of its own. */
   static boolean topLevel(Span span) {
     return span.isTopLevel() && span.metric("_dd.top_level") == null;
+  }
+
+  /**
+   * Whether the agent, told {@code Datadog-Client-Computed-Top-Level}, counts this span as top-level: it reads
+   * {@code _dd.top_level} as sent (the span's own, else the one added) and its own key {@code _top_level}, each
+   * top-level at 1. {@link ClientStats} counts the traces it does not send by this, as the agent would have.
+   */
+  static boolean topLevelAsSent(Span span) {
+    Number own = span.metric("_dd.top_level");
+    Number agents = span.metric("_top_level");
+    return (own != null ? own.doubleValue() == 1 : span.isTopLevel()) || agents != null && agents.doubleValue() == 1;
   }
 
   /** A string tag as the agent receives it: the span's own, else the one an encoder adds. */

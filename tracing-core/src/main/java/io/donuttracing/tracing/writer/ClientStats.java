@@ -29,9 +29,10 @@ import org.msgpack.core.MessagePacker;
  * most of what tracing costs at high traffic, when the agent keeps only a few traces a second anyway. So,
  * when the agent allows it ({@code client_drop_p0s} in {@code /info}), the writer drops the traces that
  * were sampled out and counts their spans here instead, the way the agent would have: the same spans
- * ({@link Span#isTopLevel() top-level}, measured, or of kind server, client, producer, consumer), the same
- * groups (service, name, resource, type, span kind, HTTP status, trace root), the same 10 s buckets by end
- * time, and a DDSketch of the durations. A bucket is sent to {@code /v0.6/stats} once it is over. This is Datadog's
+ * (top-level as the agent reads {@code _dd.top_level}, see {@link AddedTags#topLevelAsSent}; measured; or of kind
+ * server, client, producer, consumer), the same groups (service, name, resource, type, span kind, HTTP status,
+ * trace root), the same 10 s buckets by end time, and a DDSketch of the durations. A bucket is sent to
+ * {@code /v0.6/stats} once it is over. This is Datadog's
  * "client-side stats", except that it only covers the traces dropped: the agent still computes stats for
  * the traces it receives, so nothing waits for a bucket to close at low traffic, when nothing is dropped.
  *
@@ -102,7 +103,7 @@ final class ClientStats {
     /** Counts the spans of one trace chunk. */
     synchronized void add(List<Span> chunk) {
       for (Span span : chunk) {
-        boolean topLevel = span.isTopLevel();
+        boolean topLevel = AddedTags.topLevelAsSent(span);
         String kind = span.tag("span.kind");
         if (!topLevel && !isMeasured(span) && !isCountedKind(kind)) {
           continue;

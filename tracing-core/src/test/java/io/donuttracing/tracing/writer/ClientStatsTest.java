@@ -439,6 +439,23 @@ class ClientStatsTest {
         .containsExactlyInAnyOrder(tuple("job", 1L, 1L), tuple("step", 4L, 0L));
   }
 
+  /**
+   * The agent, told {@code Datadog-Client-Computed-Top-Level}, reads a span's {@code _dd.top_level} (or
+   * {@code _top_level}) as sent, the span's own one included: the stats of the traces not sent count the same spans.
+   */
+  @Test
+  void aSpansOwnTopLevelMetricCountsAsTheAgentReadsIt() throws Exception {
+    List<Map<String, Object>> groups = groupsOf("svc", tracer -> {
+      try (Span root = tracer.trace("job")) {
+        tracer.trace("marked").setTag("_dd.top_level", 1).close(); // the root's service: top-level by its own word
+        tracer.trace("marked.before").setTag("_top_level", 1).close(); // the agent's own key
+        tracer.trace("db.query", "db").setTag("_dd.top_level", 0).close(); // another service's, yet says it is not
+      }
+    });
+    assertThat(groups).extracting(g -> g.get("Name"), g -> g.get("Hits"), g -> g.get("TopLevelHits"))
+        .containsExactlyInAnyOrder(tuple("job", 1L, 1L), tuple("marked", 1L, 1L), tuple("marked.before", 1L, 1L));
+  }
+
   /** The stats groups of the traces {@code traced} makes, as a tracer of {@code service} would send them. */
   private static List<Map<String, Object>> groupsOf(String service, Consumer<Tracer> traced) throws Exception {
     RecordingWriter recorded = new RecordingWriter();
