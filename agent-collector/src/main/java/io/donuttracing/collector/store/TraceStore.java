@@ -295,9 +295,9 @@ public final class TraceStore {
      * (evicted, removed, or never here). The walk starts at that trace, found by its id, so a page costs the
      * traces it walks, never the newer ones; to say whether an older one matches it walks on to the next match.
      *
-     * <p>The order is that of the last piece added: a trace that receives a piece becomes the newest, so a trace
-     * not yet paged to that moves is then listed on the first page instead, and a {@code before} that moves
-     * lists from its new place.
+     * <p>The order is that of the last piece added: a trace that receives a piece becomes the newest. While a
+     * client pages, such a trace moves to the first page (it is not on the later ones); and when it is the
+     * {@code before} itself, the next page starts from its new place.
      */
     public Page page(Long before, Predicate<Span[]> filter, int limit) {
         List<StoredTrace> out = new ArrayList<>(Math.min(limit, 256));

@@ -36,7 +36,7 @@ record AddedTags(String env, String version, String service) {
   }
 
   /** Whether to add the metric {@code _dd.top_level = 1} to this span: top-level, and without one of its own. */
-  static boolean topLevel(Span span) {
+  static boolean addsTopLevel(Span span) {
     return span.isTopLevel() && span.metric("_dd.top_level") == null;
   }
 

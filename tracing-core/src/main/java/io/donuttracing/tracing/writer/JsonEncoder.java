@@ -100,7 +100,7 @@ final class JsonEncoder implements TraceEncoder {
     }
     sb.append("},\"metrics\":{");
     first = true;
-    if (AddedTags.topLevel(span)) {
+    if (AddedTags.addsTopLevel(span)) {
       sb.append("\"_dd.top_level\":1");
       first = false;
     }
@@ -112,6 +112,7 @@ final class JsonEncoder implements TraceEncoder {
         first = false;
         string(sb, span.tagKeyAt(i));
         double d = n.doubleValue();
+        // Span.setTag makes NaN and the infinities string tags; this only guards JSON against the tracer's own
         sb.append(':').append(Double.isFinite(d) ? n.toString() : "0");
       }
     }

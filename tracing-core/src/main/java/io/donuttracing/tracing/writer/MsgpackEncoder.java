@@ -188,10 +188,10 @@ public final class MsgpackEncoder implements TraceEncoder {
       packString(origin);
     }
 
-    boolean topLevel = AddedTags.topLevel(span);
+    boolean addTopLevel = AddedTags.addsTopLevel(span);
     writeUtf8(K_METRICS);
-    packer.packMapHeader(span.tagCount() - metaCount + (topLevel ? 1 : 0));
-    if (topLevel) {
+    packer.packMapHeader(span.tagCount() - metaCount + (addTopLevel ? 1 : 0));
+    if (addTopLevel) {
       writeUtf8(K_TOP_LEVEL);
       packer.packInt(1);
     }
@@ -213,7 +213,7 @@ public final class MsgpackEncoder implements TraceEncoder {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Writes a string already encoded as UTF-8 (the 12 map keys, cached strings). */
+  /** Writes a string already encoded as UTF-8 (the span's 12 map keys, {@code _dd.top_level}, cached strings). */
   private void writeUtf8(byte[] utf8) throws IOException {
     packer.packRawStringHeader(utf8.length);
     packer.writePayload(utf8);

@@ -212,7 +212,7 @@ public final class LettuceTracing implements Tracing {
    * {@code SET key value}: the command and its arguments, each argument cut at 100 bytes of its UTF-8 and the
    * whole at 1,000 Java chars, each cut marked {@code ...}, and moved back so that it never falls inside a
    * character (Datadog's Python tracer cuts at 100 and 1,000 characters: the same for ASCII; the agent hides
-   * the values). An argument with a space, a line break or a quote in it, or none at all, is quoted
+   * the values). An empty argument, or one with a space, a line break, a tab, a quote or a backslash in it, is quoted
    * ({@code SET k "crème brûlée"}), so that the agent reads it as one and hides all of it.
    * Arguments that can carry a password are never shown, not even to the agent: {@code AUTH ?},
    * {@code HELLO ?}, {@code MIGRATE ?}, and for {@code ACL}, {@code CONFIG} and {@code SENTINEL} the
@@ -275,7 +275,7 @@ public final class LettuceTracing implements Tracing {
 
   /**
    * An argument as redis-cli shows it: in double quotes, with {@code \}, {@code "} and line breaks escaped, when it
-   * holds a space, a line break or a quote. The agent hides a value by its place among the arguments, which it
+   * holds whitespace, a quote (either kind) or a backslash. The agent hides a value by its place among the arguments, which it
    * reads split at spaces and line breaks, a quoted one as one: unquoted, {@code SET token Bearer abc} would
    * become {@code SET token ? abc}.
    */
