@@ -318,16 +318,25 @@ class AgentWriterTest {
     assertThat(agent.spans()).extracting(s -> s.get("name")).contains("after.recovery");
   }
 
-  @Test
-  void slowAgentFillsTheBoundedQueueAndTheRestIsDroppedAndCounted() {
-    FakeAgent agent = agent();
-    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(8)
+  /**
+   * A tracer with a queue of {@code queueSize} traces whose sender is stuck in a request to {@code agent} (trace
+   * "first") until {@code agent.gate} is opened.
+   */
+  private Tracer stuckInARequest(FakeAgent agent, int queueSize) {
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(queueSize)
         .agentTimeout(Duration.ofSeconds(30)));
     assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // past the writer's first request, for /info
     agent.gate = new CountDownLatch(1);
     tracer.trace("first").close();
     new Thread(() -> tracer.flush(Duration.ofSeconds(30))).start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> agent.inFlight.get() == 1); // the sender is stuck in a request
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.inFlight.get() == 1);
+    return tracer;
+  }
+
+  @Test
+  void slowAgentFillsTheBoundedQueueAndTheRestIsDroppedAndCounted() {
+    FakeAgent agent = agent();
+    Tracer tracer = stuckInARequest(agent, 8);
 
     for (int i = 0; i < 1000; i++) {
       tracer.trace("while.slow").close();
@@ -347,13 +356,7 @@ class AgentWriterTest {
   @Test
   void whileTheAgentIsSlowTheQueueHoldsAtMostItsBoundOfSpansHoweverFewTracesThatIs() {
     FakeAgent agent = agent();
-    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(1024)
-        .agentTimeout(Duration.ofSeconds(30)));
-    assertThat(tracer.flush(Duration.ofSeconds(10))).isTrue(); // past the writer's first request, for /info
-    agent.gate = new CountDownLatch(1);
-    tracer.trace("first").close();
-    new Thread(() -> tracer.flush(Duration.ofSeconds(30))).start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> agent.inFlight.get() == 1); // the sender is stuck in a request
+    Tracer tracer = stuckInARequest(agent, 1024);
 
     int spansPerTrace = 1000;
     for (int i = 0; i < 150; i++) { // 150,000 spans: a batch job's traces, while the agent does not answer
