@@ -376,6 +376,29 @@ class WorkshopScriptIT {
         }
     }
 
+    @Test
+    void aSymlinkToTheScriptAndAnExportedCdpathStillFindTheClone() throws IOException {
+        // ln -s ~/donut/workshop ~/bin/workshop: before, the symlink's folder was taken for the clone, and every
+        // command that needs its files failed with a bash error (up: "./mvnw: No such file or directory")
+        Path bin = Files.createDirectories(workshop.runDir.resolve("bin"));
+        Path link = Files.createSymbolicLink(bin.resolve("workshop"), Repo.ROOT.resolve("workshop"));
+        ProcessBuilder viaLink = workshop.builder("step", "list").directory(workshop.runDir.toFile());
+        viaLink.command().set(0, link.toString());
+        Steps.Result list = Steps.finish(viaLink, 3);
+        assertThat(list.exitCode()).as(list.output()).isZero();
+        assertThat(list.output()).contains("00  The untraced app");
+        assertThat(bin.resolve("logs")).doesNotExist();
+
+        // CDPATH exported by a shell's rc file, the script called by a relative path (donut/workshop up): before, cd
+        // printed the clone's folder, which became part of ROOT
+        ProcessBuilder relative = workshop.builder("step", "list").directory(Repo.ROOT.getParent().toFile());
+        relative.command().set(0, Repo.ROOT.getFileName() + "/workshop");
+        relative.environment().put("CDPATH", ".");
+        Steps.Result fromAbove = Steps.finish(relative, 3);
+        assertThat(fromAbove.exitCode()).as(fromAbove.output()).isZero();
+        assertThat(fromAbove.output()).startsWith("00  The untraced app");
+    }
+
     private Steps.Result workshop(String... args) {
         return workshop.run(args);
     }
