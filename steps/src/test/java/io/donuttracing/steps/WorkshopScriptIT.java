@@ -399,6 +399,26 @@ class WorkshopScriptIT {
         assertThat(fromAbove.output()).startsWith("00  The untraced app");
     }
 
+    @Test
+    void typedAsShWorkshopItRunsInBash() {
+        // sh workshop up: before, dash (sh on Debian, Ubuntu and WSL) stopped on "set: Illegal option -o pipefail";
+        // macOS's sh is bash in POSIX mode, which POSIXLY_CORRECT stands for here
+        for (List<String> sh : List.of(List.of("sh"), List.of("env", "POSIXLY_CORRECT=1", "sh"))) {
+            ProcessBuilder builder = workshop.builder("step", "list");
+            builder.command().addAll(0, sh);
+            builder.command().set(sh.size(), "workshop");
+            Steps.Result list = Steps.finish(builder, 1);
+            assertThat(list.exitCode()).as(list.output()).isZero();
+            assertThat(list.output()).startsWith("00  The untraced app");
+        }
+        ProcessBuilder bench = workshop.builder("bench", "abc");
+        bench.command().set(0, "workshop");
+        bench.command().add(0, "sh");
+        Steps.Result refused = Steps.finish(bench, 1);
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.output()).isEqualTo("workshop: bench takes a number of calls from 1 to 999999, not 'abc'\n");
+    }
+
     private Steps.Result workshop(String... args) {
         return workshop.run(args);
     }
