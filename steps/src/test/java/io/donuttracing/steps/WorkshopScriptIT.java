@@ -40,7 +40,9 @@ class WorkshopScriptIT {
     @BeforeEach
     void runDir() {
         workshop = new Workshop("workshop-it-");
-        self = "WORKSHOP_RUN_DIR=" + workshop.runDir + " ./workshop";
+        // quoted as the script quotes it (printf %q): a clone in a folder with a space gets WORKSHOP_RUN_DIR=/a\ b/...
+        self = "WORKSHOP_RUN_DIR=" + Steps.run(Repo.ROOT, "bash", "-c", "printf %q \"$0\"", workshop.runDir.toString()).output()
+                + " ./workshop";
         collectorPort = workshop.collectorPort;
         redisPort = workshop.redisPort;
         tasterPort = workshop.tasterPort;
