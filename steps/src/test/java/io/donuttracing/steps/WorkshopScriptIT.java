@@ -175,6 +175,49 @@ class WorkshopScriptIT {
     }
 
     @Test
+    void aSecondUpWhileTheFirstStartsIsRefusedAndSoIsDown() throws Exception {
+        // typed again in another terminal while the first up built or started: before, both built in the same target/
+        // folders ("Unable to find main class") or both launched the services, leaving a second set running unseen
+        Path lock = workshop.runDir.resolve("up.lock");
+        Files.createSymbolicLink(lock, Path.of("999999 Thu Jan  1 00:00:00 1970")); // left by an up killed with kill -9
+        assertThat(workshop("status").output()).doesNotContain("is starting");
+        Path output = workshop.runDir.resolve("up.out");
+        Process first = workshop.builder("up", "--detach").redirectOutput(output.toFile()).start();
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
+                .until(() -> !first.isAlive() || Files.readSymbolicLink(lock).toString().startsWith(first.pid() + " "));
+        assertThat(first.isAlive()).as(Files.readString(output)).isTrue();
+        Steps.Result second;
+        Steps.Result down;
+        Steps.Result step;
+        Steps.Result status;
+        try {
+            second = workshop("up", "--detach");
+            down = workshop("down");
+            step = workshop("step", "3");
+            status = workshop("status");
+        } finally {
+            first.waitFor(3, TimeUnit.MINUTES); // else the down after the test, refused, would leave it all running
+        }
+
+        assertThat(second.exitCode()).isEqualTo(1);
+        assertThat(second.output()).isEqualTo("workshop: another " + self + " up is starting the workshop (pid " + first.pid()
+                + "): wait for it, or stop it with Ctrl-C in its terminal; then " + self + " status\n");
+        assertThat(down.exitCode()).isEqualTo(1);
+        assertThat(down.output()).contains(self + " up is still starting the workshop (pid " + first.pid() + ")")
+                .contains("then " + self + " down").doesNotContain("stopped");
+        assertThat(step.exitCode()).isEqualTo(1);
+        assertThat(step.output()).contains("then " + self + " step 3");
+        assertThat(status.output()).contains("(" + self + " up is starting the workshop: pid " + first.pid() + ")");
+        assertThat(first.waitFor(3, TimeUnit.MINUTES)).isTrue();
+        assertThat(first.exitValue()).as(Files.readString(output)).isZero();
+        assertThat(lock).doesNotExist();
+        assertThat(Files.isSymbolicLink(lock)).isFalse();
+        Steps.Result again = workshop("up", "--detach");
+        assertThat(again.output()).contains("already running: collector redis taster matchmaker");
+        assertThat(Files.isSymbolicLink(lock)).isFalse();
+    }
+
+    @Test
     void upInterruptedWhileTheServicesStartStopsWhatItStarted() throws Exception {
         // Ctrl-C while the services start: before, the JVMs went on running unseen (and Redis, which SIGINT ends, did not)
         Path output = workshop.runDir.resolve("up.out");
