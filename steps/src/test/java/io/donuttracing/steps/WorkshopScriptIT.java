@@ -422,6 +422,63 @@ class WorkshopScriptIT {
     }
 
     @Test
+    void anEditThatDoesNotCompileIsNamedAndNothingStarts() throws IOException {
+        // in a copy of this working tree, whose other jars are those built here: only the matchmaker is built there
+        Path clone = workshop.runDir.resolve("clone");
+        Steps.materialize(clone, List.of());
+        for (String module : List.of("agent-collector", "taster-service")) {
+            Path jar = clone.resolve(Repo.ROOT.relativize(Repo.jar(module)));
+            Files.createDirectories(jar.getParent());
+            Files.copy(Repo.jar(module), jar);
+        }
+        Path source = clone.resolve("matchmaker-service/src/main/java/io/donuttracing/matchmaker/donutdb/DonutDb.java");
+        String code = Files.readString(source);
+        Files.writeString(source, code.replace("public int optimalSugarLevel(int hops) {",
+                "public int optimalSugarLevel(int hops) { a learner's typo"));
+
+        Steps.Result broken = inClone(clone, "up", "--detach");
+
+        assertThat(broken.exitCode()).isEqualTo(1);
+        // Maven's last words are "mvn <args> -rf :matchmaker-service": the script's, after them, say what to do
+        assertThat(broken.output()).contains("DonutDb.java:[").endsWith("workshop: the build failed, so nothing was"
+                + " started: Maven's errors above name the file and line (for code that does not compile, the first [ERROR]"
+                + " lines). Fix it, then " + self + " up again.\n");
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+        assertThat(inClone(clone, "status").output()).doesNotContain("running").doesNotContain("is starting");
+
+        Files.writeString(source, code);
+        Steps.Result fixed = inClone(clone, "up", "--detach");
+
+        assertThat(fixed.exitCode()).as(fixed.output()).isZero();
+        assertThat(fixed.output()).contains("building matchmaker-service").contains("matchmaker  http://127.0.0.1:" + matchmakerPort);
+        assertThat(Repo.get(matchmakerPort, "/pair/beer?name=ipa").statusCode()).isEqualTo(200);
+        assertThat(inClone(clone, "down").exitCode()).isZero();
+    }
+
+    @Test
+    void aBuildEndedByCtrlCIsNotCalledFailed() throws IOException {
+        // Maven's JVM ends on Ctrl-C with status 130, and the script goes on after it: it must not say "the build failed"
+        Path clone = workshop.runDir.resolve("clone");
+        Steps.materialize(clone, List.of());
+        Files.writeString(clone.resolve("mvnw"), "#!/bin/sh\necho '[INFO] building'\nexit 130\n");
+
+        Steps.Result up = inClone(clone, "up");
+
+        assertThat(up.exitCode()).isEqualTo(130);
+        assertThat(up.output()).endsWith("[INFO] building\n\ninterrupted during the build: nothing was started\n")
+                .doesNotContain("the build failed");
+        assertThat(Files.isSymbolicLink(workshop.runDir.resolve("up.lock"))).isFalse();
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+    }
+
+    /** {@code ./workshop} of another copy of the project, on this test's ports and run directory. */
+    private Steps.Result inClone(Path clone, String... args) {
+        ProcessBuilder builder = workshop.builder(args).directory(clone.toFile());
+        builder.command().set(0, clone.resolve("workshop").toString());
+        return Steps.finish(builder, 5);
+    }
+
+    @Test
     void aSymlinkToTheScriptAndAnExportedCdpathStillFindTheClone() throws IOException {
         // ln -s ~/donut/workshop ~/bin/workshop: before, the symlink's folder was taken for the clone, and every
         // command that needs its files failed with a bash error (up: "./mvnw: No such file or directory")
