@@ -406,6 +406,31 @@ class WorkshopScriptIT {
     }
 
     @Test
+    void theRunDirectoryDeletedWhileTheWorkshopRunsStillLetsDownStopIt() {
+        Steps.Result up = workshop("up", "--detach");
+        assertThat(up.exitCode()).as(up.output()).isZero();
+        List<Long> pids = SERVICES.stream().map(workshop::pid).toList();
+
+        Steps.deleteRecursively(workshop.runDir); // rm -rf logs: before, status said stopped, down that it was down, and
+                                                  // up failed on the ports the services still held
+
+        assertThat(workshop("status").output()).containsPattern("(?m)^matchmaker +running +pid " + pids.get(3)
+                + " +\\(its pid file in " + Pattern.quote(workshop.runDir.toString()) + " is gone: " + Pattern.quote(self)
+                + " down stops it\\)$").containsPattern("redis +running +pid " + pids.get(1));
+        Steps.Result again = workshop("up", "--detach");
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.output()).contains("collector still runs (pid " + pids.get(0) + "), though its pid file in "
+                + workshop.runDir + " is gone (deleted while the workshop ran?): " + self + " down stops it, then " + self + " up");
+        Steps.Result down = workshop("down");
+        assertThat(down.exitCode()).as(down.output()).isZero();
+        assertThat(down.output()).contains("stopped matchmaker (pid " + pids.get(3) + ", whose pid file was gone)")
+                .contains("stopped redis (pid " + pids.get(1) + ", whose pid file was gone)");
+        assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+        assertThat(workshop("status").output()).doesNotContain("running");
+    }
+
+    @Test
     void aPidFileThatNamesSomebodyElsesProcessIsNeitherTrustedNorKilled() throws Exception {
         // what a crash followed by pid reuse, or a reboot on macOS (no boot id there), leaves behind
         Process stranger = new ProcessBuilder("sleep", "600").start();
