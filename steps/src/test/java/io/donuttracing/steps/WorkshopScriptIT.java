@@ -333,6 +333,30 @@ class WorkshopScriptIT {
     }
 
     @Test
+    void aPathOutsideAsciiInAnAsciiLocaleIsNamedBeforeJavaFailsOnIt() {
+        // a clone in ~/Café with LANG unset (some WSL and container setups): before, Maven stopped on a stack trace
+        // ending "Malformed input or input contains unmappable characters", or a service on "Caf??". The folder is made
+        // and removed by bash, as this JVM may itself run in an ASCII locale.
+        for (String command : List.of("up --detach", "check")) {
+            ProcessBuilder builder = workshop.builder();
+            builder.command().clear();
+            builder.command().addAll(List.of("bash", "-c", "export WORKSHOP_RUN_DIR=\"$0/\"$'Caf\\xc3\\xa9'"
+                    + " && mkdir \"$WORKSHOP_RUN_DIR\" && { ./workshop " + command + "; status=$?; }"
+                    + " ; rm -rf \"$WORKSHOP_RUN_DIR\"; exit $status", workshop.runDir.toString()));
+            builder.environment().keySet().removeIf(name -> name.equals("LANG") || name.startsWith("LC_"));
+            builder.environment().put("LC_ALL", "C");
+
+            Steps.Result result = Steps.finish(builder, 3);
+
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.output()).contains("the path " + workshop.runDir + "/Caf\u00e9"
+                    + " has a character outside ASCII, and your locale's character set is ASCII (locale charmap: ")
+                    .contains("LC_ALL=C): Java cannot open files there. export LC_ALL=C.UTF-8").doesNotContain("building every");
+        }
+        assertThat(List.of(collectorPort, redisPort, tasterPort, matchmakerPort)).noneMatch(Repo::listening);
+    }
+
+    @Test
     void aTakenPortIsNamedWithTheVariableThatMovesIt() throws IOException {
         try (ServerSocket squatter = new ServerSocket(matchmakerPort, 1, InetAddress.getLoopbackAddress())) {
             Steps.Result up = workshop("up", "--detach");
