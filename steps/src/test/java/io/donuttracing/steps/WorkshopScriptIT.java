@@ -357,6 +357,22 @@ class WorkshopScriptIT {
     }
 
     @Test
+    void benchTracingOnMacosSaysItIsForLinuxOnly() throws IOException {
+        // before, it stopped on bash 3.2's "declare: -A: invalid option" (or on nproc, which macOS has not)
+        Path bin = Files.createDirectories(workshop.runDir.resolve("macos"));
+        Path uname = bin.resolve("uname");
+        Files.writeString(uname, "#!/bin/sh\necho Darwin\n");
+        assertThat(uname.toFile().setExecutable(true)).isTrue();
+        workshop.env("PATH", bin + ":" + System.getenv("PATH"));
+
+        Steps.Result bench = workshop("bench-tracing");
+
+        assertThat(bench.exitCode()).isEqualTo(1);
+        assertThat(bench.output()).isEqualTo("workshop: bench-tracing runs on Linux only: it reads /proc (README, Performance);"
+                + " ./workshop bench runs here\n");
+    }
+
+    @Test
     void aTakenPortIsNamedWithTheVariableThatMovesIt() throws IOException {
         try (ServerSocket squatter = new ServerSocket(matchmakerPort, 1, InetAddress.getLoopbackAddress())) {
             Steps.Result up = workshop("up", "--detach");
