@@ -193,6 +193,21 @@ class AgentWriterTest {
   }
 
   /**
+   * A tracer with a queue of {@code queueSize} traces, a tick a minute away, and the interval's prompt sends used
+   * up: from now on only a half-full queue wakes the sender before the tick.
+   */
+  private Tracer promptSendsUsedUp(FakeAgent agent, int queueSize) {
+    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(queueSize)
+        .flushInterval(Duration.ofSeconds(60)));
+    for (int i = 1; i <= AgentWriter.PROMPT_SENDS; i++) {
+      tracer.trace("prompt").close();
+      int sent = i;
+      await().atMost(Duration.ofSeconds(5)).until(() -> agent.traceCount() == sent);
+    }
+    return tracer;
+  }
+
+  /**
    * A queue half full wakes the sender to take its traces into the batch, so that a burst bigger than the queue is
    * not dropped before the tick; the batch itself still waits for the tick (or for 5,000 spans or 5 MiB), as
    * dd-trace-java's does, rather than go out as one small request per half queue.
@@ -200,13 +215,7 @@ class AgentWriterTest {
   @Test
   void aHalfFullQueueIsTakenIntoTheBatchAtOnceButTheBatchWaitsForTheTick() {
     FakeAgent agent = agent();
-    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(100)
-        .flushInterval(Duration.ofSeconds(60)));
-    for (int i = 1; i <= AgentWriter.PROMPT_SENDS; i++) { // use up the interval's prompt sends
-      tracer.trace("prompt").close();
-      int sent = i;
-      await().atMost(Duration.ofSeconds(5)).until(() -> agent.traceCount() == sent);
-    }
+    Tracer tracer = promptSendsUsedUp(agent, 100);
     // 200 traces through a queue of 100, in bursts that fill it half: each is taken into the batch at once (not
     // 60 s later), which leaves room for the next one whatever the sender thread's speed
     for (int burst = 0; burst < 4; burst++) {
@@ -232,13 +241,7 @@ class AgentWriterTest {
   @Test
   void halfTheQueuesSpansAlsoWakeTheSender() {
     FakeAgent agent = agent();
-    Tracer tracer = tracer(TracerConfig.builder().agentUrl(agent.url()).queueSize(1024)
-        .flushInterval(Duration.ofSeconds(60)));
-    for (int i = 1; i <= AgentWriter.PROMPT_SENDS; i++) { // use up the interval's prompt sends
-      tracer.trace("prompt").close();
-      int sent = i;
-      await().atMost(Duration.ofSeconds(5)).until(() -> agent.traceCount() == sent);
-    }
+    Tracer tracer = promptSendsUsedUp(agent, 1024);
     int spansPerTrace = 1000;
     int perBurst = AgentWriter.MAX_QUEUED_SPANS / 2 / spansPerTrace;
     // 200,000 spans in bursts of half the bound: each is taken into the batch at once, not 60 s later
