@@ -471,6 +471,29 @@ class WorkshopScriptIT {
     }
 
     @Test
+    void aRelativeRunDirectoryDoesNotTakeAnotherClonesServicesForItsOwn() throws Exception {
+        // WORKSHOP_RUN_DIR=logs2 ./workshop up in two clones: before, each took the other's services (java -jar
+        // logs2/collector.jar, found with ps) for its own whose pid file was gone: status showed them, up refused to
+        // start, and down killed them
+        String relative = Repo.ROOT.relativize(workshop.runDir).toString();
+        Path otherClone = Files.createDirectories(workshop.runDir.resolve("other-clone"));
+        Process others = new ProcessBuilder("bash", "-c", "sleep 600; :", "java", "-jar", relative + "/collector.jar")
+                .directory(otherClone.toFile()).start();
+        try {
+            ProcessBuilder status = workshop.builder("status");
+            status.environment().put("WORKSHOP_RUN_DIR", relative);
+            assertThat(Steps.finish(status, 1).output()).containsPattern("collector +stopped");
+            ProcessBuilder down = workshop.builder("down");
+            down.environment().put("WORKSHOP_RUN_DIR", relative);
+            assertThat(Steps.finish(down, 1).output()).doesNotContain("stopped collector");
+            assertThat(others.isAlive()).as("down did not kill another clone's collector").isTrue();
+        } finally {
+            others.descendants().forEach(ProcessHandle::destroyForcibly);
+            others.destroyForcibly();
+        }
+    }
+
+    @Test
     void aPidFileThatNamesSomebodyElsesProcessIsNeitherTrustedNorKilled() throws Exception {
         // what a crash followed by pid reuse, or a reboot on macOS (no boot id there), leaves behind
         Process stranger = new ProcessBuilder("sleep", "600").start();
