@@ -284,11 +284,6 @@ public final class TraceStore {
         return e == null ? null : new StoredTrace(e.traceId, e.spans);
     }
 
-    /** Up to {@code limit} traces matching the filter, most recently added first. */
-    public List<StoredTrace> newest(Predicate<Span[]> filter, int limit) {
-        return page(null, filter, limit).traces();
-    }
-
     /**
      * Up to {@code limit} traces matching the filter, most recently added first: from the newest, or, when
      * {@code before} is given, from the trace added before that one. Null when no trace {@code before} is stored

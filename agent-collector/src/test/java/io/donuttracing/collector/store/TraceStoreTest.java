@@ -40,7 +40,7 @@ class TraceStoreTest {
         assertThat(c.spansEvicted()).isEqualTo(200);
         assertThat(store.get(20)).isNull();
         assertThat(store.get(21)).isNotNull();
-        assertThat(store.newest(s -> true, 3)).extracting(TraceStore.StoredTrace::traceId).containsExactly(30L, 29L, 28L);
+        assertThat(store.page(null, s -> true, 3).traces()).extracting(TraceStore.StoredTrace::traceId).containsExactly(30L, 29L, 28L);
     }
 
     @Test
@@ -52,7 +52,7 @@ class TraceStoreTest {
         TraceStore.Removed removed = store.clear();
         assertThat(removed).isEqualTo(new TraceStore.Removed(10, 100));
         assertThat(store.get(12)).isNull();
-        assertThat(store.newest(s -> true, 50)).isEmpty();
+        assertThat(store.page(null, s -> true, 50).traces()).isEmpty();
 
         for (long t = 13; t <= 22; t++) {
             store.add(List.<Span[]>of(chunk(t, 10))); // the whole budget again, nothing evicted
@@ -63,7 +63,7 @@ class TraceStoreTest {
         assertThat(c.tracesEvicted()).isEqualTo(2);
         assertThat(c.tracesRemoved()).isEqualTo(10);
         assertThat(c.spansRemoved()).isEqualTo(100);
-        assertThat(store.newest(s -> true, 50)).extracting(TraceStore.StoredTrace::traceId).startsWith(22L, 21L).endsWith(13L);
+        assertThat(store.page(null, s -> true, 50).traces()).extracting(TraceStore.StoredTrace::traceId).startsWith(22L, 21L).endsWith(13L);
     }
 
     @Test
@@ -187,7 +187,7 @@ class TraceStoreTest {
         assertThat(c.bytes()).isEqualTo(50 * spanBytes).isLessThanOrEqualTo(c.memoryBudget());
         assertThat(c.tracesEvicted()).isEqualTo(25);
         assertThat(store.get(25)).isNull();
-        assertThat(store.newest(s -> true, 10)).extracting(TraceStore.StoredTrace::traceId)
+        assertThat(store.page(null, s -> true, 10).traces()).extracting(TraceStore.StoredTrace::traceId)
                 .containsExactly(30L, 29L, 28L, 27L, 26L);
 
         // ordinary spans take little of it: a hundred of them evict one trace of ten heavy spans
@@ -254,7 +254,7 @@ class TraceStoreTest {
         store.add(List.<Span[]>of(new Span[] {span(7, 20, 10)})); // the taster's span, before its caller's
         CompletableFuture<Integer> listed = CompletableFuture.supplyAsync(() -> {
             store.awaitPieces(null);
-            return store.newest(s -> true, 1).get(0).spans().length;
+            return store.page(null, s -> true, 1).traces().get(0).spans().length;
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> store.waiting() == 1);
         assertThat(listed).isNotDone(); // waiting: span 20's parent has not arrived, and its window is 30 s
