@@ -52,9 +52,9 @@ public final class TracingClientHttpRequestInterceptor implements ClientHttpRequ
       span.setTag("span.kind", "client");
       String host = uri.getHost();
       int port = uri.getPort();
-      if (host == null && !authority(uri).isEmpty()) {
-        // Java's URI has no host nor port for a name with an underscore (taster_service:5001): read the authority
-        String authority = authority(uri);
+      // Java's URI has no host nor port for a name with an underscore (taster_service:5001): read the authority
+      String authority = host == null ? authority(uri) : "";
+      if (!authority.isEmpty()) {
         int colon = authority.lastIndexOf(':');
         String digits = colon < 0 ? "" : authority.substring(colon + 1);
         host = colon < 0 ? authority : authority.substring(0, colon);
