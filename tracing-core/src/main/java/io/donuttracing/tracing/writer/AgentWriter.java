@@ -207,11 +207,8 @@ public final class AgentWriter implements TraceWriter {
   private boolean enqueue(List<Span> chunk) {
     int spans = chunk.size();
     int queued = queuedSpans.addAndGet(spans);
-    if (queued > MAX_QUEUED_SPANS && queued != spans) { // a trace larger than the bound fits only an empty queue
-      queuedSpans.addAndGet(-spans);
-      return false;
-    }
-    if (!queue.offer(chunk)) {
+    // a trace larger than the bound fits only an empty queue
+    if ((queued > MAX_QUEUED_SPANS && queued != spans) || !queue.offer(chunk)) {
       queuedSpans.addAndGet(-spans);
       return false;
     }
