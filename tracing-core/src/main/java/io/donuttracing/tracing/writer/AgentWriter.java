@@ -182,7 +182,7 @@ public final class AgentWriter implements TraceWriter {
       spansFiltered.add(chunk.size());
     } else if (!closed && verdict == TraceFilter.Verdict.KEPT && isDropped(chunk) && countInStats(chunk)) {
       // counted in the client-side stats instead of sent
-    } else if (closed || !enqueue(chunk)) {
+    } else if (closed || !enqueue(chunk) || closedMeanwhile(chunk)) {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
       warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces, " + queuedSpans.get()
@@ -213,6 +213,19 @@ public final class AgentWriter implements TraceWriter {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Whether the writer closed while this trace was being queued, and the trace is back out of the queue: the
+   * sender may have emptied the queue for the last time before the trace went in, and nothing would send or count
+   * it. If the sender took it first, it counts it.
+   */
+  private boolean closedMeanwhile(List<Span> chunk) {
+    if (closed && queue.remove(chunk)) {
+      queuedSpans.addAndGet(-chunk.size());
+      return true;
+    }
+    return false;
   }
 
   /** The next queued trace, or null. */

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -470,6 +472,48 @@ class AgentWriterTest {
     assertThat(agent.traceCount()).isEqualTo(5);
     tracer.trace("after.close").close();
     assertThat(tracer.writer().counters().tracesDroppedQueueFull()).isEqualTo(1);
+  }
+
+  /**
+   * Application threads still tracing while the tracer closes: each trace is sent or counted as dropped, none is
+   * left in the queue after the sender has stopped (a write that saw the writer open, then queued its trace after
+   * the sender's last look at the queue, used to be).
+   */
+  @Test
+  void everyTraceWrittenWhileClosingIsSentOrCounted() throws Exception {
+    FakeAgent agent = agent();
+    for (int round = 0; round < 20; round++) {
+      Tracer tracer = Tracer.create(TracerConfig.builder().agentUrl(agent.url()).logsInjection(false)
+          .statsComputation(false).build());
+      CountDownLatch started = new CountDownLatch(4);
+      AtomicBoolean closed = new AtomicBoolean();
+      AtomicLong written = new AtomicLong();
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        Thread thread = new Thread(() -> {
+          started.countDown();
+          while (!closed.get()) {
+            tracer.trace("while.closing").close();
+            written.incrementAndGet();
+          }
+        });
+        threads.add(thread);
+        thread.start();
+      }
+      started.await();
+      tracer.close();
+      closed.set(true);
+      for (Thread thread : threads) {
+        thread.join();
+      }
+      int r = round;
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        WriterCounters counters = tracer.writer().counters();
+        assertThat(counters.tracesSent() + counters.tracesDroppedQueueFull() + counters.tracesDroppedSendFailed())
+            .as("round %d: %s", r, counters).isEqualTo(written.get());
+        assertThat(counters.queued()).isZero();
+      });
+    }
   }
 
   @Test
