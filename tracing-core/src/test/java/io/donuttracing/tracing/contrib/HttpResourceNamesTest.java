@@ -19,6 +19,13 @@ class HttpResourceNamesTest {
   }
 
   @Test
+  void anApiVersionIsKeptAsDdTraceJavaKeepsIt() {
+    assertThat(HttpResourceNames.resource("GET", "/v1/users/123")).isEqualTo("GET /v1/users/?");
+    assertThat(HttpResourceNames.resource("GET", "/api/V12/x")).isEqualTo("GET /api/V12/x");
+    assertThat(HttpResourceNames.resource("GET", "/v123/v1x/x1/v/1v")).isEqualTo("GET /?/?/?/v/?");
+  }
+
+  @Test
   void aPathWithoutDigitsIsKeptAsItIs() {
     String path = "/pair/beer/";
     assertThat(HttpResourceNames.normalize(path)).isSameAs(path);
