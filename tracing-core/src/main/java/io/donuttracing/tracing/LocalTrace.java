@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  *       "chunk", for the writer, the local root first and the others in the order they finished;</li>
  *   <li>a very long trace leaves in parts: every {@code partialFlushMinSpans} finished spans;</li>
  *   <li>if the local root has finished but a child has not {@code pendingTimeout} later, the finished
- *       spans leave without it (see {@link Tracer}); nothing but the open spans refers to a trace, so a span
+ *       spans leave without it (see {@link Tracer}), and so do the ones that finish later while another is still
+ *       open; nothing but the open spans refers to a trace, so a span
  *       that is never finished holds at most its own unflushed siblings and is collected with them.</li>
  * </ul>
  */
@@ -37,7 +38,11 @@ final class LocalTrace {
   private volatile int open;
   private ArrayList<Span> finished = new ArrayList<>(4);
   private Span localRoot;
-  volatile long rootFinishedTicks;
+  private boolean rootFinished;
+  /** Whether the tracer holds this trace to send its finished spans without the open ones ({@code Tracer.reap}). */
+  private boolean awaitingStragglers;
+  /** When the tracer began to hold it: when the root finished, or a span after that, with spans still open. */
+  volatile long awaitingSinceTicks;
   private String traceIdString;
 
   LocalTrace(Tracer tracer, long traceIdHigh, long traceIdLow, int samplingPriority, String origin,
@@ -78,7 +83,7 @@ final class LocalTrace {
 
   void finish(Span span, long endTicks) {
     List<Span> chunk = null;
-    boolean rootWithOpenChildren = false;
+    boolean awaitStragglers = false;
     synchronized (this) {
       if (!span.markFinished(endTicks)) {
         return;
@@ -93,23 +98,28 @@ final class LocalTrace {
         chunk = finished;
         finished = new ArrayList<>(stillOpen == 0 ? 0 : 4);
       }
-      if (span == localRoot && stillOpen > 0) {
-        rootFinishedTicks = endTicks;
-        rootWithOpenChildren = true;
+      rootFinished |= span == localRoot;
+      // Spans wait here for open ones after the root has finished: the tracer sends them without those after the
+      // pending timeout. Again for a span that finishes after the first ones were sent so, lest it wait for ever.
+      if (rootFinished && stillOpen > 0 && !finished.isEmpty() && !awaitingStragglers) {
+        awaitingStragglers = true;
+        awaitingSinceTicks = endTicks;
+        awaitStragglers = true;
       }
     }
     if (chunk != null && !chunk.isEmpty()) {
       tracer.write(this, chunk);
     }
-    if (rootWithOpenChildren) {
+    if (awaitStragglers) {
       tracer.awaitStragglers(this);
     }
   }
 
-  /** Hands over what has finished so far; the open spans stay and leave later. */
+  /** Hands over what has finished so far, now that the tracer no longer holds the trace; the open spans stay. */
   void flushFinished() {
     List<Span> chunk;
     synchronized (this) {
+      awaitingStragglers = false;
       if (finished.isEmpty()) {
         return;
       }
@@ -117,10 +127,6 @@ final class LocalTrace {
       finished = new ArrayList<>(4);
     }
     tracer.write(this, chunk);
-  }
-
-  int openSpans() {
-    return open;
   }
 
   void setSamplingPriorityByUser(int priority) {

@@ -364,7 +364,7 @@ public final class Tracer implements AutoCloseable {
     }
   }
 
-  /** The local root finished before some children: give them {@code dd.trace.pending.timeout}, then send without them. */
+  /** Spans finished after the local root wait for open ones: give those {@code dd.trace.pending.timeout}, then send without them. */
   void awaitStragglers(LocalTrace trace) {
     awaitingStragglers.add(trace);
   }
@@ -380,10 +380,10 @@ public final class Tracer implements AutoCloseable {
 
   private void reap(long nowTicks, boolean all) {
     for (LocalTrace trace; (trace = awaitingStragglers.peek()) != null; ) {
-      if (!all && nowTicks - trace.rootFinishedTicks < pendingTimeoutNanos) {
-        return; // queued in order of root finish: the rest are younger
+      if (!all && nowTicks - trace.awaitingSinceTicks < pendingTimeoutNanos) {
+        return; // queued in the order they began to wait: the rest are younger
       }
-      if (awaitingStragglers.remove(trace) && trace.openSpans() > 0) {
+      if (awaitingStragglers.remove(trace)) {
         trace.flushFinished();
       }
     }

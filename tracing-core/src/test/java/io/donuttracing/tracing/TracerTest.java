@@ -335,6 +335,24 @@ class TracerTest {
     assertThat(writer.spans()).extracting(Span::name).containsExactly("root", "late");
   }
 
+  /**
+   * A child that finishes after its trace's finished spans left without it (the pending timeout), while a sibling is
+   * still open, must leave too: it waits for its sibling as the first ones did, then goes, on flush() at the latest.
+   */
+  @Test
+  void aChildFinishedAfterTheStragglersLeftIsSentThoughASiblingStaysOpen() {
+    Span root = tracer.trace("root");
+    Span slow = tracer.startSpan("slow", null, root.context());
+    Span forgotten = tracer.startSpan("forgotten", null, root.context());
+    root.close();
+    tracer.flush(Duration.ofSeconds(1));
+    assertThat(writer.spans()).extracting(Span::name).containsExactly("root");
+    slow.finish();
+    tracer.flush(Duration.ofSeconds(1));
+    assertThat(writer.spans()).extracting(Span::name).containsExactly("root", "slow");
+    assertThat(forgotten.isFinished()).isFalse();
+  }
+
   @Test
   void userPriorityOverridesTheSampler() {
     try (Span span = tracer.trace("keep.me")) {
