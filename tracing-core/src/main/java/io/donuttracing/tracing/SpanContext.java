@@ -1,6 +1,7 @@
 package io.donuttracing.tracing;
 
 import io.donuttracing.tracing.sampling.SamplingPriority;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -34,14 +35,33 @@ public final class SpanContext {
    *
    * @param samplingPriority one of {@link SamplingPriority}, or {@link SamplingPriority#UNSET}
    * @param origin {@code x-datadog-origin}, or null
-   * @param propagatedTags the {@code _dd.p.*} tags to carry on (without {@code _dd.p.tid}); may be empty
+   * @param propagatedTags the {@code _dd.p.*} tags to carry on (without {@code _dd.p.tid}); may be empty. Other keys
+   *     are left out: no header carries them (and W3C's {@code t.} names are cut from {@code _dd.p.} ones)
    * @param spanTags tags the extractor wants on the first local span, such as {@code _dd.propagation_error}
    * @param w3cVendorState other vendors' {@code tracestate} members, kept to pass on, or null
    */
   public SpanContext(long traceIdHigh, long traceIdLow, long spanId, int samplingPriority, String origin,
       Map<String, String> propagatedTags, Map<String, String> spanTags, String w3cVendorState) {
-    this(traceIdHigh, traceIdLow, spanId, samplingPriority, origin, propagatedTags, spanTags, w3cVendorState,
-        null, null);
+    this(traceIdHigh, traceIdLow, spanId, samplingPriority, origin, onlyPropagated(propagatedTags), spanTags,
+        w3cVendorState, null, null);
+  }
+
+  /** The {@code _dd.p.*} tags of a map made anywhere (the propagators make only those; an application may not). */
+  private static Map<String, String> onlyPropagated(Map<String, String> tags) {
+    if (tags != null) {
+      for (String key : tags.keySet()) {
+        if (!isPropagated(key)) {
+          Map<String, String> kept = new HashMap<>(tags);
+          kept.keySet().removeIf(k -> !isPropagated(k));
+          return kept;
+        }
+      }
+    }
+    return tags;
+  }
+
+  private static boolean isPropagated(String key) {
+    return key != null && key.startsWith("_dd.p.") && key.length() > "_dd.p.".length() && !key.equals("_dd.p.tid");
   }
 
   SpanContext(long traceIdHigh, long traceIdLow, long spanId, int samplingPriority, String origin,

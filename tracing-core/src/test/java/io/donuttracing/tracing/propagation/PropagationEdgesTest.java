@@ -116,6 +116,24 @@ class PropagationEdgesTest {
     assertThat(badTid.traceIdHigh()).isZero();
   }
 
+  /**
+   * A context the application made itself (its own propagator, a message header) may hold tags that are not
+   * {@code _dd.p.*}: no header carries them, and injecting them must not throw into the application's calls.
+   */
+  @Test
+  void aContextTheApplicationMadeWithOtherTagsInjectsOnlyItsPropagatedTags() {
+    Tracer tracer = RecordingWriter.tracer(new RecordingWriter());
+    Map<String, String> tags = Map.of("dm", "-1", "_dd.p.", "x", "_dd.p.tid", "66e3f5a800000000", "_dd.p.usr", "u1");
+    SpanContext made = new SpanContext(0, 1, 2, 1, null, tags, null, null);
+    assertThat(made.propagatedTags()).containsOnly(Map.entry("_dd.p.usr", "u1"));
+    try (Span span = tracer.trace("servlet.request", null, made)) {
+      Map<String, String> out = new HashMap<>();
+      tracer.inject(span, out);
+      assertThat(out.get("x-datadog-tags")).isEqualTo("_dd.p.usr=u1");
+      assertThat(out.get("tracestate")).isEqualTo("dd=s:1;p:" + Ids.hex(span.spanId()) + ";t.usr:u1");
+    }
+  }
+
   @Test
   void idsOfTwoToTheSixtyThreeAndMoreAreSentAsUnsignedDecimals() {
     Random random = new Random(7);
