@@ -84,6 +84,29 @@ class TraceStoreTest {
         return page.traces().stream().map(TraceStore.StoredTrace::traceId).toList();
     }
 
+    /**
+     * A payload of 40,000 one-span chunks of one trace (1.6 MB in v0.5) held the store's lock for over half a minute:
+     * each chunk joined the trace by gathering all its span ids again and copying its spans.
+     */
+    @Test
+    void manyPiecesOfOneTraceInOnePayloadAreJoinedInTimeProportionalToTheirSpans() {
+        List<Span[]> pieces = new java.util.ArrayList<>();
+        for (int i = 0; i < 50_000; i++) {
+            pieces.add(chunk(7, 1));
+        }
+        pieces.add(chunk(8, 2));
+        pieces.add(chunk(7, 1)); // trace 7's last chunk: it is the newest
+        TraceStore store = new TraceStore(100_000);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(5), () -> store.add(pieces));
+        assertThat(store.get(7).spans()).hasSize(50_001);
+        assertThat(store.page(null, s -> true, 2).traces()).extracting(TraceStore.StoredTrace::traceId)
+                .containsExactly(7L, 8L);
+        TraceStore.Counters c = store.counters();
+        assertThat(c.spans()).isEqualTo(50_003);
+        assertThat(c.traces()).isEqualTo(2);
+        assertThat(c.piecesJoined()).isEqualTo(50_000);
+    }
+
     @Test
     void pagesGoOnFromTheTraceBeforeAndSayWhetherAnOlderOneMatches() {
         TraceStore store = new TraceStore(100);
