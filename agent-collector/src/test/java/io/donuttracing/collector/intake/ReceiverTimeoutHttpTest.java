@@ -63,6 +63,28 @@ class ReceiverTimeoutHttpTest extends CollectorTestBase {
         assertTheDecoderIsFreeAndNothingOfTheBodyKept(slowId);
     }
 
+    /**
+     * A client that closes its connection in the middle of its body (a tracer stopped with Ctrl-C) is counted, and
+     * not logged as the collector's failure: each one was "ERROR ... unexpected error" and 70 lines of stack trace.
+     */
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void aClientThatGoesInTheMiddleOfItsBodyIsCountedNotLoggedAsAFailure(
+            org.springframework.boot.test.system.CapturedOutput output) throws Exception {
+        long goneId = newId();
+        long before = getJson("/api/stats").at("/intake/payloads_rejected.client_gone").asLong();
+        start(TestPayloads.v04(List.of(List.of(new S(goneId, 1, 0).service("timeout-gone"))))).close();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(getJson("/api/stats").at("/intake/payloads_rejected.client_gone").asLong())
+                        .isEqualTo(before + 1));
+        assertThat(output.getAll()).doesNotContain("unexpected error").doesNotContain("ClientAbortException");
+        long afterId = newId();
+        assertThat(put("/v0.4/traces", "application/msgpack",
+                TestPayloads.v04(List.of(List.of(new S(afterId, 1, 0).service("timeout-after"))))).statusCode())
+                .isEqualTo(200);
+        assertThat(get("/api/traces/" + goneId).statusCode()).isEqualTo(404);
+    }
+
     /** A v0.4 request for {@code body}, with its headers and four bytes of it sent. */
     private Socket start(byte[] body) throws IOException {
         Socket s = new Socket("127.0.0.1", port);
