@@ -162,12 +162,20 @@ public final class Normalizer {
         return code >= 100 && code < 600;
     }
 
+    /**
+     * As the agent's {@code isValidStatusCode}, {@code strconv.ParseUint(sc, 10, 64)} then the range: decimal digits
+     * only (no sign, no space), leading zeros allowed ({@code 0200} is 200).
+     */
     static boolean isValidStatusCode(String v) {
-        if (v.isEmpty() || v.length() > 3) {
+        int from = 0;
+        while (from < v.length() - 1 && v.charAt(from) == '0') {
+            from++;
+        }
+        if (v.isEmpty() || v.length() - from > 3) {
             return false;
         }
         int code = 0;
-        for (int i = 0; i < v.length(); i++) {
+        for (int i = from; i < v.length(); i++) {
             char c = v.charAt(i);
             if (c < '0' || c > '9') {
                 return false;

@@ -189,13 +189,17 @@ class NormalizerTest {
         assertThat(s.meta).containsExactly("k".repeat(200) + "...", "second");
         assertThat(s.metricKeys).containsExactly("m".repeat(200) + "...");
         assertThat(s.metricValues).containsExactly(2);
-        for (String bad : new String[] {"99", "600", "20x", "-200", ""}) {
+        for (String bad : new String[] {"99", "600", "20x", "-200", "", "+200", " 200", "0", "099",
+                "18446744073709551616200"}) {
             s.meta = new String[] {"http.status_code", bad};
             n.normalize(s, "", NOW);
             assertThat(s.meta("http.status_code")).as(bad).isNull();
         }
-        s.meta = new String[] {"http.status_code", "404"};
-        n.normalize(s, "", NOW);
-        assertThat(s.meta("http.status_code")).isEqualTo("404");
+        // the agent's isValidStatusCode is strconv.ParseUint(sc, 10, 64): leading zeros are read, and the tag kept
+        for (String good : new String[] {"404", "0200", "00000000000000000000000000599"}) {
+            s.meta = new String[] {"http.status_code", good};
+            n.normalize(s, "", NOW);
+            assertThat(s.meta("http.status_code")).as(good).isEqualTo(good);
+        }
     }
 }
