@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -184,25 +185,25 @@ public final class TraceStore {
         if (chunks.size() < 2) {
             return chunks;
         }
-        java.util.LinkedHashMap<Long, List<Span[]>> byId = new java.util.LinkedHashMap<>();
+        LinkedHashMap<Long, List<Span[]>> chunksOf = new LinkedHashMap<>();
         int pieces = 0;
         for (Span[] chunk : chunks) {
             if (chunk.length == 0) {
                 continue;
             }
             pieces++;
-            List<Span[]> same = byId.remove(chunk[0].traceId); // put again below: the trace's last chunk's place
+            List<Span[]> same = chunksOf.remove(chunk[0].traceId); // put again below: the trace's last chunk's place
             if (same == null) {
                 same = new ArrayList<>(1);
             }
             same.add(chunk);
-            byId.put(chunk[0].traceId, same);
+            chunksOf.put(chunk[0].traceId, same);
         }
-        if (byId.size() == pieces) {
+        if (chunksOf.size() == pieces) {
             return chunks; // no trace twice: as it came
         }
-        List<Span[]> out = new ArrayList<>(byId.size());
-        for (List<Span[]> same : byId.values()) {
+        List<Span[]> out = new ArrayList<>(chunksOf.size());
+        for (List<Span[]> same : chunksOf.values()) {
             if (same.size() == 1) {
                 out.add(same.get(0));
                 continue;

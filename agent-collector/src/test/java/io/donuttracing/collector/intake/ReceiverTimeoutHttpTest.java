@@ -1,6 +1,7 @@
 package io.donuttracing.collector.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.donuttracing.collector.CollectorTestBase;
 import io.donuttracing.collector.TestPayloads;
@@ -9,12 +10,16 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -68,13 +73,12 @@ class ReceiverTimeoutHttpTest extends CollectorTestBase {
      * not logged as the collector's failure: each one was "ERROR ... unexpected error" and 70 lines of stack trace.
      */
     @Test
-    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
-    void aClientThatGoesInTheMiddleOfItsBodyIsCountedNotLoggedAsAFailure(
-            org.springframework.boot.test.system.CapturedOutput output) throws Exception {
+    @ExtendWith(OutputCaptureExtension.class)
+    void aClientThatGoesInTheMiddleOfItsBodyIsCountedNotLoggedAsAFailure(CapturedOutput output) throws Exception {
         long goneId = newId();
         long before = getJson("/api/stats").at("/intake/payloads_rejected.client_gone").asLong();
         start(TestPayloads.v04(List.of(List.of(new S(goneId, 1, 0).service("timeout-gone"))))).close();
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(getJson("/api/stats").at("/intake/payloads_rejected.client_gone").asLong())
                         .isEqualTo(before + 1));
         assertThat(output.getAll()).doesNotContain("unexpected error").doesNotContain("ClientAbortException");
