@@ -1,6 +1,10 @@
 package io.donuttracing.collector.intake;
 
 import io.donuttracing.collector.model.Span;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -25,8 +29,29 @@ public final class JsonDecoder {
 
     /** Decodes a body into at most {@code maxDecodedBytes} of heap. */
     public static List<Span[]> decode(byte[] buf, int len, long maxDecodedBytes) {
-        Allowance allowance = new Allowance(maxDecodedBytes);
         try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), buf, 0, len)) {
+            return traces(p, new Allowance(maxDecodedBytes));
+        } catch (JacksonException e) {
+            if (!notUtf8(e)) {
+                throw new BadPayloadException("json: " + parserMessage(e));
+            }
+        }
+        // Bytes that are not UTF-8: the agent (Go's encoding/json) reads each as U+FFFD rather than refuse the whole
+        // body, so read it again through a decoder that replaces them (slower than Jackson's own UTF-8, so not first).
+        Reader replacing = new InputStreamReader(new ByteArrayInputStream(buf, 0, len), StandardCharsets.UTF_8);
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), replacing)) {
+            return traces(p, new Allowance(maxDecodedBytes));
+        } catch (JacksonException e) {
+            throw new BadPayloadException("json: " + parserMessage(e));
+        }
+    }
+
+    private static boolean notUtf8(JacksonException e) {
+        return e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Invalid UTF-8");
+    }
+
+    private static List<Span[]> traces(JsonParser p, Allowance allowance) {
+        try {
             List<Span[]> out = new ArrayList<>();
             JsonToken t = p.nextToken();
             if (t == JsonToken.VALUE_NULL) {
@@ -57,10 +82,6 @@ public final class JsonDecoder {
                 throw bad(p, "unexpected content after the trace list");
             }
             return out;
-        } catch (BadPayloadException e) {
-            throw e;
-        } catch (JacksonException e) {
-            throw new BadPayloadException("json: " + parserMessage(e));
         } catch (IllegalArgumentException e) {
             String m = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
             throw new BadPayloadException("json: " + m);
@@ -74,8 +95,7 @@ public final class JsonDecoder {
     private static String parserMessage(JacksonException e) {
         String m = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getOriginalMessage());
         m = START_MARKER.matcher(m).replaceAll("");
-        TokenStreamLocation at = e.getLocation();
-        return at != null && at.getByteOffset() >= 0 ? m + " (at byte " + at.getByteOffset() + ")" : m;
+        return e.getLocation() == null ? m : m + at(e.getLocation());
     }
 
     private static String firstLine(String s) {
@@ -90,7 +110,13 @@ public final class JsonDecoder {
     }
 
     private static BadPayloadException bad(JsonParser p, String reason) {
-        return new BadPayloadException("json: " + reason + " (at byte " + p.currentTokenLocation().getByteOffset() + ")");
+        return new BadPayloadException("json: " + reason + at(p.currentTokenLocation()));
+    }
+
+    /** Where in the body: a byte, or a character when the body is read again with its bytes that are not UTF-8 replaced. */
+    private static String at(TokenStreamLocation at) {
+        return at.getByteOffset() >= 0 ? " (at byte " + at.getByteOffset() + ")"
+                : at.getCharOffset() >= 0 ? " (at character " + at.getCharOffset() + ")" : "";
     }
 
     private static Span span(JsonParser p, Allowance a) {

@@ -7,6 +7,7 @@ import io.donuttracing.collector.CollectorTestBase;
 import io.donuttracing.collector.TestPayloads;
 import io.donuttracing.collector.TestPayloads.S;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -170,6 +171,26 @@ class IntakeHttpTest extends CollectorTestBase {
                 .statusCode()).isEqualTo(200);
         assertThat(get("/api/traces/" + id1).statusCode()).isEqualTo(200);
         assertThat(get("/api/traces/" + id2).statusCode()).isEqualTo(200);
+    }
+
+    /** As the agent's JSON decoder (Go's encoding/json): a byte that is not UTF-8 becomes U+FFFD, the body is taken. */
+    @Test
+    void jsonWithBytesThatAreNotUtf8IsTakenWithThemReplaced() throws Exception {
+        long id = newId();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("[[{\"trace_id\":" + id + ",\"span_id\":1,\"service\":\"latin1\",\"name\":\"n\","
+                + "\"meta\":{\"dish\":\"cr").getBytes(StandardCharsets.UTF_8));
+        body.write(0xE8); // è in Latin-1
+        body.writeBytes("me br\u00fbl\u00e9e\"}}]]".getBytes(StandardCharsets.UTF_8)); // and the escapes stay escapes
+        HttpResponse<String> r = put("/v0.3/traces", "application/json", body.toByteArray());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(getJson("/api/traces/" + id).at("/spans/0/meta/dish").asString()).isEqualTo("cr\uFFFDme brûlée");
+
+        // still refused when what is broken is the JSON itself, saying where in characters
+        byte[] broken = "[[{\"trace_id\":1,\"service\":\"\u00ff\"},]]".getBytes(StandardCharsets.ISO_8859_1);
+        HttpResponse<String> bad = put("/v0.3/traces", "application/json", broken);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(bad.body()).get("detail").asString()).startsWith("json: ").contains("(at character ");
     }
 
     @Test
