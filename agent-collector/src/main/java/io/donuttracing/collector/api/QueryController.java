@@ -99,7 +99,7 @@ public class QueryController {
     public Map<String, Object> timeseries(@PathVariable String service, HttpServletRequest request) {
         String resource = param(request, "resource");
         List<Map<String, Object>> points = new ArrayList<>();
-        for (Map.Entry<Long, Stats.Summary> e : stats.timeseries(service, resource)) {
+        for (Map.Entry<Long, Stats.Summary> e : stats.timeseries(service, resource, System.currentTimeMillis() * 1_000_000L)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("time", e.getKey());
             putSummary(m, e.getValue());

@@ -37,6 +37,9 @@ import java.util.function.Predicate;
 public final class Stats {
     public static final long BUCKET_NANOS = 10_000_000_000L;
     public static final double RELATIVE_ACCURACY = 0.01;
+    /** How far past the collector's clock a bucket may start and still be charted (tracers' clocks may run ahead). */
+    private static final long CHART_FUTURE_NANOS = 60_000_000_000L;
+
     /** Groups in one 10 s bucket at most; beyond, a new key's resource becomes {@link #OTHER_RESOURCES}. */
     static final int MAX_GROUPS_PER_BUCKET = 2000;
     static final String OTHER_RESOURCES = "(other resources)";
@@ -403,11 +406,16 @@ public final class Stats {
         return out;
     }
 
-    /** One point per bucket: {@code [bucketStartNanos, summary]} for the service (and resource, if given). */
-    public synchronized List<Map.Entry<Long, Summary>> timeseries(String service, String resource) {
+    /**
+     * One point per bucket: {@code [bucketStartNanos, summary]} for the service (and resource, if given), up to a
+     * minute past {@code nowNanos}. A span that ends later than that (a tracer that sent a clock reading as a
+     * duration: 2^62 ns ends in 2173) would stretch a chart's time axis over centuries; the agent would not flush
+     * its bucket before its time either. It still counts in the service's and resource's summaries.
+     */
+    public synchronized List<Map.Entry<Long, Summary>> timeseries(String service, String resource, long nowNanos) {
         List<Map.Entry<Long, Summary>> out = new ArrayList<>();
         Predicate<Key> match = k -> k.service.equals(service) && (resource == null || k.resource.equals(resource));
-        buckets.forEach((start, bucket) -> {
+        buckets.headMap(nowNanos + CHART_FUTURE_NANOS, true).forEach((start, bucket) -> {
             Acc a = null;
             for (Map.Entry<Key, Group> e : bucket.entrySet()) {
                 Key k = e.getKey();

@@ -10,6 +10,7 @@ import io.donuttracing.collector.model.Span;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +60,22 @@ class StatsTest {
         }
         Stats.Summary svc = stats.services().stream().filter(x -> x.service().equals("pct")).findFirst().orElseThrow();
         assertThat(svc.hits()).isEqualTo(n);
-        assertThat(stats.timeseries("pct", null)).hasSize(1);
+        assertThat(stats.timeseries("pct", null, NOW)).hasSize(1);
+    }
+
+    /** A span ending in 2173 (a duration of 2^62 ns) is counted, but the chart stays on the present. */
+    @Test
+    void aSpanEndingFarInTheFutureIsCountedButNotCharted() {
+        Stats stats = new Stats(3_600_000_000_000L);
+        Span absurd = span("future", "GET /f", 1L << 62, 0, Span.TOP_LEVEL, "server");
+        Span soon = span("future", "GET /f", 1_000_000, 0, Span.TOP_LEVEL, "server");
+        soon.start = NOW + 40_000_000_000L; // a tracer's clock 40 s ahead of the collector's: still charted
+        stats.add(List.of(new Span[] {span("future", "GET /f", 1_000_000, 0, Span.TOP_LEVEL, "server")},
+                new Span[] {absurd}, new Span[] {soon}), NOW);
+        assertThat(stats.resources("future").get(0).hits()).isEqualTo(3);
+        assertThat(stats.timeseries("future", null, NOW)).extracting(Map.Entry::getKey).containsExactly(
+                Math.floorDiv(NOW - 4_000_000_000L, Stats.BUCKET_NANOS) * Stats.BUCKET_NANOS,
+                Math.floorDiv(NOW + 41_000_000_000L, Stats.BUCKET_NANOS) * Stats.BUCKET_NANOS);
     }
 
     @Test
@@ -149,7 +165,7 @@ class StatsTest {
         Stats.Summary svc = stats.services().get(0);
         assertThat(svc.hits()).isEqualTo(3);
         assertThat(svc.errors()).isEqualTo(1);
-        assertThat(stats.timeseries("cli", null)).hasSize(1);
+        assertThat(stats.timeseries("cli", null, NOW)).hasSize(1);
 
         ClientStats.Group old = clientGroup("cli", "GET /c", NOW - 7_200_000_000_000L);
         old.hits = 1;
@@ -233,7 +249,7 @@ class StatsTest {
         }
         assertThat(stats.bucketCount()).isEqualTo(10);
         assertThat(stats.bytes()).isEqualTo(budget);
-        List<Long> kept = stats.timeseries("budget", null).stream().map(java.util.Map.Entry::getKey).toList();
+        List<Long> kept = stats.timeseries("budget", null, NOW).stream().map(Map.Entry::getKey).toList();
         assertThat(kept).hasSize(10);
         assertThat(kept.get(9)).as("the newest bucket").isEqualTo(Math.floorDiv(NOW - 4_000_000_000L, Stats.BUCKET_NANOS) * Stats.BUCKET_NANOS);
     }
