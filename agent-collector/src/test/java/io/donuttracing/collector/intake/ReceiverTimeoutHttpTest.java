@@ -31,6 +31,11 @@ import org.springframework.test.context.TestPropertySource;
 class ReceiverTimeoutHttpTest extends CollectorTestBase {
 
     @Test
+    void infoSaysTheTimeoutInForce() throws Exception {
+        assertThat(getJson("/info").at("/config/receiver_timeout").asInt()).isEqualTo(1);
+    }
+
+    @Test
     void aBodyThatComesAByteNowAndThenIs408AndFreesTheDecoder() throws Exception {
         long slowId = newId();
         byte[] body = TestPayloads.v04(List.of(List.of(new S(slowId, 1, 0).service("timeout-trickle"))));
