@@ -118,7 +118,7 @@ class WebPageTest extends CollectorTestBase {
                         .contains("web-matchmaker"));
 
         // the service page: its resources with percentiles, and its traces
-        driver.findElement(By.cssSelector("tr.service-row[data-service='web-matchmaker'] a")).click();
+        clickWhenShown(By.cssSelector("tr.service-row[data-service='web-matchmaker'] a"));
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
             assertThat(driver.findElement(By.id("resources-table")).getText()).contains("GET /pair/beer", "SELECT * FROM beer WHERE name = ?");
             assertThat(driver.findElements(By.cssSelector("#resources-table th"))).extracting(WebElement::getText)
@@ -133,7 +133,7 @@ class WebPageTest extends CollectorTestBase {
             assertThat(driver.findElements(By.cssSelector("svg.chart path.series"))).hasSize(3);
         });
 
-        driver.findElement(By.cssSelector("tr.trace-row[data-trace-id='" + traceId + "'] a")).click();
+        clickWhenShown(By.cssSelector("tr.trace-row[data-trace-id='" + traceId + "'] a"));
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
                 assertThat(driver.findElements(By.cssSelector("#waterfall .span-row"))).hasSize(3));
         assertThat(driver.findElement(By.id("waterfall")).getText()).contains("web-taster", "GET /taste");
@@ -214,8 +214,8 @@ class WebPageTest extends CollectorTestBase {
             open("#/traces?service=show-limit&limit=" + limit);
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
                     assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr"))).hasSize(60));
-            assertThat(driver.findElement(By.cssSelector("#filter-limit option:checked")).getText()).isEqualTo(limit);
-            driver.findElement(By.cssSelector(".filters button[type=submit]")).click();
+            assertShownLimit(limit);
+            clickWhenShown(By.cssSelector(".filters button[type=submit]"));
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                     assertThat(js("return location.hash").toString()).contains("limit=" + limit));
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
@@ -236,7 +236,7 @@ class WebPageTest extends CollectorTestBase {
         clickWhenShown("older-traces");
         awaitListed(range(24, 5));
         assertThat(js("return location.hash").toString()).contains("service=web-pages", "limit=20", "before=");
-        assertThat(driver.findElement(By.cssSelector("#filter-limit option:checked")).getText()).isEqualTo("20");
+        assertShownLimit("20");
         clickWhenShown("older-traces");
         awaitListed(range(4, 0));
         assertThat(driver.findElements(By.id("older-traces"))).as("no older trace: no Older traces").isEmpty();
@@ -265,6 +265,12 @@ class WebPageTest extends CollectorTestBase {
         assertThat(js("return location.hash").toString()).isEqualTo("#/traces?service=web-pages");
     }
 
+    /** The "Show" list's choice, read again if the page drew the list anew meanwhile (it refreshes itself). */
+    private void assertShownLimit(String limit) {
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> assertThat(
+                driver.findElement(By.cssSelector("#filter-limit option:checked")).getText()).isEqualTo(limit));
+    }
+
     /** {@code GET /pages/from} down to {@code GET /pages/to}. */
     private static List<String> range(int from, int to) {
         List<String> out = new ArrayList<>();
@@ -283,7 +289,12 @@ class WebPageTest extends CollectorTestBase {
 
     /** Clicks the element with this id once the page shows it (a refresh may draw it anew meanwhile). */
     private static void clickWhenShown(String id) {
-        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> driver.findElement(By.id(id)).click());
+        clickWhenShown(By.id(id));
+    }
+
+    /** Clicks the element once the page shows it: a list page redraws itself every 5 s, making found elements stale. */
+    private static void clickWhenShown(By element) {
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> driver.findElement(element).click());
     }
 
     /** A service's page draws its 50 busiest resources and says how many there are, not thousands of rows. */
@@ -570,12 +581,12 @@ class WebPageTest extends CollectorTestBase {
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
                     assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr"))).hasSize(2));
 
-            driver.findElement(By.id("remove-all")).click(); // and cancel: nothing is removed
+            clickWhenShown("remove-all"); // and cancel: nothing is removed
             assertThat(driver.switchTo().alert().getText()).isEqualTo("Remove every stored trace, and the services' statistics, from the collector?");
             driver.switchTo().alert().dismiss();
             assertThat(driver.findElements(By.cssSelector("#traces-table tbody tr"))).hasSize(2);
 
-            driver.findElement(By.id("remove-all")).click();
+            clickWhenShown("remove-all");
             driver.switchTo().alert().accept();
             awaitShown("#app", "No traces stored yet.");
             awaitShown("#status", "Removed 2 traces.");
