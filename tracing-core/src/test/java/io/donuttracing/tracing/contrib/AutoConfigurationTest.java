@@ -2,12 +2,14 @@ package io.donuttracing.tracing.contrib;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.donuttracing.tracing.FakeAgent;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.contrib.http.TracingClientHttpRequestInterceptor;
 import io.donuttracing.tracing.contrib.jdbc.TracingDataSource;
 import io.donuttracing.tracing.contrib.spring.TracingAutoConfiguration;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
@@ -17,12 +19,19 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.client.RestTemplate;
 
-/** Auto-configuration is opt-in, and each part can be switched off. */
+/** Auto-configuration is opt-in, each part can be switched off, and {@code dd.trace.enabled=false} switches off all of them. */
 class AutoConfigurationTest {
+  static final FakeAgent AGENT = FakeAgent.start(); // the tracer's writer, when tracing is on, sends here
+
   final WebApplicationContextRunner runner = new WebApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(TracingAutoConfiguration.class))
       .withUserConfiguration(UserBeans.class)
-      .withPropertyValues("dd.trace.enabled=false");
+      .withPropertyValues("dd.trace.agent.url=" + AGENT.url());
+
+  @AfterAll
+  static void stopAgent() {
+    AGENT.close();
+  }
 
   @Configuration(proxyBeanMethods = false)
   static class UserBeans {
@@ -59,6 +68,22 @@ class AutoConfigurationTest {
       assertThat(context.getBean(DataSource.class)).isInstanceOf(TracingDataSource.class);
       assertThat(context.getBean(RestTemplate.class).getInterceptors())
           .hasExactlyElementsOfTypes(TracingClientHttpRequestInterceptor.class);
+    });
+  }
+
+  /**
+   * {@code DD_TRACE_ENABLED=false}, the services' switch for traced-vs-untraced runs: the tracer stays (the
+   * application's own spans need it, and go nowhere), but no filter, wrapper, interceptor or Lettuce hook is
+   * installed, as with the services' own {@code TracingConfig}.
+   */
+  @Test
+  void tracingSwitchedOffLeavesEveryIntegrationOut() {
+    runner.withPropertyValues("dd.trace.spring.auto-configure=true", "dd.trace.enabled=false").run(context -> {
+      assertThat(context).hasSingleBean(Tracer.class);
+      assertThat(context).doesNotHaveBean(FilterRegistrationBean.class);
+      assertThat(context).doesNotHaveBean(ClientResourcesBuilderCustomizer.class);
+      assertThat(context.getBean(DataSource.class)).isInstanceOf(JdbcDataSource.class);
+      assertThat(context.getBean(RestTemplate.class).getInterceptors()).isEmpty();
     });
   }
 

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -40,7 +41,9 @@ import org.springframework.web.client.RestTemplate;
  *       service {@code dd.trace.spring.redis.service}, default {@code redis}).</li>
  * </ul>
  *
- * Each part is on by default once auto-configuration is, and off with its {@code ...enabled=false}.
+ * Each part is on by default once auto-configuration is, and off with its {@code ...enabled=false}; all of them
+ * are off with {@code dd.trace.enabled=false} ({@code DD_TRACE_ENABLED=false}), as in the services' own wiring:
+ * the {@code Tracer} bean remains, so that code which starts spans by hand still runs, its spans going nowhere.
  * Without the switch nothing happens: having tracing-core on the class path changes nothing, so that an
  * application can wire each part itself (see the README).
  */
@@ -49,6 +52,8 @@ import org.springframework.web.client.RestTemplate;
 public class TracingAutoConfiguration {
   /** The one property that turns implicit tracing on. */
   public static final String SWITCH = "dd.trace.spring.auto-configure";
+  /** {@code DD_TRACE_ENABLED}: false installs none of the parts (the {@code Tracer} bean remains). */
+  static final String ENABLED = "dd.trace.enabled";
 
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
@@ -61,7 +66,7 @@ public class TracingAutoConfiguration {
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
   @ConditionalOnClass(name = "jakarta.servlet.Filter")
-  @ConditionalOnProperty(name = "dd.trace.spring.servlet.enabled", havingValue = "true", matchIfMissing = true)
+  @ConditionalOnBooleanProperty(name = {ENABLED, "dd.trace.spring.servlet.enabled"}, matchIfMissing = true)
   static class ServletTracing {
     @Bean
     FilterRegistrationBean<TracingFilter> ddTracingFilter(Tracer tracer) {
@@ -78,7 +83,7 @@ public class TracingAutoConfiguration {
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "org.springframework.web.client.RestClient")
-  @ConditionalOnProperty(name = "dd.trace.spring.http-client.enabled", havingValue = "true", matchIfMissing = true)
+  @ConditionalOnBooleanProperty(name = {ENABLED, "dd.trace.spring.http-client.enabled"}, matchIfMissing = true)
   static class HttpClientTracing {
     @Bean
     static BeanPostProcessor ddTracingHttpClientPostProcessor(ObjectProvider<Tracer> tracer) {
@@ -111,7 +116,7 @@ public class TracingAutoConfiguration {
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "javax.sql.DataSource")
-  @ConditionalOnProperty(name = "dd.trace.spring.jdbc.enabled", havingValue = "true", matchIfMissing = true)
+  @ConditionalOnBooleanProperty(name = {ENABLED, "dd.trace.spring.jdbc.enabled"}, matchIfMissing = true)
   static class JdbcTracing {
     @Bean
     static BeanPostProcessor ddTracingDataSourcePostProcessor(ObjectProvider<Tracer> tracer, Environment environment) {
@@ -131,7 +136,7 @@ public class TracingAutoConfiguration {
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = {"io.lettuce.core.resource.ClientResources",
       "org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer"})
-  @ConditionalOnProperty(name = "dd.trace.spring.redis.enabled", havingValue = "true", matchIfMissing = true)
+  @ConditionalOnBooleanProperty(name = {ENABLED, "dd.trace.spring.redis.enabled"}, matchIfMissing = true)
   static class RedisTracing {
     @Bean
     ClientResourcesBuilderCustomizer ddTracingLettuceCustomizer(Tracer tracer, Environment environment) {
