@@ -3,6 +3,8 @@ package io.donuttracing.tracing.contrib;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.donuttracing.tracing.FakeAgent;
+import io.donuttracing.tracing.RecordingWriter;
+import io.donuttracing.tracing.Span;
 import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.contrib.http.TracingClientHttpRequestInterceptor;
 import io.donuttracing.tracing.contrib.jdbc.TracingDataSource;
@@ -13,10 +15,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.LazyConnectionDataSourceProxy;
 import org.springframework.web.client.RestTemplate;
 
 /** Auto-configuration is opt-in, each part can be switched off, and {@code dd.trace.enabled=false} switches off all of them. */
@@ -85,6 +91,43 @@ class AutoConfigurationTest {
       assertThat(context.getBean(DataSource.class)).isInstanceOf(JdbcDataSource.class);
       assertThat(context.getBean(RestTemplate.class).getInterceptors()).isEmpty();
     });
+  }
+
+  /** A pool, and around it the DataSource the application uses, each a bean: Spring's documented set-up for lazy connections. */
+  @Configuration(proxyBeanMethods = false)
+  static class DataSourceAroundAnother {
+    static final RecordingWriter WRITER = new RecordingWriter();
+
+    @Bean
+    Tracer tracer() {
+      return RecordingWriter.tracer(WRITER);
+    }
+
+    @Bean
+    DataSource pool() {
+      JdbcDataSource h2 = new JdbcDataSource();
+      h2.setURL("jdbc:h2:mem:around");
+      return h2;
+    }
+
+    @Bean
+    @Primary
+    DataSource lazy(DataSource pool) {
+      return new LazyConnectionDataSourceProxy(pool);
+    }
+  }
+
+  /** Both beans are wrapped, the outer one's connections hand out the inner one's statements: one span each, not two. */
+  @Test
+  void aDataSourceBeanAroundAnotherTracesEachStatementOnce() {
+    new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TracingAutoConfiguration.class))
+        .withUserConfiguration(DataSourceAroundAnother.class).withPropertyValues("dd.trace.spring.auto-configure=true")
+        .run(context -> {
+          try (Span request = context.getBean(Tracer.class).trace("request")) {
+            assertThat(new JdbcTemplate(context.getBean(DataSource.class)).queryForObject("SELECT 7", Integer.class)).isEqualTo(7);
+          }
+          assertThat(DataSourceAroundAnother.WRITER.spans()).extracting(Span::name).containsExactly("request", "h2.query");
+        });
   }
 
   @Test

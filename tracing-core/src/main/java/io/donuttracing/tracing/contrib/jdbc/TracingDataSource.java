@@ -142,7 +142,7 @@ public final class TracingDataSource implements DataSource {
         return connection;
       }
       Object result = invokeDelegate(connection, method, args);
-      if (result instanceof Statement) {
+      if (result instanceof Statement && !traced(result)) {
         String sql = args != null && args.length > 0 && args[0] instanceof String ? (String) args[0] : null;
         MethodHandle proxyType = result instanceof CallableStatement ? CALLABLE_STATEMENT_PROXY
             : result instanceof PreparedStatement ? PREPARED_STATEMENT_PROXY : STATEMENT_PROXY;
@@ -150,6 +150,15 @@ public final class TracingDataSource implements DataSource {
       }
       return result;
     }
+  }
+
+  /**
+   * A statement that a traced DataSource behind this one made (the auto-configuration wraps every DataSource
+   * bean, so a {@code LazyConnectionDataSourceProxy} or a routing DataSource bean around the pool's bean is
+   * wrapped as well as the pool): it has its span already; wrapped again, each statement would have two.
+   */
+  private static boolean traced(Object statement) {
+    return Proxy.isProxyClass(statement.getClass()) && Proxy.getInvocationHandler(statement) instanceof StatementHandler;
   }
 
   private final class StatementHandler implements InvocationHandler {
