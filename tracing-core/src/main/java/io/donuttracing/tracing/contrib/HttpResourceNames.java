@@ -4,7 +4,7 @@ package io.donuttracing.tracing.contrib;
  * The resource of an HTTP span that has no route to name it: the method and the path, each path segment that
  * holds a digit replaced by {@code ?}, so that {@code GET /users/123} and {@code GET /users/456} are one resource,
  * {@code GET /users/?}, with one latency distribution. A version segment ({@code v1} to {@code v99}) is kept:
- * {@code GET /v2/users/?}. The servlet filter uses it when Spring MVC matched no
+ * {@code GET /v2/users/?}; so is a name with an escaped character ({@code /beers/pale%20ale}). The servlet filter uses it when Spring MVC matched no
  * route pattern, the HTTP client interceptor for every call: dd-trace-java's server and client spans share one
  * such normaliser too ({@code SimpleHttpPathNormalizer}).
  *
@@ -54,9 +54,13 @@ public final class HttpResourceNames {
     return true;
   }
 
+  /** Whether a digit is in the segment, the two after a {@code %} aside: {@code pale%20ale} is a name, not an id. */
   private static boolean hasDigit(String s, int from, int to) {
     for (int i = from; i < to; i++) {
-      if (Character.isDigit(s.charAt(i))) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        i += 2; // an escaped character, as dd-trace-java skips it in an encoded path
+      } else if (Character.isDigit(c)) {
         return true;
       }
     }

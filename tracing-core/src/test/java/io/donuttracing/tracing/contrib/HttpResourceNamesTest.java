@@ -26,6 +26,13 @@ class HttpResourceNamesTest {
   }
 
   @Test
+  void theDigitsOfAnEscapedCharacterAreNotAnId() {
+    assertThat(HttpResourceNames.resource("GET", "/beers/pale%20ale")).isEqualTo("GET /beers/pale%20ale");
+    assertThat(HttpResourceNames.resource("GET", "/beers/ipa%2F2")).isEqualTo("GET /beers/?");
+    assertThat(HttpResourceNames.resource("GET", "/a%2")).isEqualTo("GET /a%2");
+  }
+
+  @Test
   void aPathWithoutDigitsIsKeptAsItIs() {
     String path = "/pair/beer/";
     assertThat(HttpResourceNames.normalize(path)).isSameAs(path);
