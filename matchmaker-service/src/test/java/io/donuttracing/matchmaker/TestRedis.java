@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.concurrent.ThreadLocalRandom;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
 
@@ -62,11 +63,20 @@ public final class TestRedis {
         }
     }
 
+    /**
+     * A port free now, for a server started later. Taken below the ephemeral ports (32768 and up on Linux, 49152
+     * on macOS), from which the system picks the local port of every outgoing connection and of every server on
+     * port 0: a port from there could be taken by the time Redis starts on it ("Address already in use").
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // another one
+            }
         }
+        throw new IllegalStateException("no free port between 20000 and 32000 on 127.0.0.1");
     }
 }
