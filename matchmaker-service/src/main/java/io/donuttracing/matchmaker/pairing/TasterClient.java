@@ -27,7 +27,7 @@ class TasterClient {
     /** @throws RestClientException when the call fails or times out */
     int score(String beer, String donut) {
         Tasting tasting = rest.get()
-                .uri(uri -> uri.path("/taste").queryParam("beer", beer).queryParam("donut", donut).build())
+                .uri("/taste?beer={beer}&donut={donut}", beer, donut)
                 .retrieve()
                 .body(Tasting.class);
         if (tasting == null) {
