@@ -33,8 +33,36 @@ class TasteController {
         // Tasting takes time: this is the slowness the workshop's traces will reveal.
         Thread.sleep(scoringTimeMs);
         int score = palate.score(beer, donut);
-        log.info("tasted {} with {}: {}", beer, donut, score);
+        log.info("tasted {} with {}: {}", printable(beer), printable(donut), score);
         return new Score(score);
+    }
+
+    /**
+     * A name as the log shows it, its control characters escaped as in a Java string (a line break as {@code \n}, a
+     * NUL as backslash, u0000): they come from the client, and a line break would let it write log lines of its own
+     * (a forged {@code ERROR}), a NUL would make {@code grep} take taster.log for a binary file.
+     */
+    static String printable(String name) {
+        StringBuilder escaped = null;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!Character.isISOControl(c)) {
+                if (escaped != null) {
+                    escaped.append(c);
+                }
+                continue;
+            }
+            if (escaped == null) {
+                escaped = new StringBuilder(name.length() + 8).append(name, 0, i);
+            }
+            switch (c) {
+                case '\n' -> escaped.append("\\n");
+                case '\r' -> escaped.append("\\r");
+                case '\t' -> escaped.append("\\t");
+                default -> escaped.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return escaped == null ? name : escaped.toString();
     }
 
     record Score(int score) {

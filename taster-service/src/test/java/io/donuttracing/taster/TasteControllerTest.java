@@ -130,6 +130,18 @@ class TasteControllerTest {
     }
 
     @Test
+    void aNameCannotForgeOrBreakTheLog(CapturedOutput output) throws Exception {
+        // a line break would start a log line of the client's own; a NUL makes grep call taster.log binary
+        HttpResponse<String> response = get("/taste?beer=ipa%0D%0A2026-11-28T20:00:00.000Z%20ERROR%20forged"
+                + "&donut=jel%00ly%09%1B%5B31m");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(output.getAll()).doesNotContain("\nforged").doesNotContain("\n2026-11-28T20:00:00.000Z ERROR")
+                .doesNotContain("\u0000").doesNotContain("\u001b")
+                .contains("tasted ipa\\r\\n2026-11-28T20:00:00.000Z ERROR forged with jel\\u0000ly\\t\\u001b[31m: ");
+    }
+
+    @Test
     void aRequestLineOver8KbIs400AndSaysSo() throws Exception {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
             socket.getOutputStream().write(("GET /taste?beer=ipa&donut=" + "a".repeat(9000)
