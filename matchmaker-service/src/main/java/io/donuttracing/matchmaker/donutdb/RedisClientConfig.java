@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
-import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -14,12 +14,14 @@ import io.lettuce.core.resource.Delay;
 @Configuration(proxyBeanMethods = false)
 class RedisClientConfig {
 
-    /** While Redis is down, fail a command at once (a 503) instead of queueing it until the timeout. */
+    /**
+     * While Redis is down, fail a command at once (a 503) instead of queueing it until the timeout. Added to the
+     * options Spring Boot builds, not in their place: those hold {@code spring.data.redis.connect-timeout} and
+     * Lettuce's own command timeout, which a new {@code ClientOptions} would have dropped (a 10 s connect timeout).
+     */
     @Bean
-    LettuceClientConfigurationBuilderCustomizer rejectCommandsWhileDisconnected() {
-        return builder -> builder.clientOptions(ClientOptions.builder()
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .build());
+    LettuceClientOptionsBuilderCustomizer rejectCommandsWhileDisconnected() {
+        return options -> options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
     }
 
     /**
