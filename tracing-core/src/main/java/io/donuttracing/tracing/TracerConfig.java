@@ -13,7 +13,7 @@ import java.util.function.Function;
  *
  * <table>
  *   <caption>Settings: system property / environment variable, default</caption>
- *   <tr><td>{@code dd.trace.enabled} / {@code DD_TRACE_ENABLED}</td><td>true; false keeps spans in-process and sends nothing</td></tr>
+ *   <tr><td>{@code dd.trace.enabled} / {@code DD_TRACE_ENABLED}</td><td>true; false keeps spans in-process and sends nothing, and so does any other value (with a warning), as the Spring conditions on it read it</td></tr>
  *   <tr><td>{@code dd.service} / {@code DD_SERVICE}</td><td>{@code unnamed-java-service}</td></tr>
  *   <tr><td>{@code dd.env} / {@code DD_ENV}</td><td>none</td></tr>
  *   <tr><td>{@code dd.version} / {@code DD_VERSION}</td><td>none</td></tr>
@@ -146,7 +146,7 @@ public final class TracerConfig {
    */
   public static TracerConfig from(Function<String, String> settings) {
     Builder b = builder();
-    b.enabled(bool(settings.apply("dd.trace.enabled"), true));
+    b.enabled(enabled(settings.apply("dd.trace.enabled")));
     b.service(settings.apply("dd.service"));
     b.env(settings.apply("dd.env"));
     b.version(settings.apply("dd.version"));
@@ -187,6 +187,23 @@ public final class TracerConfig {
     b.agentTimeout(Duration.ofMillis((long) (decimal(settings.apply("dd.trace.agent.timeout"), 10) * 1000)));
     b.queueSize(integer(settings.apply("dd.trace.writer.queue.size"), 1024));
     return b.build();
+  }
+
+  /**
+   * {@code dd.trace.enabled} as Spring's {@code @ConditionalOnBooleanProperty}, which leaves out the filter and the
+   * wrappers, reads it: on when unset or {@code true} (any case), off for anything else. Read as the other switches
+   * are ({@code 1} on, {@code yes} the default), {@code DD_TRACE_ENABLED=1} left the tracer on and its integrations
+   * out: the code's own spans, each a trace of its own, and no request spans.
+   */
+  private static boolean enabled(String value) {
+    if (value == null || value.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (!value.equalsIgnoreCase("false")) {
+      System.getLogger(TracerConfig.class.getName()).log(System.Logger.Level.WARNING,
+          "dd.trace.enabled \"" + value + "\" is neither true nor false: tracing is off");
+    }
+    return false;
   }
 
   private static boolean bool(String value, boolean fallback) {

@@ -387,6 +387,21 @@ class TracerTest {
     }
   }
 
+  /**
+   * Only unset and {@code true} are on, as the Spring conditions on the same property read it (they leave the filter
+   * and the wrappers out otherwise): {@code 1} was on here and off there, a tracer without its integrations.
+   */
+  @Test
+  void tracingIsOnWhenUnsetOrTrueAndOffForAnythingElse() {
+    assertThat(TracerConfig.from(name -> null).enabled()).isTrue();
+    for (String on : List.of("true", "TRUE", "True")) {
+      assertThat(TracerConfig.from(Map.of("dd.trace.enabled", on)::get).enabled()).as(on).isTrue();
+    }
+    for (String off : List.of("false", "FALSE", "0", "1", "yes", "on", "", " true")) {
+      assertThat(TracerConfig.from(Map.of("dd.trace.enabled", off)::get).enabled()).as("'%s'", off).isFalse();
+    }
+  }
+
   @Test
   void settingsThatWouldBreakTheWriterAreReplacedAndTheTracerStillWorks() {
     Map<String, String> settings = Map.of("dd.trace.agent.url", "unix:///var/run/datadog/apm.socket",

@@ -9,6 +9,7 @@ import io.donuttracing.tracing.Tracer;
 import io.donuttracing.tracing.contrib.http.TracingClientHttpRequestInterceptor;
 import io.donuttracing.tracing.contrib.jdbc.TracingDataSource;
 import io.donuttracing.tracing.contrib.spring.TracingAutoConfiguration;
+import java.util.List;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -91,6 +92,17 @@ class AutoConfigurationTest {
       assertThat(context.getBean(DataSource.class)).isInstanceOf(JdbcDataSource.class);
       assertThat(context.getBean(RestTemplate.class).getInterceptors()).isEmpty();
     });
+  }
+
+  /** The tracer and the conditions on its parts read {@code dd.trace.enabled} alike: never a tracer without its filter. */
+  @Test
+  void theTracerIsOnExactlyWhenItsPartsAre() {
+    for (String value : List.of("true", "TRUE", "false", "1", "0", "yes", "")) {
+      runner.withPropertyValues("dd.trace.spring.auto-configure=true", "dd.trace.enabled=" + value).run(context -> {
+        boolean partsOn = context.getBeansOfType(FilterRegistrationBean.class).size() == 1;
+        assertThat(context.getBean(Tracer.class).config().enabled()).as("'%s'", value).isEqualTo(partsOn);
+      });
+    }
   }
 
   /** A pool, and around it the DataSource the application uses, each a bean: Spring's documented set-up for lazy connections. */
