@@ -13,6 +13,7 @@ import io.lettuce.core.KeyValue;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.MigrateArgs;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -223,6 +224,26 @@ class LettuceTracingTest {
     Span blpop = writer.spans().stream().filter(s -> s.resource().equals("BLPOP")).findFirst().orElseThrow();
     assertThat(blpop.isError()).isTrue();
     assertThat(blpop.tag("error.msg")).contains("closed");
+  }
+
+  /** The sync API cancels a command that times out: its span says so, rather than an empty message. */
+  @Test
+  void aCommandThatTimesOutEndsItsSpanSayingItWasCancelled() {
+    ClientResources resources = ClientResources.builder().tracing(new LettuceTracing(tracer)).build();
+    RedisClient client = RedisClient.create(resources, TestRedis.url());
+    try (StatefulRedisConnection<String, String> connection = client.connect()) {
+      connection.setTimeout(Duration.ofMillis(200));
+      assertThatThrownBy(() -> connection.sync().blpop(0, "timed_out_empty_list"))
+          .isInstanceOf(RedisCommandTimeoutException.class);
+    } finally {
+      client.shutdown();
+      resources.shutdown();
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> writer.spans().stream().anyMatch(s -> s.resource().equals("BLPOP")));
+    Span blpop = writer.spans().stream().filter(s -> s.resource().equals("BLPOP")).findFirst().orElseThrow();
+    assertThat(blpop.isError()).isTrue();
+    assertThat(blpop.tag("error.type")).isEqualTo("java.util.concurrent.CancellationException");
+    assertThat(blpop.tag("error.msg")).startsWith("cancelled: the caller stopped waiting");
   }
 
   /**

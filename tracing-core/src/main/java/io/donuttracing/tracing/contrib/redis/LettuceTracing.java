@@ -21,6 +21,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
 
 /**
  * Traces the commands an application sends through a Lettuce Redis client, with Lettuce's own tracing hook
@@ -160,7 +161,12 @@ public final class LettuceTracing implements Tracing {
       if (command instanceof CompleteableCommand<?> completeable) { // Lettuce traces no other kind
         // with its result, an error reply, or an exception (the connection closed, a timeout, a cancel)
         completeable.onComplete((result, failure) -> {
-          if (failure != null) {
+          if (failure instanceof CancellationException) {
+            // the sync API cancels a command whose answer did not come within its timeout (and so may the
+            // application); the caller got RedisCommandTimeoutException, the span would get an empty message
+            span.recordException(failure);
+            span.setTag("error.msg", "cancelled: the caller stopped waiting for the answer (the sync API does at its timeout)");
+          } else if (failure != null) {
             span.recordException(failure);
           } else if (command.getOutput() != null && command.getOutput().getError() != null) {
             span.setError(true);
