@@ -74,6 +74,8 @@ class SmallHeapIT {
                 "/v0.4/traces", v04EmptyTraces(),
                 "/v0.3/traces", jsonEmptySpans(),
                 "/v0.4/traces?wide", v04OneTagOfInvalidUtf8(),
+                "/v0.3/traces?wide", jsonOneTag((byte) 'a'),
+                "/v0.3/traces?notutf8", jsonOneTag((byte) 0xff),
                 "/v0.6/stats", statsGroupsWithoutSummaries(),
                 "/v0.5/traces?kept", v05ManyKeptTraces());
         Map<String, Integer> answers = new ConcurrentHashMap<>();
@@ -102,7 +104,8 @@ class SmallHeapIT {
 
         assertThat(answers.keySet()).as("%s", answers)
                 .allMatch(k -> k.endsWith(" 200") || k.endsWith(" 413") || k.endsWith(" 429"));
-        for (String costly : List.of("/v0.5/traces", "/v0.4/traces", "/v0.3/traces", "/v0.4/traces?wide", "/v0.6/stats")) {
+        for (String costly : List.of("/v0.5/traces", "/v0.4/traces", "/v0.3/traces", "/v0.4/traces?wide", "/v0.3/traces?wide",
+                "/v0.3/traces?notutf8", "/v0.6/stats")) {
             assertThat(answers).as("%s", answers).doesNotContainKey(costly + " 200").containsKey(costly + " 413");
         }
         assertThat(answers).as("%s", answers).containsKey("/v0.5/traces?kept 200");
@@ -139,6 +142,20 @@ class SmallHeapIT {
                     .packRawStringHeader(value.length).writePayload(value);
             return p.toByteArray();
         }
+    }
+
+    /**
+     * JSON: one span whose tag is 25 MiB of one byte: {@code a}, or 0xff, not UTF-8, which the decoder reads again
+     * with each replaced by U+FFFD (a two-byte character in the heap, where {@code a} takes one).
+     */
+    static byte[] jsonOneTag(byte fill) {
+        byte[] head = "[[{\"trace_id\":7,\"span_id\":1,\"meta\":{\"k\":\"".getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = "\"}}]]".getBytes(StandardCharsets.US_ASCII);
+        byte[] body = new byte[BODY_BYTES - 256];
+        java.util.Arrays.fill(body, fill);
+        System.arraycopy(head, 0, body, 0, head.length);
+        System.arraycopy(tail, 0, body, body.length - tail.length, tail.length);
+        return body;
     }
 
     /** /v0.6/stats: one bucket of stats groups that send nil summaries, 26 bytes each. */

@@ -125,10 +125,10 @@ public final class JsonDecoder {
         while ((field = p.nextName()) != null) {
             JsonToken t = p.nextToken();
             switch (field) {
-                case "service" -> s.service = a.string(string(p, t, field));
-                case "name" -> s.name = a.string(string(p, t, field));
-                case "resource" -> s.resource = a.string(string(p, t, field));
-                case "type" -> s.type = a.string(string(p, t, field));
+                case "service" -> s.service = string(p, t, field, a);
+                case "name" -> s.name = string(p, t, field, a);
+                case "resource" -> s.resource = string(p, t, field, a);
+                case "type" -> s.type = string(p, t, field, a);
                 case "trace_id" -> s.traceId = uint64(p, t, field);
                 case "span_id" -> s.spanId = uint64(p, t, field);
                 case "parent_id" -> s.parentId = uint64(p, t, field);
@@ -146,13 +146,20 @@ public final class JsonDecoder {
         return s;
     }
 
-    private static String string(JsonParser p, JsonToken t, String field) {
+    /**
+     * A string value, charged before Jackson makes it: {@code getTextLength} reads it into the parser's buffer only,
+     * and the {@code String} (with the builder Jackson makes it in, a copy of the buffer) comes after the charge. A
+     * 25 MiB string, charged once made, took some 150 MB of heap per decoder first, and a collector with
+     * {@code -Xmx256m} ran out of heap ({@code SmallHeapIT}).
+     */
+    private static String string(JsonParser p, JsonToken t, String field, Allowance a) {
         if (t == JsonToken.VALUE_NULL) {
             return "";
         }
         if (t != JsonToken.VALUE_STRING) {
             throw bad(p, field + " must be a string");
         }
+        a.string(p.getTextLength());
         return Strings.share(p.getString());
     }
 
@@ -212,7 +219,7 @@ public final class JsonDecoder {
         while ((k = p.nextName()) != null) {
             a.charge(16); // the pair's slots in the list and in the array
             kv.add(a.string(Strings.share(k)));
-            kv.add(a.string(string(p, p.nextToken(), "a meta value")));
+            kv.add(string(p, p.nextToken(), "a meta value", a));
         }
         return kv.isEmpty() ? Span.NO_META : kv.toArray(new String[0]);
     }
