@@ -311,9 +311,11 @@ public final class AgentWriter implements TraceWriter {
           break;
         }
         long requested = flushRequested.get();
-        // what is queued now, and no more: under a stream of new traces, the tick and a flush still come
-        for (int n = queue.size(); n > 0; n--) {
-          add(dequeue());
+        // what is queued now, and no more: under a stream of new traces, the tick and a flush still come (fewer
+        // if a write takes its trace back as the writer closes: closedMeanwhile)
+        List<Span> chunk;
+        for (int n = queue.size(); n > 0 && (chunk = dequeue()) != null; n--) {
+          add(chunk);
         }
         boolean flushNow = requested > flushCompleted.get();
         boolean tick = System.nanoTime() - deadline >= 0;
