@@ -37,16 +37,21 @@ class TasteController {
         return new Score(score);
     }
 
+    /** Line breaks to some log viewers, though not control characters. */
+    private static final char LINE_SEPARATOR = 0x2028;
+    private static final char PARAGRAPH_SEPARATOR = 0x2029;
+
     /**
-     * A name as the log shows it, its control characters escaped as in a Java string (a line break as {@code \n}, a
-     * NUL as backslash, u0000): they come from the client, and a line break would let it write log lines of its own
-     * (a forged {@code ERROR}), a NUL would make {@code grep} take taster.log for a binary file.
+     * A name as the log shows it, its control characters, backslashes and Unicode line separators escaped as in a
+     * Java string (a line break as {@code \n}, a NUL as backslash, u0000): they come from the client, and a line
+     * break would let it write log lines of its own (a forged {@code ERROR}), a NUL would make {@code grep} take
+     * taster.log for a binary file.
      */
     static String printable(String name) {
         StringBuilder escaped = null;
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (!Character.isISOControl(c)) {
+            if (!Character.isISOControl(c) && c != '\\' && c != LINE_SEPARATOR && c != PARAGRAPH_SEPARATOR) {
                 if (escaped != null) {
                     escaped.append(c);
                 }
@@ -59,6 +64,7 @@ class TasteController {
                 case '\n' -> escaped.append("\\n");
                 case '\r' -> escaped.append("\\r");
                 case '\t' -> escaped.append("\\t");
+                case '\\' -> escaped.append("\\\\"); // or a name holding backslash-n would read as a line break
                 default -> escaped.append(String.format("\\u%04x", (int) c));
             }
         }

@@ -141,6 +141,14 @@ class TasteControllerTest {
                 .contains("tasted ipa\\r\\n2026-11-28T20:00:00.000Z ERROR forged with jel\\u0000ly\\t\\u001b[31m: ");
     }
 
+    /** A backslash is escaped too, or a name holding backslash-n would read as one holding a line break. */
+    @Test
+    void aBackslashAndAUnicodeLineSeparatorAreEscapedToo() {
+        assertThat(TasteController.printable("a\\nb")).isEqualTo("a\\\\nb");
+        assertThat(TasteController.printable("a\u2028b\u2029c")).isEqualTo("a\\u2028b\\u2029c");
+        assertThat(TasteController.printable("glazed")).isSameAs("glazed");
+    }
+
     @Test
     void aRequestLineOver8KbIs400AndSaysSo() throws Exception {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
