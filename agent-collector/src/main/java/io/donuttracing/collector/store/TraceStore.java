@@ -105,9 +105,26 @@ public final class TraceStore {
     }
 
     /** Adds the kept chunks of one payload, joining them to stored traces with the same id. */
-    public synchronized void add(List<Span[]> chunks) {
+    public void add(List<Span[]> chunks) {
+        List<Span[]> pieces = byTrace(chunks); // before the lock: other payloads and queries need not wait for it
+        synchronized (this) {
+            piecesJoined += pieces == chunks ? 0 : nonEmpty(chunks) - pieces.size(); // the chunks byTrace joined
+            addPieces(pieces);
+        }
+    }
+
+    private static int nonEmpty(List<Span[]> chunks) {
+        int n = 0;
+        for (Span[] chunk : chunks) {
+            n += chunk.length == 0 ? 0 : 1;
+        }
+        return n;
+    }
+
+    /** Holding the store's lock. */
+    private void addPieces(List<Span[]> pieces) {
         long now = System.nanoTime();
-        for (Span[] chunk : byTrace(chunks)) {
+        for (Span[] chunk : pieces) {
             if (chunk.length == 0) {
                 continue;
             }
@@ -181,7 +198,7 @@ public final class TraceStore {
      * held the store's lock, and so every other payload and query, for over half a minute. Joined first, a payload
      * costs its own spans once.
      */
-    private List<Span[]> byTrace(List<Span[]> chunks) {
+    private static List<Span[]> byTrace(List<Span[]> chunks) {
         if (chunks.size() < 2) {
             return chunks;
         }
@@ -208,7 +225,6 @@ public final class TraceStore {
                 out.add(same.get(0));
                 continue;
             }
-            piecesJoined += same.size() - 1;
             int n = 0;
             for (Span[] c : same) {
                 n += c.length;
