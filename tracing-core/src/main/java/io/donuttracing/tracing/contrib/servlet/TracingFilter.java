@@ -17,6 +17,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Enumeration;
 
 /**
  * The server side of tracing (the seed's {@code TraceMiddleware}): one {@code servlet.request} span per
@@ -85,7 +86,7 @@ public final class TracingFilter implements Filter {
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
 
-    SpanContext caller = tracer.extract(request::getHeader);
+    SpanContext caller = tracer.extract(name -> header(request, name));
     Span span = tracer.startSpan("servlet.request", service, caller);
     span.setType("web");
     span.setTag("http.method", request.getMethod());
@@ -165,5 +166,24 @@ public final class TracingFilter implements Filter {
       return request.getMethod() + " " + pattern;
     }
     return HttpResourceNames.resource(request.getMethod(), request.getRequestURI());
+  }
+
+  /**
+   * A propagation header's value: the first line's, but a {@code tracestate} sent in several lines is one list, W3C
+   * says, its lines joined with commas (our {@code dd=} member may be in any of them).
+   */
+  private static String header(HttpServletRequest request, String name) {
+    if (!name.equals("tracestate")) {
+      return request.getHeader(name);
+    }
+    Enumeration<String> lines = request.getHeaders(name);
+    if (lines == null || !lines.hasMoreElements()) {
+      return null;
+    }
+    String list = lines.nextElement();
+    while (lines.hasMoreElements()) {
+      list = list + "," + lines.nextElement();
+    }
+    return list;
   }
 }

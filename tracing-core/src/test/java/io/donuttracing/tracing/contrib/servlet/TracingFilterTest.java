@@ -21,6 +21,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
@@ -91,6 +93,24 @@ class TracingFilterTest {
     await().atMost(Duration.ofSeconds(5))
         .until(() -> writer.spans().stream().anyMatch(s -> s.name().equals("servlet.request")));
     return writer.span("servlet.request");
+  }
+
+  /**
+   * W3C: a {@code tracestate} list may come in several header lines, one list: our {@code dd=} member in the second
+   * line is read (the sampling priority, the origin), and the other vendors' members of both are passed on.
+   */
+  @Test
+  void tracestateInSeveralLinesIsOneList() throws Exception {
+    int port = start(ok());
+    assertThat(get(port, "/", "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "tracestate", "congo=t61rcWkgMzE", "tracestate", "dd=s:2;o:synthetics,rojo=00f067aa0ba902b7").statusCode())
+        .isEqualTo(200);
+    Span span = requestSpan();
+    assertThat(span.samplingPriority()).isEqualTo(2);
+    assertThat(span.origin()).isEqualTo("synthetics");
+    Map<String, String> out = new HashMap<>();
+    tracer.inject(span, out);
+    assertThat(out.get("tracestate")).startsWith("dd=").contains("congo=t61rcWkgMzE", "rojo=00f067aa0ba902b7");
   }
 
   /** Without Spring MVC's route pattern, the resource is the path with its ids as {@code ?} (HttpResourceNames). */
