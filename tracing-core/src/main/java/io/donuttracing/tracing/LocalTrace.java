@@ -38,7 +38,6 @@ final class LocalTrace {
   private volatile int open;
   private ArrayList<Span> finished = new ArrayList<>(4);
   private Span localRoot;
-  private boolean rootFinished;
   /** Whether the tracer holds this trace to send its finished spans without the open ones ({@code Tracer.reap}). */
   private boolean awaitingStragglers;
   /** When the tracer began to hold it: when the root finished, or a span after that, with spans still open. */
@@ -98,10 +97,9 @@ final class LocalTrace {
         chunk = finished;
         finished = new ArrayList<>(stillOpen == 0 ? 0 : 4);
       }
-      rootFinished |= span == localRoot;
       // Spans wait here for open ones after the root has finished: the tracer sends them without those after the
       // pending timeout. Again for a span that finishes after the first ones were sent so, lest it wait for ever.
-      if (rootFinished && stillOpen > 0 && !finished.isEmpty() && !awaitingStragglers) {
+      if (localRoot.isFinished() && stillOpen > 0 && !finished.isEmpty() && !awaitingStragglers) {
         awaitingStragglers = true;
         awaitingSinceTicks = endTicks;
         awaitStragglers = true;

@@ -182,7 +182,7 @@ public final class AgentWriter implements TraceWriter {
       spansFiltered.add(chunk.size());
     } else if (!closed && verdict == TraceFilter.Verdict.KEPT && isDropped(chunk) && countInStats(chunk)) {
       // counted in the client-side stats instead of sent
-    } else if (closed || !enqueue(chunk) || closedMeanwhile(chunk)) {
+    } else if (closed || !enqueue(chunk)) {
       tracesDroppedFull.incrementAndGet();
       spansDroppedFull.addAndGet(chunk.size());
       warn(closed ? "the writer is closed" : "the queue is full (" + queue.size() + " traces, " + queuedSpans.get()
@@ -207,25 +207,14 @@ public final class AgentWriter implements TraceWriter {
   private boolean enqueue(List<Span> chunk) {
     int spans = chunk.size();
     int queued = queuedSpans.addAndGet(spans);
-    // a trace larger than the bound fits only an empty queue
-    if ((queued > MAX_QUEUED_SPANS && queued != spans) || !queue.offer(chunk)) {
+    // A trace larger than the bound fits only an empty queue. And a trace queued as the writer closed is taken
+    // back: the sender may have emptied the queue for the last time before it went in, and nothing would send or
+    // count it (if the sender took it first, the sender counts it).
+    if ((queued > MAX_QUEUED_SPANS && queued != spans) || !queue.offer(chunk) || (closed && queue.remove(chunk))) {
       queuedSpans.addAndGet(-spans);
       return false;
     }
     return true;
-  }
-
-  /**
-   * Whether the writer closed while this trace was being queued, and the trace is back out of the queue: the
-   * sender may have emptied the queue for the last time before the trace went in, and nothing would send or count
-   * it. If the sender took it first, it counts it.
-   */
-  private boolean closedMeanwhile(List<Span> chunk) {
-    if (closed && queue.remove(chunk)) {
-      queuedSpans.addAndGet(-chunk.size());
-      return true;
-    }
-    return false;
   }
 
   /** The next queued trace, or null. */
@@ -312,7 +301,7 @@ public final class AgentWriter implements TraceWriter {
         }
         long requested = flushRequested.get();
         // what is queued now, and no more: under a stream of new traces, the tick and a flush still come (fewer
-        // if a write takes its trace back as the writer closes: closedMeanwhile)
+        // if a write takes its trace back as the writer closes: enqueue)
         List<Span> chunk;
         for (int n = queue.size(); n > 0 && (chunk = dequeue()) != null; n--) {
           add(chunk);

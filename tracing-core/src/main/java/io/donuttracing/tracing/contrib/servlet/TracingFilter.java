@@ -17,7 +17,9 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Collections;
 import java.util.Enumeration;
+import java.util.List;
 
 /**
  * The server side of tracing (the seed's {@code TraceMiddleware}): one {@code servlet.request} span per
@@ -176,14 +178,8 @@ public final class TracingFilter implements Filter {
     if (!name.equals("tracestate")) {
       return request.getHeader(name);
     }
-    Enumeration<String> lines = request.getHeaders(name);
-    if (lines == null || !lines.hasMoreElements()) {
-      return null;
-    }
-    String list = lines.nextElement();
-    while (lines.hasMoreElements()) {
-      list = list + "," + lines.nextElement();
-    }
-    return list;
+    Enumeration<String> lines = request.getHeaders(name); // null when the container hides the headers
+    List<String> list = lines == null ? List.of() : Collections.list(lines);
+    return list.isEmpty() ? null : String.join(",", list);
   }
 }
