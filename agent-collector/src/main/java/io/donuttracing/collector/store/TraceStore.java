@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -107,27 +108,17 @@ public final class TraceStore {
     /** Adds the kept chunks of one payload, joining them to stored traces with the same id. */
     public void add(List<Span[]> chunks) {
         List<Span[]> pieces = byTrace(chunks); // before the lock: other payloads and queries need not wait for it
+        long nonEmpty = chunks.stream().filter(c -> c.length > 0).count();
         synchronized (this) {
-            piecesJoined += pieces == chunks ? 0 : nonEmpty(chunks) - pieces.size(); // the chunks byTrace joined
+            piecesJoined += nonEmpty - pieces.size(); // the chunks byTrace joined
             addPieces(pieces);
         }
     }
 
-    private static int nonEmpty(List<Span[]> chunks) {
-        int n = 0;
-        for (Span[] chunk : chunks) {
-            n += chunk.length == 0 ? 0 : 1;
-        }
-        return n;
-    }
-
-    /** Holding the store's lock. */
+    /** Holding the store's lock; each piece non-empty and of a trace of its own. */
     private void addPieces(List<Span[]> pieces) {
         long now = System.nanoTime();
         for (Span[] chunk : pieces) {
-            if (chunk.length == 0) {
-                continue;
-            }
             long id = chunk[0].traceId;
             Entry e = byId.get(id);
             Set<Long> ids = new HashSet<>();
@@ -193,51 +184,24 @@ public final class TraceStore {
 
     /**
      * The payload's chunks with those of the same trace joined into one piece, at the place of the trace's last
-     * chunk (so the trace that was added to last is still the newest). Joining a piece costs the whole trace's spans
-     * (its span ids are gathered again, its array copied): a payload of 40,000 one-span chunks of one trace, 1.6 MB,
-     * held the store's lock, and so every other payload and query, for over half a minute. Joined first, a payload
-     * costs its own spans once.
+     * chunk (so the trace that was added to last is still the newest), empty ones left out. Joining a piece costs the
+     * whole trace's spans (its span ids are gathered again, its array copied): a payload of 40,000 one-span chunks of
+     * one trace, 1.6 MB, held the store's lock, and so every other payload and query, for over half a minute. Joined
+     * first, a payload costs its own spans once.
      */
     private static List<Span[]> byTrace(List<Span[]> chunks) {
-        if (chunks.size() < 2) {
-            return chunks;
-        }
-        LinkedHashMap<Long, List<Span[]>> chunksOf = new LinkedHashMap<>();
-        int pieces = 0;
+        Map<Long, List<Span>> spansOf = new LinkedHashMap<>();
         for (Span[] chunk : chunks) {
-            if (chunk.length == 0) {
-                continue;
+            if (chunk.length > 0) {
+                List<Span> spans = spansOf.remove(chunk[0].traceId); // put again: at its last chunk's place
+                spans = spans != null ? spans : new ArrayList<>(chunk.length);
+                spans.addAll(Arrays.asList(chunk));
+                spansOf.put(chunk[0].traceId, spans);
             }
-            pieces++;
-            List<Span[]> same = chunksOf.remove(chunk[0].traceId); // put again below: the trace's last chunk's place
-            if (same == null) {
-                same = new ArrayList<>(1);
-            }
-            same.add(chunk);
-            chunksOf.put(chunk[0].traceId, same);
         }
-        if (chunksOf.size() == pieces) {
-            return chunks; // no trace twice: as it came
-        }
-        List<Span[]> out = new ArrayList<>(chunksOf.size());
-        for (List<Span[]> same : chunksOf.values()) {
-            if (same.size() == 1) {
-                out.add(same.get(0));
-                continue;
-            }
-            int n = 0;
-            for (Span[] c : same) {
-                n += c.length;
-            }
-            Span[] joined = new Span[n];
-            int at = 0;
-            for (Span[] c : same) {
-                System.arraycopy(c, 0, joined, at, c.length);
-                at += c.length;
-            }
-            out.add(joined);
-        }
-        return out;
+        List<Span[]> pieces = new ArrayList<>(spansOf.size());
+        spansOf.values().forEach(spans -> pieces.add(spans.toArray(new Span[0])));
+        return pieces;
     }
 
     /** Whether a span's parent is not among the trace's spans, whose ids are {@code ids}. */
