@@ -36,6 +36,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -220,8 +221,7 @@ class LettuceTracingTest {
       client.shutdown();
       resources.shutdown();
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> writer.spans().stream().anyMatch(s -> s.resource().equals("BLPOP")));
-    Span blpop = writer.spans().stream().filter(s -> s.resource().equals("BLPOP")).findFirst().orElseThrow();
+    Span blpop = awaitSpan("BLPOP");
     assertThat(blpop.isError()).isTrue();
     assertThat(blpop.tag("error.msg")).contains("closed");
   }
@@ -239,11 +239,16 @@ class LettuceTracingTest {
       client.shutdown();
       resources.shutdown();
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> writer.spans().stream().anyMatch(s -> s.resource().equals("BLPOP")));
-    Span blpop = writer.spans().stream().filter(s -> s.resource().equals("BLPOP")).findFirst().orElseThrow();
+    Span blpop = awaitSpan("BLPOP");
     assertThat(blpop.isError()).isTrue();
     assertThat(blpop.tag("error.type")).isEqualTo("java.util.concurrent.CancellationException");
     assertThat(blpop.tag("error.msg")).startsWith("cancelled: the caller stopped waiting");
+  }
+
+  /** The first finished span of this command, once the writer has it (a command cut short ends on Lettuce's thread). */
+  private Span awaitSpan(String command) {
+    return Awaitility.await().atMost(Duration.ofSeconds(5)).until(
+        () -> writer.spans().stream().filter(s -> s.resource().equals(command)).findFirst(), Optional::isPresent).get();
   }
 
   /**
