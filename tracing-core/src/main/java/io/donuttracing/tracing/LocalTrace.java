@@ -97,8 +97,9 @@ final class LocalTrace {
         chunk = finished;
         finished = new ArrayList<>(stillOpen == 0 ? 0 : 4);
       }
-      // Spans wait here for open ones after the root has finished: the tracer sends them without those after the
-      // pending timeout. Again for a span that finishes after the first ones were sent so, lest it wait for ever.
+      // Once the root has finished, finished spans wait here for the open ones, and the tracer sends them without
+      // those after the pending timeout. A span that finishes after such a send starts the wait again, or it would
+      // wait for ever.
       if (localRoot.isFinished() && stillOpen > 0 && !finished.isEmpty() && !awaitingStragglers) {
         awaitingStragglers = true;
         awaitingSinceTicks = endTicks;

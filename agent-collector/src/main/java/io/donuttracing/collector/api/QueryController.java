@@ -99,7 +99,8 @@ public class QueryController {
     public Map<String, Object> timeseries(@PathVariable String service, HttpServletRequest request) {
         String resource = param(request, "resource");
         List<Map<String, Object>> points = new ArrayList<>();
-        for (Map.Entry<Long, Stats.Summary> e : stats.timeseries(service, resource, System.currentTimeMillis() * 1_000_000L)) {
+        long nowNanos = System.currentTimeMillis() * 1_000_000L;
+        for (Map.Entry<Long, Stats.Summary> e : stats.timeseries(service, resource, nowNanos)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("time", e.getKey());
             putSummary(m, e.getValue());

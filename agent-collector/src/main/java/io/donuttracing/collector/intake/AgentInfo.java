@@ -76,7 +76,8 @@ public class AgentInfo implements ApplicationListener<WebServerInitializedEvent>
             g.writeNumberProperty("receiver_port", port);
             g.writeStringProperty("receiver_socket", "");
             g.writeNumberProperty("connection_limit", 0);
-            g.writeNumberProperty("receiver_timeout", props.getReceiverTimeout().toSeconds()); // in force (the agent writes its setting, 0 when unset)
+            // the timeout in force (the agent writes its setting, 0 when unset)
+            g.writeNumberProperty("receiver_timeout", props.getReceiverTimeout().toSeconds());
             g.writeNumberProperty("max_request_bytes", props.getMaxRequestBytes());
             g.writeNumberProperty("statsd_port", 0);
             g.writeNumberProperty("max_memory", 0.0);

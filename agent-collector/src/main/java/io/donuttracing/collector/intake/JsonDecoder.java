@@ -113,7 +113,7 @@ public final class JsonDecoder {
         return new BadPayloadException("json: " + reason + at(p.currentTokenLocation()));
     }
 
-    /** Where in the body: a byte, or a character when the body is read again with its bytes that are not UTF-8 replaced. */
+    /** Where in the body: a byte, or a character when the body is read again, its bytes that are not UTF-8 replaced. */
     private static String at(TokenStreamLocation at) {
         return at.getByteOffset() >= 0 ? " (at byte " + at.getByteOffset() + ")"
                 : at.getCharOffset() >= 0 ? " (at character " + at.getCharOffset() + ")" : "";

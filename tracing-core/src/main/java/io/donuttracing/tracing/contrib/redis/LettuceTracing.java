@@ -165,7 +165,8 @@ public final class LettuceTracing implements Tracing {
             // the sync API cancels a command whose answer did not come within its timeout (and so may the
             // application); the caller got RedisCommandTimeoutException, the span would get an empty message
             span.recordException(failure);
-            span.setTag("error.msg", "cancelled: the caller stopped waiting for the answer (the sync API does at its timeout)");
+            span.setTag("error.msg",
+                "cancelled: the caller stopped waiting for the answer (the sync API does at its timeout)");
           } else if (failure != null) {
             span.recordException(failure);
           } else if (command.getOutput() != null && command.getOutput().getError() != null) {
